@@ -1,0 +1,63 @@
+"""Commands whose features are not built yet.
+
+Each one is listed in ``--help`` so that the command tree is stable, and each
+exits with code 4 (not available) saying which issue delivers it. None of them
+pretends to work. A command moves out of this table when its feature lands.
+"""
+
+from __future__ import annotations
+
+import click
+
+from models.errors import NotAvailableError
+
+_PENDING: tuple[tuple[str, str, str], ...] = (
+    (
+        "kiosk",
+        "Run the full-screen traveller kiosk on the configured devices.",
+        "the traveller kiosk UI (issue #9)",
+    ),
+    (
+        "officer",
+        "Officer mode: enrollment, watchlists, referral review.",
+        "officer mode (issue #10)",
+    ),
+    (
+        "technician",
+        "Technician mode: device checks and calibration.",
+        "technician mode (issue #10)",
+    ),
+    ("server", "Run the central server (API, sync, dashboard).", "the central server (issue #8)"),
+    ("sync", "Sync with the central server: status, now.", "sync (issue #8)"),
+    ("devices", "List and test the configured devices.", "the device layer (issue #3)"),
+    (
+        "doc",
+        "Travel documents: read the MRZ, read and verify the chip.",
+        "document checks (issue #4)",
+    ),
+    ("enroll", "Enroll a traveller's biometrics from files.", "enrollment (issue #10)"),
+    ("watchlist", "Import, export and list watchlist entries.", "watchlists (issue #10)"),
+    ("eval", "Evaluate face and fingerprint matching on a dataset.", "evaluation (issues #5, #6)"),
+    (
+        "bench",
+        "Benchmarks: face, fingerprint, index, sync, transaction.",
+        "benchmarks (issues #5-#9)",
+    ),
+    ("audit", "Verify the tamper-evident audit log.", "the audit chain (issue #11)"),
+    ("backup", "Create, verify and restore encrypted backups.", "backup and restore (issue #11)"),
+)
+
+
+def _make(name: str, summary: str, feature: str) -> click.Command:
+    @click.command(
+        name=name,
+        help=f"{summary} [not available yet]",
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )
+    def command() -> None:
+        raise NotAvailableError(feature)
+
+    return command
+
+
+COMMANDS: tuple[click.Command, ...] = tuple(_make(*row) for row in _PENDING)

@@ -1,0 +1,205 @@
+"""Typed settings, loaded from a TOML file with environment overrides.
+
+Where settings come from, later wins:
+
+1. defaults in the classes below;
+2. the TOML file: ``--config PATH``, else ``$GERBANG_CONFIG``, else
+   ``$XDG_CONFIG_HOME/gerbang/gerbang.toml`` (``~/.config/gerbang/gerbang.toml``)
+   when it exists;
+3. environment variables ``GERBANG_<SECTION>__<KEY>``, for example
+   ``GERBANG_KIOSK__LANGUAGE=en`` or ``GERBANG_PATHS__DATA_DIR=/srv/gerbang``.
+   Values are parsed as TOML values when they parse (``true``, ``42``,
+   ``["a", "b"]``) and taken as plain strings otherwise.
+
+Secrets never live here: keys are in the data directory's key files.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from models.errors import ConfigError
+
+ENV_PREFIX = "GERBANG_"
+ENV_CONFIG = "GERBANG_CONFIG"
+APP_NAME = "gerbang"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Language(StrEnum):
+    INDONESIAN = "id"
+    ENGLISH = "en"
+
+
+class RunMode(StrEnum):
+    PRODUCTION = "production"
+    DEVELOPMENT = "development"
+
+
+class KioskSettings(_Section):
+    id: str = Field(
+        default="KIOSK-DEV-01", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$"
+    )
+    office_id: str = Field(default="DEV", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    language: Language = Language.INDONESIAN
+    # Development mode allows virtual devices and demo data. Production refuses them.
+    mode: RunMode = RunMode.PRODUCTION
+    step_timeout_s: float = Field(default=60.0, gt=0, le=600)
+
+
+class PathSettings(_Section):
+    data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)))
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+
+class LogSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    to_file: bool = True
+    max_bytes: int = Field(default=5_000_000, ge=10_000)
+    backups: int = Field(default=5, ge=0, le=100)
+    json_stderr: bool = False
+
+
+class SyncSettings(_Section):
+    server_url: str = ""  # empty: no central server configured (offline only)
+    interval_s: float = Field(default=300.0, ge=5)
+    max_days_offline: int = Field(default=14, ge=1, le=365)
+
+
+class ServerSettings(_Section):
+    # SQLite file in the data directory by default; for PostgreSQL use
+    # "postgresql+psycopg://user@host:5432/dbname".
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = Field(default=8470, ge=1, le=65535)
+
+
+class Settings(_Section):
+    kiosk: KioskSettings = Field(default_factory=KioskSettings)
+    paths: PathSettings = Field(default_factory=PathSettings)
+    logging: LogSettings = Field(default_factory=LogSettings)
+    sync: SyncSettings = Field(default_factory=SyncSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.paths.data_dir
+
+    @property
+    def store_path(self) -> Path:
+        return self.paths.data_dir / "kiosk.db"
+
+    @property
+    def key_dir(self) -> Path:
+        return self.paths.data_dir / "keys"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.paths.data_dir / "logs"
+
+
+def default_config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "gerbang.toml"
+
+
+def resolve_config_path(explicit: Path | None, environ: Mapping[str, str]) -> tuple[Path, bool]:
+    """The settings file to read and whether it must exist (it must when named explicitly)."""
+    if explicit is not None:
+        return explicit, True
+    if environ.get(ENV_CONFIG):
+        return Path(environ[ENV_CONFIG]), True
+    return default_config_path(), False
+
+
+def _parse_env_value(raw: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """Collect ``GERBANG_<SECTION>__<KEY>`` variables into a nested mapping."""
+    sections: dict[str, dict[str, Any]] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        section, _, key = name[len(ENV_PREFIX) :].partition("__")
+        if not section or not key:
+            raise ConfigError(
+                f"environment variable {name}: expected GERBANG_<SECTION>__<KEY>", key=name
+            )
+        sections.setdefault(section.lower(), {})[key.lower()] = _parse_env_value(raw)
+    return sections
+
+
+def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        current = merged.get(key)
+        if isinstance(current, dict) and isinstance(value, Mapping):
+            merged[key] = _merge(current, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _describe(exc: ValidationError) -> tuple[str, str | None]:
+    lines = []
+    first_key: str | None = None
+    for err in exc.errors():
+        key = ".".join(str(part) for part in err["loc"])
+        first_key = first_key or key
+        message = "unknown setting" if err["type"] == "extra_forbidden" else err["msg"]
+        lines.append(f"{key}: {message}")
+    return "; ".join(lines), first_key
+
+
+def validate_settings(data: Mapping[str, Any], *, source: str = "settings") -> Settings:
+    try:
+        return Settings.model_validate(dict(data))
+    except ValidationError as exc:
+        text, key = _describe(exc)
+        raise ConfigError(f"{source}: {text}", key=key) from exc
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"settings file not found: {path}") from exc
+    except PermissionError as exc:
+        raise ConfigError(f"settings file not readable: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+
+
+def load_settings(
+    path: Path | None = None, environ: Mapping[str, str] | None = None
+) -> tuple[Settings, Path | None]:
+    """Load settings; returns them with the file actually read (None when defaults only)."""
+    env = os.environ if environ is None else environ
+    config_path, required = resolve_config_path(path, env)
+    data: dict[str, Any] = {}
+    used: Path | None = None
+    if required or config_path.exists():
+        data = read_toml(config_path)
+        used = config_path
+    data = _merge(data, env_overrides(env))
+    return validate_settings(data, source=str(used) if used else "settings"), used

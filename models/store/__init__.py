@@ -1,0 +1,232 @@
+"""The kiosk's local store: SQLite (through sqlite-utils) in WAL mode.
+
+Usage::
+
+    store = Store.open(settings.store_path, KeyStore(settings.key_dir).store_key())
+    with store.atomic():
+        store.events.add(event)
+        store.outbox.enqueue("verification_event", event.event_id, codec.dumps(event))
+
+Tests use ``Store.open(":memory:", key)``. Opening applies pending migrations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from models.biometric import FaceSample, FaceTemplate, FingerprintSample, FingerprintTemplate
+from models.enrollment import Enrollment
+from models.events import Referral, ReferralStatus, VerificationEvent
+from models.identity import TravelDocument, Traveller
+from models.operations import DeviceStatus, KioskIdentity
+from models.store.audit import AuditTable
+from models.store.database import Database
+from models.store.migrations import SCHEMA_VERSION
+from models.store.outbox import Outbox, OutboxItem
+from models.store.repository import Repository, TableSpec
+from models.store.sealing import Sealer
+from models.watchlist import WatchlistEntry
+
+__all__ = ["SCHEMA_VERSION", "Outbox", "OutboxItem", "Repository", "Sealer", "Store", "document_id"]
+
+
+def document_id(issuing_state: str, document_number: str) -> str:
+    """The natural key of a travel document (personal: only ever stored blinded or sealed)."""
+    return f"{issuing_state}:{document_number}"
+
+
+TRAVELLERS: TableSpec[Traveller] = TableSpec(
+    "travellers",
+    "traveller",
+    Traveller,
+    lambda r, s: r.traveller_id,
+    lambda r, s: {"category": r.category.value},
+)
+# A travel document's public id is a blind index (keyed HMAC) of issuing state +
+# number, so no column carries the document number in clear.
+DOCUMENTS: TableSpec[TravelDocument] = TableSpec(
+    "travel_documents",
+    "travel document",
+    TravelDocument,
+    lambda r, s: s.blind_index(document_id(r.issuing_state, r.document_number)),
+    lambda r, s: {
+        "lookup": s.blind_index(document_id(r.issuing_state, r.document_number)),
+        "expiry_date": r.expiry_date.isoformat(),
+    },
+)
+FACE_SAMPLES: TableSpec[FaceSample] = TableSpec(
+    "face_samples",
+    "face sample",
+    FaceSample,
+    lambda r, s: r.sample_id,
+    lambda r, s: {"subject_id": r.subject_id, "captured_at": r.captured_at.isoformat()},
+)
+FINGERPRINT_SAMPLES: TableSpec[FingerprintSample] = TableSpec(
+    "fingerprint_samples",
+    "fingerprint sample",
+    FingerprintSample,
+    lambda r, s: r.sample_id,
+    lambda r, s: {"subject_id": r.subject_id, "captured_at": r.captured_at.isoformat()},
+)
+FACE_TEMPLATES: TableSpec[FaceTemplate] = TableSpec(
+    "face_templates",
+    "face template",
+    FaceTemplate,
+    lambda r, s: r.template_id,
+    lambda r, s: {"subject_id": r.subject_id, "algorithm": r.algorithm},
+)
+FINGERPRINT_TEMPLATES: TableSpec[FingerprintTemplate] = TableSpec(
+    "fingerprint_templates",
+    "fingerprint template",
+    FingerprintTemplate,
+    lambda r, s: r.template_id,
+    lambda r, s: {"subject_id": r.subject_id, "position": int(r.position), "format": r.format},
+)
+ENROLLMENTS: TableSpec[Enrollment] = TableSpec(
+    "enrollments",
+    "enrollment",
+    Enrollment,
+    lambda r, s: r.enrollment_id,
+    lambda r, s: {
+        "traveller_id": r.traveller_id,
+        "enrolled_at": r.enrolled_at.isoformat(),
+        "status": r.status.value,
+    },
+)
+WATCHLIST: TableSpec[WatchlistEntry] = TableSpec(
+    "watchlist_entries",
+    "watchlist entry",
+    WatchlistEntry,
+    lambda r, s: r.entry_id,
+    lambda r, s: {
+        "category": r.category.value,
+        "source_agency": r.source_agency,
+        "valid_from": r.valid_from.isoformat(),
+        "valid_until": r.valid_until.isoformat() if r.valid_until else None,
+    },
+)
+EVENTS: TableSpec[VerificationEvent] = TableSpec(
+    "verification_events",
+    "verification event",
+    VerificationEvent,
+    lambda r, s: r.event_id,
+    lambda r, s: {"started_at": r.started_at.isoformat(), "outcome": r.decision.outcome.value},
+)
+REFERRALS: TableSpec[Referral] = TableSpec(
+    "referrals",
+    "referral",
+    Referral,
+    lambda r, s: r.referral_id,
+    lambda r, s: {
+        "event_id": r.event_id,
+        "status": r.status.value,
+        "created_at": r.created_at.isoformat(),
+    },
+)
+DEVICES: TableSpec[DeviceStatus] = TableSpec(
+    "device_status",
+    "device status",
+    DeviceStatus,
+    lambda r, s: r.device_id,
+    lambda r, s: {
+        "kind": r.kind.value,
+        "state": r.state.value,
+        "observed_at": r.observed_at.isoformat(),
+    },
+)
+KIOSK: TableSpec[KioskIdentity] = TableSpec(
+    "kiosk_identity", "kiosk identity", KioskIdentity, lambda r, s: r.kiosk_id, lambda r, s: {}
+)
+
+
+class TravelDocuments(Repository[TravelDocument]):
+    """Documents are keyed by a blind index of (issuing state, number)."""
+
+    def key(self, issuing_state: str, document_number: str) -> str:
+        return self._sealer.blind_index(document_id(issuing_state, document_number))
+
+    def find(self, issuing_state: str, document_number: str) -> TravelDocument | None:
+        found = self._select("lookup = ?", (self.key(issuing_state, document_number),))
+        return found[0] if found else None
+
+
+class FaceTemplates(Repository[FaceTemplate]):
+    def for_subject(self, subject_id: str) -> list[FaceTemplate]:
+        return self._select("subject_id = ?", (subject_id,))
+
+
+class FingerprintTemplates(Repository[FingerprintTemplate]):
+    def for_subject(self, subject_id: str) -> list[FingerprintTemplate]:
+        return self._select("subject_id = ?", (subject_id,))
+
+
+class Watchlist(Repository[WatchlistEntry]):
+    def active(self, at: datetime) -> list[WatchlistEntry]:
+        moment = at.isoformat()
+        return self._select(
+            "valid_from <= ? AND (valid_until IS NULL OR valid_until >= ?)", (moment, moment)
+        )
+
+
+class Events(Repository[VerificationEvent]):
+    def between(self, start: datetime, end: datetime) -> list[VerificationEvent]:
+        return self._select(
+            "started_at >= ? AND started_at < ?",
+            (start.isoformat(), end.isoformat()),
+            order="started_at",
+        )
+
+
+class Referrals(Repository[Referral]):
+    def open_referrals(self) -> list[Referral]:
+        return self._select("status = ?", (ReferralStatus.OPEN.value,), order="created_at")
+
+
+class Enrollments(Repository[Enrollment]):
+    def for_traveller(self, traveller_id: str) -> list[Enrollment]:
+        return self._select("traveller_id = ?", (traveller_id,))
+
+
+class Store:
+    """All repositories of the kiosk database over one connection."""
+
+    def __init__(self, database: Database, sealer: Sealer) -> None:
+        self.database = database
+        self.travellers = Repository(database, sealer, TRAVELLERS)
+        self.documents = TravelDocuments(database, sealer, DOCUMENTS)
+        self.face_samples = Repository(database, sealer, FACE_SAMPLES)
+        self.fingerprint_samples = Repository(database, sealer, FINGERPRINT_SAMPLES)
+        self.face_templates = FaceTemplates(database, sealer, FACE_TEMPLATES)
+        self.fingerprint_templates = FingerprintTemplates(database, sealer, FINGERPRINT_TEMPLATES)
+        self.enrollments = Enrollments(database, sealer, ENROLLMENTS)
+        self.watchlist = Watchlist(database, sealer, WATCHLIST)
+        self.events = Events(database, sealer, EVENTS)
+        self.referrals = Referrals(database, sealer, REFERRALS)
+        self.devices = Repository(database, sealer, DEVICES)
+        self.kiosk = Repository(database, sealer, KIOSK)
+        self.audit = AuditTable(database)
+        self.outbox = Outbox(database, sealer)
+
+    @classmethod
+    def open(cls, path: Path | str, key: bytes, *, migrate: bool = True) -> Store:
+        if isinstance(path, Path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+        database = Database(path)
+        if migrate:
+            database.migrate()
+        return cls(database, Sealer(key))
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        with self.database.atomic():
+            yield
+
+    @property
+    def schema_version(self) -> int:
+        return self.database.schema_version
+
+    def close(self) -> None:
+        self.database.close()
