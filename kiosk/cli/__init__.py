@@ -6,14 +6,16 @@ takes ``--json``. Exit codes are listed in :mod:`kiosk.cli.exitcodes`.
 
 from __future__ import annotations
 
+import importlib
 import logging
+import pkgutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
-from kiosk.cli import config_cmd, demo_cmd, pending
+from kiosk.cli import pending
 from kiosk.cli.context import AppContext, emit_json
 from kiosk.cli.exitcodes import EPILOG, ExitCode, exit_code_for
 from models.errors import GerbangError
@@ -75,10 +77,34 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
     ctx.obj = AppContext(config_path=config_path, verbose=verbose)
 
 
-cli.add_command(config_cmd.config)
-cli.add_command(demo_cmd.demo)
-for _command in pending.COMMANDS:
-    cli.add_command(_command)
+def add_commands(group: click.Group, commands: Sequence[click.Command]) -> None:
+    """Add commands; a group whose name exists already has its subcommands merged in."""
+    for command in commands:
+        name = command.name or ""
+        existing = group.commands.get(name)
+        if existing is None:
+            group.add_command(command)
+        elif isinstance(existing, click.Group) and isinstance(command, click.Group):
+            add_commands(existing, list(command.commands.values()))
+        else:
+            raise RuntimeError(f"two CLI modules define the command {name!r}")
+
+
+def _register(group: click.Group) -> None:
+    """Every ``kiosk/cli/*_cmd.py`` module lists its commands in ``COMMANDS``.
+
+    Command modules import heavy libraries inside the command functions, so that
+    ``gerbang --help`` stays fast. Top-level names still unbuilt come from
+    :mod:`kiosk.cli.pending`.
+    """
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if info.name.endswith("_cmd"):
+            module = importlib.import_module(f"{__name__}.{info.name}")
+            add_commands(group, module.COMMANDS)
+    add_commands(group, [c for c in pending.COMMANDS if c.name not in group.commands])
+
+
+_register(cli)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -71,3 +71,6 @@ def check(ctx: click.Context, path: Path | None, as_json: bool) -> None:
 def path() -> None:
     """Print the default settings file path."""
     click.echo(str(default_config_path()))
+
+
+COMMANDS = (config,)

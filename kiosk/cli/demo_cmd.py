@@ -57,3 +57,6 @@ def demo(ctx: click.Context, headless: bool, data_dir: Path | None, as_json: boo
     if result.referral:
         click.echo(f"Referred to an officer: referral {result.referral.referral_id}")
     click.echo(f"Stored in {root / 'kiosk.db'}; {result.outbox_depth} item(s) waiting for sync.")
+
+
+COMMANDS = (demo,)

@@ -2,7 +2,8 @@
 
 Each one is listed in ``--help`` so that the command tree is stable, and each
 exits with code 4 (not available) saying which issue delivers it. None of them
-pretends to work. A command moves out of this table when its feature lands.
+pretends to work. A top-level name defined by a ``*_cmd`` module replaces its
+entry here automatically; delete the row when the whole feature has landed.
 """
 
 from __future__ import annotations

@@ -102,3 +102,20 @@ def test_demo_records_a_transaction(capsys: pytest.CaptureFixture[str], tmp_path
     assert (tmp_path / "demo" / "kiosk.db").is_file()
     code, out, _ = run(capsys, "demo", "--data-dir", str(tmp_path / "demo"), "--json")
     assert json.loads(out)["outbox_depth"] == 4  # a second transaction adds to the same store
+
+
+def test_command_groups_from_several_modules_merge() -> None:
+    import click
+
+    from kiosk.cli import add_commands
+
+    root = click.Group("root")
+    first, second = click.Group("doc"), click.Group("doc")
+    first.add_command(click.Command("mrz"))
+    second.add_command(click.Command("verify"))
+    add_commands(root, [first, second])
+    doc = root.commands["doc"]
+    assert isinstance(doc, click.Group)
+    assert sorted(doc.commands) == ["mrz", "verify"]
+    with pytest.raises(RuntimeError, match="two CLI modules"):
+        add_commands(root, [click.Command("doc")])
