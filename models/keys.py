@@ -1,6 +1,7 @@
 """Key files in the kiosk's data directory.
 
-The store's data key is 32 random bytes in ``<data_dir>/keys/store.key``. The
+Each key is 32 random bytes in ``<data_dir>/keys/<name>.key`` (the store's data
+key is ``store.key``, the kiosk's Ed25519 seed ``signing.key``). The
 folder is created with mode 0700 and the file with 0600; a key file that group
 or others can read is refused, because on a stolen kiosk that is the difference
 between encrypted and readable records.
@@ -12,6 +13,8 @@ import os
 import secrets
 import stat
 from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from models.errors import KeyStoreError
 
@@ -77,4 +80,12 @@ class KeyStore:
             raise KeyStoreError(f"cannot read key file {path}: {exc.strerror}") from exc
 
     def store_key(self) -> bytes:
+        """The data key of the kiosk store."""
         return self.load_or_create("store")
+
+    def signing_key(self) -> Ed25519PrivateKey:
+        """The kiosk's Ed25519 identity key (signs sync requests and audit records).
+
+        Held as the 32-byte private seed in ``signing.key`` under the same rules.
+        """
+        return Ed25519PrivateKey.from_private_bytes(self.load_or_create("signing"))

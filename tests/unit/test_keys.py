@@ -44,3 +44,12 @@ def test_truncated_key_is_refused(tmp_path: Path) -> None:
 def test_bad_key_names_are_refused(tmp_path: Path) -> None:
     with pytest.raises(KeyStoreError):
         KeyStore(tmp_path).load_or_create("../escape")
+
+
+def test_signing_key_is_stable_and_signs(tmp_path: Path) -> None:
+    keys = KeyStore(tmp_path / "keys")
+    first = keys.signing_key()
+    second = keys.signing_key()
+    signature = first.sign(b"chain head")
+    second.public_key().verify(signature, b"chain head")  # raises if the keys differ
+    assert keys.signing_key() is not first
