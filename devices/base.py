@@ -162,6 +162,26 @@ class CardChannel(Protocol):
     def transmit(self, apdu: bytes) -> bytes: ...
 
 
+class CardApplet(Protocol):
+    """A card implemented in software: the virtual ePassport, test cards.
+
+    Virtual readers drive an applet: the in-process loopback reader (unit tests)
+    and the vpcd bridge (a real pcscd + pyscard stack, integration tests and the
+    demo). ``process`` takes a command APDU and returns the response with its
+    status word. An applet simulates the card being pulled out by raising
+    ``models.errors.CardRemovedError`` from ``process``, and a slow card by
+    sleeping in it.
+    """
+
+    def atr(self) -> bytes: ...
+
+    def reset(self) -> None:
+        """Power cycle: drop all session state (secure messaging keys, selected file)."""
+        ...
+
+    def process(self, apdu: bytes) -> bytes: ...
+
+
 class Camera(Device, Protocol):
     def read(self, timeout_s: float = 1.0) -> Frame | Retry: ...
 
