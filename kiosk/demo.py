@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from models import codec
+from models.audit import AuditLog
 from models.events import (
     CheckOutcome,
     CheckResult,
@@ -59,7 +60,7 @@ def decide(checks: tuple[CheckResult, ...]) -> Decision:
 
 
 def run_transaction(
-    store: Store, *, kiosk_id: str, office_id: str, now: datetime | None = None
+    store: Store, audit: AuditLog, *, kiosk_id: str, office_id: str, now: datetime | None = None
 ) -> DemoResult:
     started = now or datetime.now(UTC)
     t0 = time.perf_counter()
@@ -101,6 +102,12 @@ def run_transaction(
             store.outbox.enqueue(
                 "referral", referral.referral_id, codec.dumps(referral), now=started
             )
+        audit.append(
+            "kiosk",
+            "decision",
+            event.event_id,
+            {"outcome": decision.outcome.value, "reasons": [r.value for r in decision.reasons]},
+        )
     stored = store.events.get(event.event_id)
     return DemoResult(
         event=stored,

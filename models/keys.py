@@ -1,30 +1,98 @@
-"""Key files in the kiosk's data directory.
+"""The kiosk's keys: a key hierarchy in the data directory.
 
-Each key is 32 random bytes in ``<data_dir>/keys/<name>.key`` (the store's data
-key is ``store.key``, the kiosk's Ed25519 seed ``signing.key``). The
-folder is created with mode 0700 and the file with 0600; a key file that group
-or others can read is refused, because on a stolen kiosk that is the difference
-between encrypted and readable records.
+Layout of ``<data_dir>/keys/`` (folder 0700, files 0600; looser permissions are
+refused, because on a stolen kiosk that is the difference between encrypted and
+readable records)::
+
+    kiosk.key      the kiosk key (key-encryption key, KEK): 32 random bytes
+    keyring.json   the data keys, each wrapped (AES-256-GCM) by the kiosk key:
+                   "store" (the SQLite store's sealing key), "index" (FAISS files),
+                   "backup", "signing" (the kiosk's Ed25519 identity seed) ...
+
+Data keys never change when the kiosk key is rotated, so rotation re-wraps a
+few dozen bytes and needs no downtime and no re-encryption of data.
+
+Rotation is crash-safe at every point. It writes the new kiosk key to
+``kiosk.key.next``, then the keyring re-wrapped under it (atomic rename), then
+renames ``kiosk.key.next`` over ``kiosk.key``. The keyring names the id of the
+kiosk key that wraps it, so a loader that finds a keyring wrapped by
+``kiosk.key.next`` completes the rotation; one that finds it still wrapped by
+``kiosk.key`` discards the unused ``kiosk.key.next``.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import fcntl
+import hashlib
+import json
 import os
 import secrets
 import stat
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from models.errors import KeyStoreError
 
 KEY_BYTES = 32
+KEYRING_FORMAT = 1
+_KEK = "kiosk.key"
+_KEK_NEXT = "kiosk.key.next"
+_KEYRING = "keyring.json"
+
+
+def kek_id(kek: bytes) -> str:
+    """A public identifier of a kiosk key (reveals nothing about the key)."""
+    return hashlib.sha256(b"gerbang-kek-id:" + kek).hexdigest()[:16]
+
+
+def _wrap(kek: bytes, name: str, key: bytes) -> str:
+    nonce = os.urandom(12)
+    sealed = AESGCM(kek).encrypt(nonce, key, f"gerbang-keyring:{name}".encode())
+    return base64.b64encode(nonce + sealed).decode("ascii")
+
+
+def _unwrap(kek: bytes, name: str, wrapped: str) -> bytes:
+    raw = base64.b64decode(wrapped)
+    try:
+        return AESGCM(kek).decrypt(raw[:12], raw[12:], f"gerbang-keyring:{name}".encode())
+    except InvalidTag as exc:
+        raise KeyStoreError(f"data key {name!r} does not unwrap with the kiosk key") from exc
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (temp file, fsync, rename, fsync folder) with mode 0600."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    tmp.replace(path)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class KeyStore:
     def __init__(self, key_dir: Path) -> None:
         self.key_dir = key_dir
 
+    # ------------------------------------------------------------------ files
     def _ensure_dir(self) -> None:
         try:
             self.key_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -37,55 +105,138 @@ class KeyStore:
                 "run: chmod 700 on it"
             )
 
-    def _read(self, path: Path) -> bytes:
+    def _read_private(self, path: Path) -> bytes:
         mode = stat.S_IMODE(path.stat().st_mode)
         if mode & 0o077:
             raise KeyStoreError(
                 f"key file {path} is readable by other users (mode {mode:o}); run: chmod 600 on it"
             )
-        key = path.read_bytes()
-        if len(key) != KEY_BYTES:
-            raise KeyStoreError(f"key file {path} holds {len(key)} bytes, expected {KEY_BYTES}")
-        return key
+        return path.read_bytes()
 
-    def _create(self, path: Path) -> bytes:
-        key = secrets.token_bytes(KEY_BYTES)
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    def _read_kek(self, path: Path) -> bytes:
+        kek = self._read_private(path)
+        if len(kek) != KEY_BYTES:
+            raise KeyStoreError(f"key file {path} holds {len(kek)} bytes, expected {KEY_BYTES}")
+        return kek
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Serialise key-store changes between processes (flock on keys/.lock)."""
+        self._ensure_dir()
+        fd = os.open(self.key_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            os.write(fd, key)
-            os.fsync(fd)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
         finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
-        try:
-            # link() fails if another process created the key meanwhile: then use theirs.
-            os.link(tmp, path)
-        except FileExistsError:
-            tmp.unlink()
-            return self._read(path)
-        tmp.unlink()
-        return key
 
+    def _read_keyring(self) -> dict[str, Any] | None:
+        path = self.key_dir / _KEYRING
+        try:
+            raw = self._read_private(path)
+        except FileNotFoundError:
+            return None
+        try:
+            ring: dict[str, Any] = json.loads(raw)
+        except ValueError as exc:
+            raise KeyStoreError(f"{path} is damaged (not JSON)") from exc
+        if ring.get("format") != KEYRING_FORMAT or not isinstance(ring.get("keys"), dict):
+            raise KeyStoreError(f"{path}: unknown keyring format")
+        return ring
+
+    def _write_keyring(self, kek: bytes, keys: dict[str, dict[str, str]]) -> None:
+        ring = {"format": KEYRING_FORMAT, "kek_id": kek_id(kek), "keys": keys}
+        _write_private(self.key_dir / _KEYRING, json.dumps(ring, indent=1, sort_keys=True).encode())
+
+    def _current_kek(self, ring: dict[str, Any] | None) -> bytes:
+        """The kiosk key that wraps ``ring``, finishing or discarding an interrupted rotation."""
+        path, nxt = self.key_dir / _KEK, self.key_dir / _KEK_NEXT
+        try:
+            kek = self._read_kek(path)
+        except FileNotFoundError:
+            if ring is not None:
+                raise KeyStoreError(
+                    f"kiosk key {path} is missing but a keyring exists: the data keys cannot be opened"
+                ) from None
+            kek = secrets.token_bytes(KEY_BYTES)
+            _write_private(path, kek)
+            return kek
+        if ring is None or ring.get("kek_id") == kek_id(kek):
+            nxt.unlink(missing_ok=True)  # a rotation that never got to the keyring
+            return kek
+        if nxt.exists():
+            new = self._read_kek(nxt)
+            if ring.get("kek_id") == kek_id(new):
+                nxt.replace(path)  # a rotation interrupted after the keyring was re-wrapped
+                _fsync_dir(self.key_dir)
+                return new
+        raise KeyStoreError(f"the keyring is wrapped by another kiosk key than {path}")
+
+    # ------------------------------------------------------------------ API
     def load_or_create(self, name: str) -> bytes:
-        """The key named ``name``, created on first use."""
+        """The 32-byte data key named ``name``, created (and wrapped) on first use."""
         if not name.isidentifier():
             raise KeyStoreError(f"bad key name {name!r}")
-        self._ensure_dir()
-        path = self.key_dir / f"{name}.key"
-        try:
-            return self._read(path)
-        except FileNotFoundError:
-            return self._create(path)
-        except OSError as exc:
-            raise KeyStoreError(f"cannot read key file {path}: {exc.strerror}") from exc
+        with self._locked():
+            ring = self._read_keyring()
+            kek = self._current_kek(ring)
+            keys: dict[str, dict[str, str]] = dict(ring["keys"]) if ring else {}
+            entry = keys.get(name)
+            if entry is not None:
+                key = _unwrap(kek, name, entry["wrapped"])
+                if len(key) != KEY_BYTES:
+                    raise KeyStoreError(f"data key {name!r} has {len(key)} bytes")
+                return key
+            key = secrets.token_bytes(KEY_BYTES)
+            keys[name] = {
+                "wrapped": _wrap(kek, name, key),
+                "created": datetime.now(UTC).isoformat(),
+            }
+            self._write_keyring(kek, keys)
+            return key
 
     def store_key(self) -> bytes:
         """The data key of the kiosk store."""
         return self.load_or_create("store")
 
     def signing_key(self) -> Ed25519PrivateKey:
-        """The kiosk's Ed25519 identity key (signs sync requests and audit records).
-
-        Held as the 32-byte private seed in ``signing.key`` under the same rules.
-        """
+        """The kiosk's Ed25519 identity key (signs sync requests and audit records)."""
         return Ed25519PrivateKey.from_private_bytes(self.load_or_create("signing"))
+
+    def names(self) -> list[str]:
+        with self._locked():
+            ring = self._read_keyring()
+            return sorted(ring["keys"]) if ring else []
+
+    def kiosk_key_id(self) -> str:
+        with self._locked():
+            return kek_id(self._current_kek(self._read_keyring()))
+
+    def rotate_kiosk_key(self, *, _crash_after: str | None = None) -> tuple[str, str]:
+        """Replace the kiosk key and re-wrap every data key; returns (old id, new id).
+
+        ``_crash_after`` is for tests: it raises after the named step
+        (``"next_written"`` or ``"keyring_written"``) to simulate a crash there.
+        """
+        with self._locked():
+            ring = self._read_keyring()
+            old = self._current_kek(ring)
+            keys = {
+                name: _unwrap(old, name, e["wrapped"])
+                for name, e in (ring or {"keys": {}})["keys"].items()
+            }
+            created = {name: e["created"] for name, e in (ring or {"keys": {}})["keys"].items()}
+            new = secrets.token_bytes(KEY_BYTES)
+            _write_private(self.key_dir / _KEK_NEXT, new)
+            if _crash_after == "next_written":
+                raise KeyStoreError("simulated crash after writing the next kiosk key")
+            self._write_keyring(
+                new,
+                {n: {"wrapped": _wrap(new, n, k), "created": created[n]} for n, k in keys.items()},
+            )
+            if _crash_after == "keyring_written":
+                raise KeyStoreError("simulated crash after re-wrapping the keyring")
+            (self.key_dir / _KEK_NEXT).replace(self.key_dir / _KEK)
+            _fsync_dir(self.key_dir)
+            return kek_id(old), kek_id(new)

@@ -27,7 +27,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Documents and biometrics", ("doc", "enroll", "watchlist", "eval", "bench")),
     ("Devices", ("devices",)),
     ("Central server and sync", ("server", "sync")),
-    ("Administration", ("config", "audit", "backup")),
+    ("Administration", ("config", "keys", "audit", "backup")),
 )
 
 

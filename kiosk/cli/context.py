@@ -12,7 +12,9 @@ from typing import Any, TypeVar
 import click
 
 from kiosk import logsetup
+from models.keys import KeyStore
 from models.settings import Settings, load_settings
+from models.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,6 +43,12 @@ class AppContext:
             json_stderr=settings.logging.json_stderr,
         )
         return settings
+
+
+def open_store(settings: Settings) -> tuple[Store, KeyStore]:
+    """The kiosk store of the configured data directory, with its key store."""
+    keys = KeyStore(settings.key_dir)
+    return Store.open(settings.store_path, keys.store_key()), keys
 
 
 def app(ctx: click.Context) -> AppContext:

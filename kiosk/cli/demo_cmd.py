@@ -9,6 +9,7 @@ import click
 from kiosk.cli.context import app, emit_json, json_option
 from kiosk.demo import TRANSACTION_CHECKS, run_transaction
 from models import codec
+from models.audit import AuditLog
 from models.keys import KeyStore
 from models.store import Store
 
@@ -29,10 +30,12 @@ def demo(ctx: click.Context, headless: bool, data_dir: Path | None, as_json: boo
     state = app(ctx)
     settings = state.start_logging()
     root = data_dir or settings.data_dir / "demo"
-    store = Store.open(root / "kiosk.db", KeyStore(root / "keys").store_key())
+    keys = KeyStore(root / "keys")
+    store = Store.open(root / "kiosk.db", keys.store_key())
     try:
+        audit = AuditLog(store, keys.signing_key())
         result = run_transaction(
-            store, kiosk_id=settings.kiosk.id, office_id=settings.kiosk.office_id
+            store, audit, kiosk_id=settings.kiosk.id, office_id=settings.kiosk.office_id
         )
     finally:
         store.close()

@@ -44,7 +44,6 @@ _PENDING: tuple[tuple[str, str, str], ...] = (
         "Benchmarks: face, fingerprint, index, sync, transaction.",
         "benchmarks (issues #5-#9)",
     ),
-    ("audit", "Verify the tamper-evident audit log.", "the audit chain (issue #11)"),
     ("backup", "Create, verify and restore encrypted backups.", "backup and restore (issue #11)"),
 )
 

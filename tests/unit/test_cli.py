@@ -119,3 +119,51 @@ def test_command_groups_from_several_modules_merge() -> None:
     assert sorted(doc.commands) == ["mrz", "verify"]
     with pytest.raises(RuntimeError, match="two CLI modules"):
         add_commands(root, [click.Command("doc")])
+
+
+def _demo_settings(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
+    monkeypatch.setenv("GERBANG_PATHS__DATA_DIR", str(data_dir))
+    monkeypatch.setenv("GERBANG_LOGGING__TO_FILE", "false")
+
+
+def test_audit_verify_and_tail_on_the_configured_store(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _demo_settings(monkeypatch, tmp_path)
+    assert run(capsys, "demo", "--data-dir", str(tmp_path), "--json")[0] == 0
+    assert run(capsys, "demo", "--data-dir", str(tmp_path), "--json")[0] == 0
+    code, out, _ = run(capsys, "audit", "verify", "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["valid"] is True and report["records"] == 2
+    heads = tmp_path / "heads.json"
+    heads.write_text(json.dumps(report["head"]))
+    code, out, _ = run(capsys, "audit", "tail", "--json")
+    assert [r["action"] for r in json.loads(out)] == ["decision", "decision"]
+    # delete the newest record: only the server's head reveals it
+    import sqlite3
+
+    conn = sqlite3.connect(tmp_path / "kiosk.db")
+    conn.execute("DELETE FROM audit_log WHERE seq = 2")
+    conn.commit()
+    conn.close()
+    assert run(capsys, "audit", "verify", "--json")[0] == 0
+    code, out, _ = run(capsys, "audit", "verify", "--heads", str(heads), "--json")
+    assert code == ExitCode.CHECK_FAILED
+    assert json.loads(out)["first_break"]["kind"] == "truncation"
+
+
+def test_keys_rotate_keeps_the_store_readable(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _demo_settings(monkeypatch, tmp_path)
+    assert run(capsys, "demo", "--data-dir", str(tmp_path), "--json")[0] == 0
+    code, out, _ = run(capsys, "keys", "status", "--json")
+    before = json.loads(out)
+    assert before["data_keys"] == ["signing", "store"]
+    code, out, _ = run(capsys, "keys", "rotate", "--json")
+    assert code == 0
+    rotated = json.loads(out)
+    assert rotated["previous_kiosk_key_id"] == before["kiosk_key_id"] != rotated["kiosk_key_id"]
+    code, out, _ = run(capsys, "audit", "verify", "--json")
+    assert code == 0 and json.loads(out)["records"] == 2  # the decision and the rotation

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 
@@ -9,19 +10,24 @@ from models.errors import KeyStoreError
 from models.keys import KeyStore
 
 
-def test_key_is_created_once_with_strict_permissions(tmp_path: Path) -> None:
+def test_data_keys_are_created_once_and_wrapped(tmp_path: Path) -> None:
     keys = KeyStore(tmp_path / "keys")
     first = keys.store_key()
     assert len(first) == 32
     assert keys.store_key() == first
-    assert stat.S_IMODE((tmp_path / "keys" / "store.key").stat().st_mode) == 0o600
+    assert keys.load_or_create("index") != first
+    assert keys.names() == ["index", "store"]
+    ring = (tmp_path / "keys" / "keyring.json").read_bytes()
+    assert first not in ring and first.hex().encode() not in ring  # only wrapped forms on disk
+    for name in ("kiosk.key", "keyring.json"):
+        assert stat.S_IMODE((tmp_path / "keys" / name).stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "keys").stat().st_mode) == 0o700
 
 
 def test_readable_key_file_is_refused(tmp_path: Path) -> None:
     keys = KeyStore(tmp_path / "keys")
     keys.store_key()
-    (tmp_path / "keys" / "store.key").chmod(0o644)
+    (tmp_path / "keys" / "kiosk.key").chmod(0o644)
     with pytest.raises(KeyStoreError, match="chmod 600"):
         keys.store_key()
 
@@ -33,11 +39,31 @@ def test_open_key_folder_is_refused(tmp_path: Path) -> None:
         KeyStore(tmp_path / "keys").store_key()
 
 
-def test_truncated_key_is_refused(tmp_path: Path) -> None:
+def test_truncated_kiosk_key_is_refused(tmp_path: Path) -> None:
     keys = KeyStore(tmp_path / "keys")
     keys.store_key()
-    (tmp_path / "keys" / "store.key").write_bytes(b"short")
+    (tmp_path / "keys" / "kiosk.key").write_bytes(b"short")
     with pytest.raises(KeyStoreError, match="expected 32"):
+        keys.store_key()
+
+
+def test_missing_kiosk_key_with_a_keyring_is_an_error_not_a_new_key(tmp_path: Path) -> None:
+    keys = KeyStore(tmp_path / "keys")
+    keys.store_key()
+    (tmp_path / "keys" / "kiosk.key").unlink()
+    with pytest.raises(KeyStoreError, match="cannot be opened"):
+        keys.store_key()
+
+
+def test_altered_keyring_entry_does_not_unwrap(tmp_path: Path) -> None:
+    keys = KeyStore(tmp_path / "keys")
+    keys.store_key()
+    keys.load_or_create("index")
+    path = tmp_path / "keys" / "keyring.json"
+    ring = json.loads(path.read_text())
+    ring["keys"]["store"]["wrapped"] = ring["keys"]["index"]["wrapped"]  # swapped entries
+    path.write_text(json.dumps(ring))
+    with pytest.raises(KeyStoreError, match="does not unwrap"):
         keys.store_key()
 
 
@@ -48,8 +74,32 @@ def test_bad_key_names_are_refused(tmp_path: Path) -> None:
 
 def test_signing_key_is_stable_and_signs(tmp_path: Path) -> None:
     keys = KeyStore(tmp_path / "keys")
-    first = keys.signing_key()
-    second = keys.signing_key()
-    signature = first.sign(b"chain head")
-    second.public_key().verify(signature, b"chain head")  # raises if the keys differ
-    assert keys.signing_key() is not first
+    signature = keys.signing_key().sign(b"chain head")
+    keys.signing_key().public_key().verify(signature, b"chain head")  # raises if they differ
+
+
+def test_rotation_rewraps_without_changing_data_keys(tmp_path: Path) -> None:
+    keys = KeyStore(tmp_path / "keys")
+    store, index = keys.store_key(), keys.load_or_create("index")
+    before = (tmp_path / "keys" / "kiosk.key").read_bytes()
+    old_id, new_id = keys.rotate_kiosk_key()
+    assert old_id != new_id == keys.kiosk_key_id()
+    assert (tmp_path / "keys" / "kiosk.key").read_bytes() != before
+    assert not (tmp_path / "keys" / "kiosk.key.next").exists()
+    assert (keys.store_key(), keys.load_or_create("index")) == (store, index)
+
+
+@pytest.mark.parametrize("step", ["next_written", "keyring_written"])
+def test_crash_at_any_step_of_rotation_leaves_keys_readable(tmp_path: Path, step: str) -> None:
+    keys = KeyStore(tmp_path / "keys")
+    store = keys.store_key()
+    old_id = keys.kiosk_key_id()
+    with pytest.raises(KeyStoreError, match="simulated crash"):
+        keys.rotate_kiosk_key(_crash_after=step)
+    fresh = KeyStore(tmp_path / "keys")  # a restarted process
+    assert fresh.store_key() == store
+    assert not (tmp_path / "keys" / "kiosk.key.next").exists()
+    # before the keyring was re-wrapped the old key stays; after, the rotation completes
+    assert (fresh.kiosk_key_id() == old_id) is (step == "next_written")
+    fresh.rotate_kiosk_key()  # and a later rotation works
+    assert fresh.store_key() == store
