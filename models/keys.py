@@ -37,7 +37,9 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from models.errors import KeyStoreError
 
@@ -212,6 +214,54 @@ class KeyStore:
     def kiosk_key_id(self) -> str:
         with self._locked():
             return kek_id(self._current_kek(self._read_keyring()))
+
+    def export_data_keys(self) -> dict[str, bytes]:
+        """Every data key, unwrapped (for an encrypted backup; never write these in clear)."""
+        with self._locked():
+            ring = self._read_keyring()
+            if ring is None:
+                return {}
+            kek = self._current_kek(ring)
+            return {
+                name: _unwrap(kek, name, entry["wrapped"]) for name, entry in ring["keys"].items()
+            }
+
+    def import_data_keys(self, keys: dict[str, bytes]) -> None:
+        """Replace the keyring with ``keys`` wrapped under this kiosk's key (restore)."""
+        now = datetime.now(UTC).isoformat()
+        with self._locked():
+            kek = self._current_kek(self._read_keyring())
+            self._write_keyring(
+                kek, {n: {"wrapped": _wrap(kek, n, k), "created": now} for n, k in keys.items()}
+            )
+
+    def seal_with_kiosk_key(self, secret: bytes, *, context: str) -> dict[str, str]:
+        """Wrap ``secret`` with the kiosk key; the result names the kiosk key's id."""
+        with self._locked():
+            kek = self._current_kek(self._read_keyring())
+            return {"id": kek_id(kek), "wrapped": _wrap(kek, context, secret)}
+
+    def open_with_kiosk_key(self, box: dict[str, str], *, context: str) -> bytes:
+        with self._locked():
+            kek = self._current_kek(self._read_keyring())
+            if box.get("id") != kek_id(kek):
+                raise KeyStoreError("wrapped by another kiosk key")
+            return _unwrap(kek, context, box.get("wrapped", ""))
+
+    def recovery_public_key(self) -> X25519PublicKey | None:
+        """The public half of the recovery key, if one was set up (``gerbang keys recovery-init``)."""
+        path = self.key_dir / "recovery.pub"
+        try:
+            return X25519PublicKey.from_public_bytes(bytes.fromhex(path.read_text().strip()))
+        except FileNotFoundError:
+            return None
+        except ValueError as exc:
+            raise KeyStoreError(f"{path} is damaged") from exc
+
+    def set_recovery_public_key(self, key: X25519PublicKey) -> None:
+        with self._locked():
+            raw = key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+            _write_private(self.key_dir / "recovery.pub", raw.hex().encode() + b"\n")
 
     def rotate_kiosk_key(self, *, _crash_after: str | None = None) -> tuple[str, str]:
         """Replace the kiosk key and re-wrap every data key; returns (old id, new id).

@@ -89,12 +89,19 @@ class ServerSettings(_Section):
     port: int = Field(default=8470, ge=1, le=65535)
 
 
+class BackupSettings(_Section):
+    dir: Path | None = None  # default: <data_dir>/backups; better on another disk
+    keep: int = Field(default=14, ge=1, le=1000)
+    interval_h: float = Field(default=24.0, gt=0, le=24 * 31)
+
+
 class Settings(_Section):
     kiosk: KioskSettings = Field(default_factory=KioskSettings)
     paths: PathSettings = Field(default_factory=PathSettings)
     logging: LogSettings = Field(default_factory=LogSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    backup: BackupSettings = Field(default_factory=BackupSettings)
 
     @property
     def data_dir(self) -> Path:
@@ -107,6 +114,10 @@ class Settings(_Section):
     @property
     def key_dir(self) -> Path:
         return self.paths.data_dir / "keys"
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.backup.dir.expanduser() if self.backup.dir else self.paths.data_dir / "backups"
 
     @property
     def log_dir(self) -> Path:

@@ -44,7 +44,6 @@ _PENDING: tuple[tuple[str, str, str], ...] = (
         "Benchmarks: face, fingerprint, index, sync, transaction.",
         "benchmarks (issues #5-#9)",
     ),
-    ("backup", "Create, verify and restore encrypted backups.", "backup and restore (issue #11)"),
 )
 
 

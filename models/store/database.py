@@ -102,6 +102,18 @@ class Database:
             except sqlite3.Error as exc:
                 raise StoreError(f"store query failed: {exc}") from exc
 
+    def backup_to(self, target: Path) -> None:
+        """An online, consistent copy of the database (SQLite backup API) while it stays in use."""
+        with self._lock:
+            try:
+                dest = sqlite3.connect(target)
+                try:
+                    self._conn.backup(dest)
+                finally:
+                    dest.close()
+            except sqlite3.Error as exc:
+                raise StoreError(f"backup of {self.path} failed: {exc}") from exc
+
     # ------------------------------------------------------------------ migrations
     def applied_migrations(self) -> list[str]:
         if "_migrations" not in self.db.table_names():
@@ -142,3 +154,20 @@ class Database:
                     raise MigrationError(f"migration {migration.name} failed: {exc}") from exc
                 done.append(migration.name)
             return done
+
+
+def check_database_file(path: Path) -> int:
+    """Open a database file read-only, run SQLite's integrity check, return its schema version."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path}: not a database ({exc})") from exc
+    try:
+        result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        if result != "ok":
+            raise StoreError(f"{path}: integrity check failed: {result}")
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path}: not a database ({exc})") from exc
+    finally:
+        conn.close()
