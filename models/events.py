@@ -45,6 +45,11 @@ class ReasonCode(StrEnum):
     TRAVELLER_CANCELLED = "traveller_cancelled"
     OFFICER_OVERRIDE = "officer_override"
     OFFLINE_LIMIT = "offline_limit"
+    NO_CHIP = "no_chip"
+    NOT_SELF_SERVICE = "not_self_service"  # policy sends this traveller category to an officer
+    UNDER_MIN_AGE = "under_min_age"
+    CARD_REMOVED = "card_removed"
+    OFFICER_CALLED = "officer_called"
 
 
 @dataclass(frozen=True, slots=True)

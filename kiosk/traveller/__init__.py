@@ -1,0 +1,1 @@
+"""The traveller's self-verification: decision engine and flow (Qt-free)."""
