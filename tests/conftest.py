@@ -13,6 +13,9 @@ from models.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 
+# Qt runs without a screen in tests (set before any QApplication exists).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 
 def data_root() -> Path:
     return Path(os.environ.get("GERBANG_DATA", REPO.parent / "shared" / "data")).resolve()

@@ -1,0 +1,186 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en_US">
+<context>
+    <name>DecisionView</name>
+    <message>
+        <source>Welcome</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Thank you. The gate is open: please walk through.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Please see an officer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An officer will help you now. Please take your passport and wait here.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DocumentView</name>
+    <message>
+        <source>Your passport</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open your passport at the photo page and place it face down on the reader.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting for your passport…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reading the chip. Please do not move your passport.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>FaceView</name>
+    <message>
+        <source>Look at the camera</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep your face inside the oval.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Please come a little closer.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Please step back a little.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Please look straight at the screen.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Please face the light.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Please keep still.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Please take off your glasses.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Please take off your hat.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Please move your face into the oval.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Please blink.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Please turn your head slowly to the left.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Please turn your head slowly to the right.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only one person in front of the camera, please.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>FingerprintView</name>
+    <message>
+        <source>Fingerprints</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>right index finger</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>left index finger</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>right thumb</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>left thumb</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> and </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Place your %1 flat on the glass.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Attempt %1 of %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No finger found. Press your finger flat on the glass.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your finger moved. Please hold it still.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your finger is too dry. Breathe on it and try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your finger is too wet. Wipe it and try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Please centre your finger on the glass.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The print was not clear. Please press a little harder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Please try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>KioskWindow</name>
+    <message>
+        <source>Call an officer</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SurveyView</name>
+    <message>
+        <source>How was your experience today?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>1 = very poor, 5 = very good</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Skip</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+</TS>

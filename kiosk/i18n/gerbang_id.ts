@@ -1,0 +1,186 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="id_ID">
+<context>
+    <name>DecisionView</name>
+    <message>
+        <source>Welcome</source>
+        <translation>Selamat datang</translation>
+    </message>
+    <message>
+        <source>Thank you. The gate is open: please walk through.</source>
+        <translation>Terima kasih. Gerbang sudah terbuka: silakan lewat.</translation>
+    </message>
+    <message>
+        <source>Please see an officer</source>
+        <translation>Silakan menemui petugas</translation>
+    </message>
+    <message>
+        <source>An officer will help you now. Please take your passport and wait here.</source>
+        <translation>Petugas akan segera membantu Anda. Silakan ambil paspor Anda dan tunggu di sini.</translation>
+    </message>
+</context>
+<context>
+    <name>DocumentView</name>
+    <message>
+        <source>Your passport</source>
+        <translation>Paspor Anda</translation>
+    </message>
+    <message>
+        <source>Open your passport at the photo page and place it face down on the reader.</source>
+        <translation>Buka paspor Anda pada halaman foto dan letakkan menghadap ke bawah di atas pembaca.</translation>
+    </message>
+    <message>
+        <source>Waiting for your passport…</source>
+        <translation>Menunggu paspor Anda…</translation>
+    </message>
+    <message>
+        <source>Reading the chip. Please do not move your passport.</source>
+        <translation>Membaca cip. Mohon jangan menggeser paspor Anda.</translation>
+    </message>
+</context>
+<context>
+    <name>FaceView</name>
+    <message>
+        <source>Look at the camera</source>
+        <translation>Lihat ke kamera</translation>
+    </message>
+    <message>
+        <source>Keep your face inside the oval.</source>
+        <translation>Posisikan wajah Anda di dalam oval.</translation>
+    </message>
+    <message>
+        <source>Please come a little closer.</source>
+        <translation>Silakan mendekat sedikit.</translation>
+    </message>
+    <message>
+        <source>Please step back a little.</source>
+        <translation>Silakan mundur sedikit.</translation>
+    </message>
+    <message>
+        <source>Please look straight at the screen.</source>
+        <translation>Silakan lihat lurus ke layar.</translation>
+    </message>
+    <message>
+        <source>Please face the light.</source>
+        <translation>Silakan hadapkan wajah ke arah cahaya.</translation>
+    </message>
+    <message>
+        <source>Please keep still.</source>
+        <translation>Mohon tetap diam.</translation>
+    </message>
+    <message>
+        <source>Please take off your glasses.</source>
+        <translation>Silakan lepaskan kacamata Anda.</translation>
+    </message>
+    <message>
+        <source>Please take off your hat.</source>
+        <translation>Silakan lepaskan topi Anda.</translation>
+    </message>
+    <message>
+        <source>Please move your face into the oval.</source>
+        <translation>Silakan geser wajah Anda ke dalam oval.</translation>
+    </message>
+    <message>
+        <source>Please blink.</source>
+        <translation>Silakan berkedip.</translation>
+    </message>
+    <message>
+        <source>Please turn your head slowly to the left.</source>
+        <translation>Silakan palingkan kepala Anda perlahan ke kiri.</translation>
+    </message>
+    <message>
+        <source>Please turn your head slowly to the right.</source>
+        <translation>Silakan palingkan kepala Anda perlahan ke kanan.</translation>
+    </message>
+    <message>
+        <source>Only one person in front of the camera, please.</source>
+        <translation>Mohon hanya satu orang di depan kamera.</translation>
+    </message>
+</context>
+<context>
+    <name>FingerprintView</name>
+    <message>
+        <source>Fingerprints</source>
+        <translation>Sidik jari</translation>
+    </message>
+    <message>
+        <source>right index finger</source>
+        <translation>jari telunjuk kanan</translation>
+    </message>
+    <message>
+        <source>left index finger</source>
+        <translation>jari telunjuk kiri</translation>
+    </message>
+    <message>
+        <source>right thumb</source>
+        <translation>ibu jari kanan</translation>
+    </message>
+    <message>
+        <source>left thumb</source>
+        <translation>ibu jari kiri</translation>
+    </message>
+    <message>
+        <source> and </source>
+        <translation> dan </translation>
+    </message>
+    <message>
+        <source>Place your %1 flat on the glass.</source>
+        <translation>Letakkan %1 Anda rata di atas kaca.</translation>
+    </message>
+    <message>
+        <source>Attempt %1 of %2</source>
+        <translation>Percobaan %1 dari %2</translation>
+    </message>
+    <message>
+        <source>No finger found. Press your finger flat on the glass.</source>
+        <translation>Jari tidak terdeteksi. Tekan jari Anda rata di atas kaca.</translation>
+    </message>
+    <message>
+        <source>Your finger moved. Please hold it still.</source>
+        <translation>Jari Anda bergerak. Mohon tahan tetap diam.</translation>
+    </message>
+    <message>
+        <source>Your finger is too dry. Breathe on it and try again.</source>
+        <translation>Jari Anda terlalu kering. Hembuskan napas ke jari lalu coba lagi.</translation>
+    </message>
+    <message>
+        <source>Your finger is too wet. Wipe it and try again.</source>
+        <translation>Jari Anda terlalu basah. Seka lalu coba lagi.</translation>
+    </message>
+    <message>
+        <source>Please centre your finger on the glass.</source>
+        <translation>Silakan letakkan jari Anda di tengah kaca.</translation>
+    </message>
+    <message>
+        <source>The print was not clear. Please press a little harder.</source>
+        <translation>Sidik jari kurang jelas. Silakan tekan sedikit lebih kuat.</translation>
+    </message>
+    <message>
+        <source>Please try again.</source>
+        <translation>Silakan coba lagi.</translation>
+    </message>
+</context>
+<context>
+    <name>KioskWindow</name>
+    <message>
+        <source>Call an officer</source>
+        <translation>Panggil petugas</translation>
+    </message>
+</context>
+<context>
+    <name>SurveyView</name>
+    <message>
+        <source>How was your experience today?</source>
+        <translation>Bagaimana pengalaman Anda hari ini?</translation>
+    </message>
+    <message>
+        <source>1 = very poor, 5 = very good</source>
+        <translation>1 = sangat buruk, 5 = sangat baik</translation>
+    </message>
+    <message>
+        <source>Skip</source>
+        <translation>Lewati</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,220 @@
+"""The thin adapter between the Qt-free traveller flow and the kiosk window.
+
+It feeds user input, timer expiries and worker results to the flow as events,
+and carries out the flow's effects: screens, timers, device steps on the worker
+thread, the gate, recording, staff alerts. It holds no decision logic.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from kiosk.traveller.facts import DocumentFacts
+from kiosk.traveller.flow import (
+    AlertStaff,
+    Begin,
+    CallOfficer,
+    CancelDeviceStep,
+    CaptureFace,
+    CaptureFingerprints,
+    CardRemoved,
+    Completed,
+    DeviceFailed,
+    DocumentDone,
+    DocumentProgress,
+    Effect,
+    Event,
+    FaceDone,
+    FaceGuidance,
+    FingerprintDone,
+    FingerprintRetry,
+    OpenGate,
+    ReadDocument,
+    RecordSurvey,
+    Screen,
+    ShowScreen,
+    StartTimer,
+    SurveyAnswered,
+    TimedOut,
+    TravellerFlow,
+)
+from kiosk.traveller.services import FaceOutcome, FingerprintOutcome, TransactionServices
+from kiosk.ui.i18n import Translations
+from kiosk.ui.window import KioskWindow
+from kiosk.ui.workers import JobRunner
+from models.errors import CardRemovedError, GerbangError
+from models.settings import Language
+
+log = logging.getLogger(__name__)
+
+
+class TravellerController(QObject):
+    staff_alert = Signal(str)  # reason code, for the officer's panel
+    transaction_finished = Signal(object)  # the flow's Transaction
+    _progress = Signal(int, int)
+    _guidance = Signal(object)
+    _frame = Signal(object)
+
+    def __init__(
+        self,
+        window: KioskWindow,
+        flow: TravellerFlow,
+        services: TransactionServices,
+        translations: Translations,
+    ) -> None:
+        super().__init__(window)
+        self.window = window
+        self.flow = flow
+        self.services = services
+        self.translations = translations
+        self.runner = JobRunner(self)
+        self.runner.done.connect(self._job_done)
+        self.runner.failed.connect(self._job_failed)
+        self._pending: dict[int, str] = {}  # job id -> what it was
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(lambda: self.dispatch(TimedOut()))
+        self._progress.connect(lambda done, total: self.dispatch(DocumentProgress(done, total)))
+        self._guidance.connect(lambda codes: self.dispatch(FaceGuidance(tuple(codes))))
+        self._frame.connect(self._show_frame)
+        window.idle.language_chosen.connect(self._start)
+        window.officer_requested.connect(lambda: self.dispatch(CallOfficer()))
+        window.survey.answered.connect(lambda score: self.dispatch(SurveyAnswered(score or None)))
+        self._apply_language(Language.INDONESIAN)
+        window.show_screen(Screen.IDLE)
+
+    # ------------------------------------------------------------------ events in
+    def dispatch(self, event: Event) -> None:
+        for effect in self.flow.handle(event):
+            self._carry_out(effect)
+
+    @Slot(str)
+    def _start(self, code: str) -> None:
+        language = Language(code)
+        self._apply_language(language)
+        self.dispatch(Begin(language))
+
+    def _apply_language(self, language: Language) -> None:
+        self.translations.install(language)
+        self.window.retranslate()
+
+    def _show_frame(self, frame: npt.NDArray[np.uint8]) -> None:
+        if self.window.current is Screen.FACE:
+            self.window.face.show_frame(frame)
+
+    # ------------------------------------------------------------------ effects out
+    def _carry_out(self, effect: Effect) -> None:
+        if isinstance(effect, ShowScreen):
+            self._show(effect)
+        elif isinstance(effect, StartTimer):
+            self._timer.start(int(effect.seconds * 1000))
+        elif isinstance(effect, ReadDocument):
+            self._run("document", self._read_document)
+        elif isinstance(effect, CaptureFace):
+            self._run("face", self._capture_face)
+        elif isinstance(effect, CaptureFingerprints):
+            self.window.fingerprint.show_request(
+                [p.name for p in effect.positions],
+                effect.attempt,
+                self.flow.policy.fingerprint_retries,
+            )
+            positions, attempt = effect.positions, effect.attempt
+            self._run(
+                "fingerprint",
+                lambda: self.services.capture_fingerprints(positions, attempt, self._cancelled()),
+            )
+        elif isinstance(effect, CancelDeviceStep):
+            self.runner.cancel()
+            self.window.fingerprint.stop()
+        elif isinstance(effect, OpenGate):
+            self._run("gate", self.services.open_gate, cancellable=False)
+        elif isinstance(effect, AlertStaff):
+            self.staff_alert.emit(effect.reason.value)
+            self._run(
+                "alert", lambda: self.services.alert_staff(effect.reason.value), cancellable=False
+            )
+        elif isinstance(effect, Completed):
+            transaction = effect.transaction
+            self._run("record", lambda: self.services.record(transaction), cancellable=False)
+            self.transaction_finished.emit(transaction)
+        elif isinstance(effect, RecordSurvey):
+            tid, score = effect.transaction_id, effect.score
+            self._run("survey", lambda: self.services.record_survey(tid, score), cancellable=False)
+
+    def _show(self, effect: ShowScreen) -> None:
+        detail = effect.detail
+        if effect.screen is Screen.DOCUMENT and "done" in detail:
+            self.window.document.show_progress(int(str(detail["done"])), int(str(detail["total"])))
+        elif effect.screen is Screen.DOCUMENT:
+            self.window.document.show_waiting()
+        elif effect.screen is Screen.FACE and "guidance" in detail:
+            codes = detail["guidance"]
+            self.window.face.show_guidance(
+                [str(c) for c in codes] if isinstance(codes, list) else []
+            )
+        elif effect.screen is Screen.FINGERPRINT and "retry" in detail:
+            self.window.fingerprint.show_retry(str(detail["retry"]))
+        elif effect.screen is Screen.IDLE:
+            self._apply_language(Language.INDONESIAN)
+        if effect.screen is not Screen.FINGERPRINT:
+            self.window.fingerprint.stop()
+        self.window.show_screen(effect.screen)
+
+    # ------------------------------------------------------------------ worker jobs
+    def _cancelled(self) -> Any:
+        event = self.runner.cancel_event
+        return event.is_set
+
+    def _run(self, kind: str, job: Any, *, cancellable: bool = True) -> None:
+        self._pending[self.runner.submit(job, step=cancellable)] = kind
+
+    def _read_document(self) -> DocumentFacts:
+        self.services.begin()
+        return self.services.read_document(
+            lambda d, t: self._progress.emit(d, t), self._cancelled()
+        )
+
+    def _capture_face(self) -> FaceOutcome:
+        return self.services.capture_face(
+            lambda codes: self._guidance.emit(list(codes)),
+            lambda frame: self._frame.emit(frame),
+            self._cancelled(),
+        )
+
+    @Slot(int, object)
+    def _job_done(self, job_id: int, result: object) -> None:
+        kind = self._pending.pop(job_id, "")
+        if kind in ("document", "face", "fingerprint") and job_id != self.runner.current:
+            return  # a cancelled or replaced step
+        if isinstance(result, DocumentFacts):
+            self.dispatch(DocumentDone(result))
+        elif isinstance(result, FaceOutcome):
+            self.dispatch(FaceDone(result.face, result.watchlist))
+        elif isinstance(result, FingerprintOutcome):
+            if result.retry is not None or result.fingerprint is None or result.watchlist is None:
+                self.dispatch(FingerprintRetry(result.retry or "low_quality"))
+            else:
+                self.dispatch(FingerprintDone(result.fingerprint, result.watchlist))
+
+    @Slot(int, object)
+    def _job_failed(self, job_id: int, error: object) -> None:
+        kind = self._pending.pop(job_id, "")
+        code = error.code if isinstance(error, GerbangError) else "internal"
+        log.warning("kiosk step failed", extra={"step": kind, "code": code})
+        if kind in ("document", "face", "fingerprint") and job_id != self.runner.current:
+            return
+        if isinstance(error, CardRemovedError):
+            self.dispatch(CardRemoved())
+        elif kind in ("document", "face", "fingerprint"):
+            self.dispatch(DeviceFailed(code))
+        else:
+            self.staff_alert.emit(f"{kind}_failed")
+
+    def shutdown(self) -> None:
+        self._timer.stop()
+        self.runner.stop()
