@@ -23,7 +23,7 @@ from models.errors import GerbangError
 log = logging.getLogger(__name__)
 
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Kiosk and staff", ("demo", "kiosk", "officer", "technician")),
+    ("Kiosk and staff", ("demo", "kiosk", "officer", "technician", "screenshots")),
     ("Documents and biometrics", ("doc", "enroll", "watchlist", "eval", "bench")),
     ("Devices", ("devices",)),
     ("Central server and sync", ("server", "sync")),

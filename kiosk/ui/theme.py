@@ -29,6 +29,7 @@ QPushButton {{
     font-weight: bold;
 }}
 QPushButton:pressed {{ background: {ACCENT}; }}
+QPushButton#score {{ min-width: 120px; padding: 24px 10px; font-size: 48px; }}
 QPushButton#officer {{ background: {ACCENT}; color: #000000; min-height: 80px; font-size: 28px; }}
 QProgressBar {{
     border: 3px solid {FOREGROUND};

@@ -48,7 +48,7 @@ class KioskWindow(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.officer)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 20)
+        layout.setContentsMargins(0, 0, 30, 20)
         layout.addWidget(self.stack, 1)
         layout.addLayout(bar)
         self.resize(1280, 1024)

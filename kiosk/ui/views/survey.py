@@ -19,6 +19,7 @@ class SurveyView(QWidget):
         self.buttons: list[QPushButton] = []
         for score in range(1, 6):
             button = QPushButton(str(score))
+            button.setObjectName("score")
             button.clicked.connect(lambda _=False, s=score: self.answered.emit(s))
             self.buttons.append(button)
             row.addWidget(button)

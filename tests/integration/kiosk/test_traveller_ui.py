@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QElapsedTimer, QTimer
@@ -152,3 +153,13 @@ def test_gui_thread_never_stalls_over_50_ms(
     heart.stop()
     assert len(gaps) > 20
     assert max(gaps) < 50, f"GUI thread stalled {max(gaps)} ms"
+
+
+def test_screenshots_of_every_screen_in_both_languages(qtbot: QtBot, tmp_path: Path) -> None:
+    from kiosk.ui.screenshots import render_all
+
+    written = render_all(tmp_path)
+    assert len(written) == 2 * len(Screen)
+    for path in written:
+        assert path.stat().st_size > 5_000
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
