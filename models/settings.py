@@ -79,6 +79,9 @@ class SyncSettings(_Section):
     server_url: str = ""  # empty: no central server configured (offline only)
     interval_s: float = Field(default=300.0, ge=5)
     max_days_offline: int = Field(default=14, ge=1, le=365)
+    # Offline policy defaults; a policy published by the central server overrides them.
+    watchlist_stale_hours: float = Field(default=72.0, gt=0, le=24 * 365)
+    max_outbox_items: int = Field(default=50_000, ge=100)
 
 
 class ServerSettings(_Section):
@@ -87,6 +90,7 @@ class ServerSettings(_Section):
     database_url: str = ""
     host: str = "127.0.0.1"
     port: int = Field(default=8470, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)  # uvicorn worker processes
 
 
 class BackupSettings(_Section):

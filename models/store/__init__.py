@@ -28,9 +28,21 @@ from models.store.migrations import SCHEMA_VERSION
 from models.store.outbox import Outbox, OutboxItem
 from models.store.repository import Repository, TableSpec
 from models.store.sealing import Sealer
+from models.store.syncstate import FeedDocument, FeedDocuments, SyncState
 from models.watchlist import WatchlistEntry
 
-__all__ = ["SCHEMA_VERSION", "Outbox", "OutboxItem", "Repository", "Sealer", "Store", "document_id"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "FeedDocument",
+    "FeedDocuments",
+    "Outbox",
+    "OutboxItem",
+    "Repository",
+    "Sealer",
+    "Store",
+    "SyncState",
+    "document_id",
+]
 
 
 def document_id(issuing_state: str, document_number: str) -> str:
@@ -209,6 +221,8 @@ class Store:
         self.kiosk = Repository(database, sealer, KIOSK)
         self.audit = AuditTable(database)
         self.outbox = Outbox(database, sealer)
+        self.sync_state = SyncState(database)
+        self.feed_documents = FeedDocuments(database)
 
     @classmethod
     def open(cls, path: Path | str, key: bytes, *, migrate: bool = True) -> Store:

@@ -114,5 +114,23 @@ _OUTBOX_DELIVERY = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_INITIAL, _OUTBOX_DELIVERY)
+_SYNC_STATE = Migration(
+    "0003_sync_state",
+    (
+        """CREATE TABLE sync_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+)""",
+        """CREATE TABLE feed_documents (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    payload BLOB NOT NULL,
+    PRIMARY KEY (kind, id)
+)""",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_INITIAL, _OUTBOX_DELIVERY, _SYNC_STATE)
 SCHEMA_VERSION = len(MIGRATIONS)

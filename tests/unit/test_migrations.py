@@ -40,6 +40,16 @@ def test_released_schema_upgrades_to_current(
     # and the upgraded store works
     store = Store.open(path, store_key)
     assert store.outbox.depth() == 1
+    assert store.sync_state.checkpoint() == 0  # sync starts from the beginning of the feed
+    store.close()
+
+
+def test_v3_fixture_keeps_its_checkpoint(tmp_path: Path, store_key: bytes) -> None:
+    path = tmp_path / "kiosk.db"
+    _load_fixture(3, path)
+    store = Store.open(path, store_key)
+    assert store.sync_state.checkpoint() == 42
+    assert store.feed_documents.count() == 0
     store.close()
 
 

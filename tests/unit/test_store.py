@@ -10,7 +10,7 @@ import pytest
 
 from models import codec
 from models.errors import DuplicateRecordError, RecordNotFoundError, SealError, StoreError
-from models.store import Store
+from models.store import SCHEMA_VERSION, Store
 from models.store.repository import Repository
 from tests import factories
 
@@ -138,7 +138,7 @@ def test_file_store_uses_wal_and_survives_reopen(tmp_path: Path, store_key: byte
     first.close()
     again = Store.open(path, store_key)
     assert again.events.get("ev-1") == factories.event()
-    assert again.schema_version == 2
+    assert again.schema_version == SCHEMA_VERSION == 3
     again.close()
 
 
