@@ -77,12 +77,19 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.TECHNICIAN: frozenset(_TECHNICIAN),
     Role.ANALYST: frozenset({Permission.VIEW_REPORTS, Permission.EXPORT_REPORTS}),
     Role.ADMIN: frozenset(
-        {Permission.MANAGE_ACCOUNTS, Permission.MANAGE_KEYS, Permission.BACKUP_RESTORE, Permission.VIEW_AUDIT}
+        {
+            Permission.MANAGE_ACCOUNTS,
+            Permission.MANAGE_KEYS,
+            Permission.BACKUP_RESTORE,
+            Permission.VIEW_AUDIT,
+        }
     ),
 }
 
 # Personal or biometric data: never for technicians, whatever else they are given.
-PERSONAL = frozenset({Permission.VIEW_PERSONAL_DATA, Permission.ENROLL, Permission.VIEW_WATCHLIST_HITS})
+PERSONAL = frozenset(
+    {Permission.VIEW_PERSONAL_DATA, Permission.ENROLL, Permission.VIEW_WATCHLIST_HITS}
+)
 
 
 class ForbiddenError(SecurityError):

@@ -99,6 +99,12 @@ class BackupSettings(_Section):
     interval_h: float = Field(default=24.0, gt=0, le=24 * 31)
 
 
+class RetentionSettings(_Section):
+    events_days: int = Field(default=30, ge=1, le=3650)
+    referrals_days: int = Field(default=90, ge=1, le=3650)
+    images_days: int = Field(default=0, ge=0, le=3650)  # 0: images go once templates exist
+
+
 class Settings(_Section):
     kiosk: KioskSettings = Field(default_factory=KioskSettings)
     paths: PathSettings = Field(default_factory=PathSettings)
@@ -106,6 +112,7 @@ class Settings(_Section):
     sync: SyncSettings = Field(default_factory=SyncSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     backup: BackupSettings = Field(default_factory=BackupSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
 
     @property
     def data_dir(self) -> Path:

@@ -27,7 +27,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Documents and biometrics", ("doc", "enroll", "watchlist", "eval", "bench")),
     ("Devices", ("devices",)),
     ("Central server and sync", ("server", "sync")),
-    ("Administration", ("config", "keys", "audit", "backup")),
+    ("Administration", ("config", "staff", "keys", "audit", "backup", "retention")),
 )
 
 

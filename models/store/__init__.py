@@ -22,6 +22,7 @@ from models.enrollment import Enrollment
 from models.events import Referral, ReferralStatus, VerificationEvent
 from models.identity import TravelDocument, Traveller
 from models.operations import DeviceStatus, KioskIdentity
+from models.staff import LegalHold, StaffAccount
 from models.store.audit import AuditTable
 from models.store.database import Database
 from models.store.migrations import SCHEMA_VERSION
@@ -154,6 +155,52 @@ KIOSK: TableSpec[KioskIdentity] = TableSpec(
 )
 
 
+STAFF: TableSpec[StaffAccount] = TableSpec(
+    "staff_accounts", "staff account", StaffAccount, lambda r, s: r.user_id, lambda r, s: {}
+)
+HOLDS: TableSpec[LegalHold] = TableSpec(
+    "legal_holds",
+    "legal hold",
+    LegalHold,
+    lambda r, s: r.hold_id,
+    lambda r, s: {"kind": r.kind, "record_id": r.record_id},
+)
+
+
+class StaffAccounts(Repository[StaffAccount]):
+    """Accounts; the lockout counters are plain columns updated on every login attempt."""
+
+    def lockout(self, user_id: str) -> tuple[int, datetime | None]:
+        rows = self._db.query(
+            "SELECT failed_attempts, locked_until FROM staff_accounts WHERE id = ?", (user_id,)
+        )
+        if not rows:
+            return 0, None
+        until = rows[0]["locked_until"]
+        return int(rows[0]["failed_attempts"]), datetime.fromisoformat(until) if until else None
+
+    def set_lockout(self, user_id: str, failed: int, locked_until: datetime | None) -> None:
+        with self._db.atomic():
+            self._db.execute(
+                "UPDATE staff_accounts SET failed_attempts = ?, locked_until = ? WHERE id = ?",
+                (failed, locked_until.isoformat() if locked_until else None, user_id),
+            )
+
+    def record_login(self, user_id: str, at: datetime) -> None:
+        with self._db.atomic():
+            self._db.execute(
+                "UPDATE staff_accounts SET failed_attempts = 0, locked_until = NULL, last_login_at = ? "
+                "WHERE id = ?",
+                (at.isoformat(), user_id),
+            )
+
+
+class LegalHolds(Repository[LegalHold]):
+    def held_ids(self, kind: str) -> set[str]:
+        rows = self._db.query("SELECT record_id FROM legal_holds WHERE kind = ?", (kind,))
+        return {str(r["record_id"]) for r in rows}
+
+
 class TravelDocuments(Repository[TravelDocument]):
     """Documents are keyed by a blind index of (issuing state, number)."""
 
@@ -219,6 +266,8 @@ class Store:
         self.referrals = Referrals(database, sealer, REFERRALS)
         self.devices = Repository(database, sealer, DEVICES)
         self.kiosk = Repository(database, sealer, KIOSK)
+        self.staff = StaffAccounts(database, sealer, STAFF)
+        self.holds = LegalHolds(database, sealer, HOLDS)
         self.audit = AuditTable(database)
         self.outbox = Outbox(database, sealer)
         self.sync_state = SyncState(database)

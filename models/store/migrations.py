@@ -132,5 +132,22 @@ _SYNC_STATE = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_INITIAL, _OUTBOX_DELIVERY, _SYNC_STATE)
+_STAFF_AND_HOLDS = Migration(
+    "0004_staff_accounts_and_legal_holds",
+    (
+        _sealed_table(
+            "staff_accounts",
+            "failed_attempts INTEGER NOT NULL DEFAULT 0",
+            "locked_until TEXT",
+            "last_login_at TEXT",
+        ),
+        _sealed_table("legal_holds", "kind TEXT NOT NULL", "record_id TEXT NOT NULL"),
+        "CREATE INDEX legal_holds_record ON legal_holds(kind, record_id)",
+        "CREATE INDEX referrals_created ON referrals(created_at)",
+        "CREATE INDEX face_samples_captured ON face_samples(captured_at)",
+        "CREATE INDEX fingerprint_samples_captured ON fingerprint_samples(captured_at)",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_INITIAL, _OUTBOX_DELIVERY, _SYNC_STATE, _STAFF_AND_HOLDS)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -71,6 +71,12 @@ class Outbox:
             for row in rows
         ]
 
+    def unsent_keys(self, kind: str) -> set[str]:
+        rows = self._db.query(
+            "SELECT idempotency_key FROM outbox WHERE kind = ? AND sent_at IS NULL", (kind,)
+        )
+        return {str(r["idempotency_key"]) for r in rows}
+
     def depth(self) -> int:
         return int(self._db.query("SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL")[0]["n"])
 

@@ -8,8 +8,9 @@ blind index of it), and the whole record as a sealed JSON payload.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from models import codec
@@ -118,6 +119,25 @@ class Repository(Generic[T]):
             cursor = self._db.execute(f"DELETE FROM {self.spec.table} WHERE id = ?", (record_id,))
         if cursor.rowcount == 0:
             raise RecordNotFoundError(self.spec.kind, record_id)
+
+    def ids_before(
+        self, column: str, before: datetime, where: str = "1", params: tuple[Any, ...] = ()
+    ) -> list[str]:
+        """Ids of records whose index ``column`` is earlier than ``before`` (oldest first)."""
+        rows = self._db.query(
+            f"SELECT id FROM {self.spec.table} WHERE {column} < ? AND ({where}) ORDER BY row_id",
+            (before.isoformat(), *params),
+        )
+        return [str(r["id"]) for r in rows]
+
+    def delete_ids(self, ids: Iterable[str]) -> int:
+        deleted = 0
+        with self._db.atomic():
+            for record_id in ids:
+                deleted += self._db.execute(
+                    f"DELETE FROM {self.spec.table} WHERE id = ?", (record_id,)
+                ).rowcount
+        return deleted
 
     def count(self) -> int:
         return int(self._db.query(f"SELECT count(*) AS n FROM {self.spec.table}")[0]["n"])

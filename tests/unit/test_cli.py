@@ -226,3 +226,36 @@ def test_bench_backup_reports_a_complete_restore(capsys: pytest.CaptureFixture[s
     assert code == 0
     result = json.loads(out)
     assert result["restored_records"] == 300 and result["restored_sample_ok"] is True
+
+
+def test_staff_bootstrap_and_retention_dry_run(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _demo_settings(monkeypatch, tmp_path)
+    monkeypatch.setattr("click.prompt", lambda *a, **k: "correct-horse-9")
+    code, out, _ = run(
+        capsys, "staff", "add", "admin", "--name", "Admin", "--role", "admin", "--json"
+    )
+    assert code == 0 and json.loads(out)["roles"] == ["admin"]
+    code, out, _ = run(
+        capsys, "staff", "add", "budi", "--name", "Budi", "--role", "officer", "--json"
+    )
+    assert code == ExitCode.USAGE
+    code, out, _ = run(
+        capsys,
+        "staff",
+        "add",
+        "budi",
+        "--name",
+        "Budi",
+        "--role",
+        "officer",
+        "--as",
+        "admin",
+        "--json",
+    )
+    assert code == 0
+    code, out, _ = run(capsys, "staff", "list", "--json")
+    assert [a["user_id"] for a in json.loads(out)] == ["admin", "budi"]
+    code, out, _ = run(capsys, "retention", "run", "--dry-run", "--json")
+    assert code == 0 and json.loads(out)["dry_run"] is True
