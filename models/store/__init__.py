@@ -212,6 +212,11 @@ class TravelDocuments(Repository[TravelDocument]):
         return found[0] if found else None
 
 
+class FaceSamples(Repository[FaceSample]):
+    def for_subject(self, subject_id: str) -> list[FaceSample]:
+        return self._select("subject_id = ?", (subject_id,))
+
+
 class FaceTemplates(Repository[FaceTemplate]):
     def for_subject(self, subject_id: str) -> list[FaceTemplate]:
         return self._select("subject_id = ?", (subject_id,))
@@ -256,7 +261,7 @@ class Store:
         self.database = database
         self.travellers = Repository(database, sealer, TRAVELLERS)
         self.documents = TravelDocuments(database, sealer, DOCUMENTS)
-        self.face_samples = Repository(database, sealer, FACE_SAMPLES)
+        self.face_samples = FaceSamples(database, sealer, FACE_SAMPLES)
         self.fingerprint_samples = Repository(database, sealer, FINGERPRINT_SAMPLES)
         self.face_templates = FaceTemplates(database, sealer, FACE_TEMPLATES)
         self.fingerprint_templates = FingerprintTemplates(database, sealer, FINGERPRINT_TEMPLATES)
