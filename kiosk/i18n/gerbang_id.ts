@@ -169,6 +169,68 @@
     </message>
 </context>
 <context>
+    <name>LoginView</name>
+    <message>
+        <source>Staff login</source>
+        <translation>Masuk petugas</translation>
+    </message>
+    <message>
+        <source>User id</source>
+        <translation>ID pengguna</translation>
+    </message>
+    <message>
+        <source>Password or PIN</source>
+        <translation>Kata sandi atau PIN</translation>
+    </message>
+    <message>
+        <source>Log in</source>
+        <translation>Masuk</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>Kembali</translation>
+    </message>
+    <message>
+        <source>Wrong user id or password.</source>
+        <translation>ID pengguna atau kata sandi salah.</translation>
+    </message>
+    <message>
+        <source>Too many wrong attempts: this account is locked for a while.</source>
+        <translation>Terlalu banyak percobaan salah: akun ini dikunci untuk sementara.</translation>
+    </message>
+    <message>
+        <source>Login failed.</source>
+        <translation>Gagal masuk.</translation>
+    </message>
+</context>
+<context>
+    <name>ReferralsView</name>
+    <message>
+        <source>Referrals</source>
+        <translation>Rujukan</translation>
+    </message>
+    <message>
+        <source>Your note (required)</source>
+        <translation>Catatan Anda (wajib)</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>Loloskan</translation>
+    </message>
+    <message>
+        <source>Refuse</source>
+        <translation>Tolak</translation>
+    </message>
+    <message>
+        <source>Escalate</source>
+        <translation>Eskalasi</translation>
+    </message>
+    <message>
+        <source>No open referrals.</source>
+        <translation>Tidak ada rujukan yang terbuka.</translation>
+    </message>
+</context>
+<context>
     <name>SurveyView</name>
     <message>
         <source>How was your experience today?</source>

@@ -1,0 +1,1 @@
+"""Officer, supervisor and technician screens (behind a staff login)."""

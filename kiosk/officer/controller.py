@@ -1,0 +1,90 @@
+"""Officer controller: login through Accounts, then the referral workflow."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from enrollment.accounts import Accounts
+from enrollment.referrals import ReferralReview
+from kiosk.officer.window import OfficerWindow
+from models.errors import GerbangError
+from models.events import ReferralStatus
+from models.roles import Principal
+
+log = logging.getLogger(__name__)
+
+
+class OfficerController(QObject):
+    logged_in = Signal(str)
+    error = Signal(str)  # error code
+
+    def __init__(self, window: OfficerWindow, accounts: Accounts, review: ReferralReview) -> None:
+        super().__init__(window)
+        self.window = window
+        self.accounts = accounts
+        self.review = review
+        self.principal: Principal | None = None
+        window.login.submitted.connect(self._login)
+        window.referrals.selected.connect(self._select)
+        window.referrals.decided.connect(self._decide)
+        window.stack.setCurrentWidget(window.login)
+
+    @Slot(str, str)
+    def _login(self, user_id: str, secret: str) -> None:
+        try:
+            self.principal = self.accounts.login(user_id, secret)
+        except GerbangError as exc:
+            self.window.login.show_error(exc.code)
+            self.error.emit(exc.code)
+            return
+        self.window.login.reset()
+        self.logged_in.emit(self.principal.user_id)
+        self.refresh()
+        self.window.stack.setCurrentWidget(self.window.referrals)
+
+    def logout(self) -> None:
+        self.principal = None
+        self.window.stack.setCurrentWidget(self.window.login)
+
+    def refresh(self) -> None:
+        if self.principal is None:
+            return
+        try:
+            queue = self.review.queue(self.principal)
+        except GerbangError as exc:
+            self.error.emit(exc.code)
+            return
+        self.window.referrals.show_queue(
+            [(r.referral_id, r.reasons[0].value if r.reasons else "") for r in queue]
+        )
+
+    @Slot(str)
+    def _select(self, referral_id: str) -> None:
+        if self.principal is None:
+            return
+        try:
+            evidence = self.review.evidence(referral_id, self.principal)
+        except GerbangError as exc:
+            self.error.emit(exc.code)
+            return
+        lines = [f"{r.value}" for r in evidence.referral.reasons]
+        if evidence.event is not None:
+            lines += [f"{c.name}: {c.outcome.value}" for c in evidence.event.checks]
+            lines += [
+                f"{s.name}: {s.value:.3f} (threshold {s.threshold})" for s in evidence.event.scores
+            ]
+        lines.append(f"captures: {len(evidence.captures)}")
+        self.window.referrals.show_details(lines)
+
+    @Slot(str, str, str)
+    def _decide(self, referral_id: str, status: str, note: str) -> None:
+        if self.principal is None:
+            return
+        try:
+            self.review.decide(referral_id, ReferralStatus(status), note, self.principal)
+        except GerbangError as exc:
+            self.error.emit(exc.code)
+            return
+        self.refresh()
