@@ -22,5 +22,6 @@ BAND_PAD_FRACTION = 0.12  # padding around a band, as a fraction of its height
 
 # ---------------------------------------------------------------- OCR
 LINE_HEIGHT_PX = 48  # the band is scaled so that one text line is about this high
+MAX_OCR_RUNS = 10  # tesseract runs per image at most (about 0.4 s each)
 TESSERACT_TIMEOUT_S = 20.0  # per tesseract call
 TESSERACT_MRZ_MODEL_SHA256 = "e44f5b7a6bdd3f382ef3bfa84ee0057f5897946a84a094c26910e0a124f3a9bd"
