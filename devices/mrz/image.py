@@ -53,8 +53,7 @@ def decode_image(data: bytes) -> Grey:
             if image.format == "JPEG":
                 image.draft("L", (MAX_SIDE, MAX_SIDE))
             image.load()
-            image = ImageOps.exif_transpose(image)
-            grey = _to_grey(image)
+            grey = _to_grey(ImageOps.exif_transpose(image))
     except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
         raise MalformedDataError(f"not a readable image: {exc}") from exc
     except Image.DecompressionBombWarning as exc:

@@ -40,7 +40,9 @@ def find_bands(grey: Grey) -> list[Band]:
     """Candidate MRZ bands, best first (at most MAX_BANDS)."""
     height, width = grey.shape
     scale = DETECT_WIDTH / width
-    small = cv2.resize(grey, (DETECT_WIDTH, max(1, round(height * scale))))
+    small = np.asarray(
+        cv2.resize(grey, (DETECT_WIDTH, max(1, round(height * scale)))), dtype=np.uint8
+    )
     bands: list[Band] = []
     for join in (9, 5):  # a tight join separates an MRZ from text printed close above it
         bands.extend(_bands_in(_text_mask(small, join), scale))
@@ -121,7 +123,7 @@ def _same_block(a: Band, b: Band) -> bool:
     along = abs(dx * np.cos(theta) + dy * np.sin(theta))
     across = abs(-dx * np.sin(theta) + dy * np.cos(theta))
     line = max(a.size[1], b.size[1])
-    return along < 0.2 * a.size[0] and across < 3.5 * line
+    return bool(along < 0.2 * a.size[0] and across < 3.5 * line)
 
 
 def _normalise(angle: float) -> float:
@@ -144,7 +146,7 @@ def _text_mask(small: Grey, join: int) -> Grey:
     closed = cv2.morphologyEx(grad8, cv2.MORPH_CLOSE, rect)
     _, mask = cv2.threshold(closed, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, square)
-    mask = cv2.erode(mask, None, iterations=2)
+    mask = cv2.erode(mask, np.ones((3, 3), np.uint8), iterations=2)
     edge = max(2, unit * 2)
     mask[:edge, :] = 0
     mask[-edge:, :] = 0

@@ -136,6 +136,18 @@ def parse_mrz(text: str | Sequence[str], *, reference_date: date) -> MrzReading:
     )
 
 
+def check_digits(text: str | Sequence[str]) -> tuple[MrzType, tuple[CheckDigitResult, ...]]:
+    """Only the check digits of MRZ lines, without decoding the fields: for lines whose
+    fields do not decode (a printed nationality of digits, an impossible date)."""
+    lines = split_lines(text)
+    if not lines:
+        raise MRZError("no MRZ lines given", field="format")
+    if any(set(line) - ALPHABET for line in lines):
+        raise MRZError("characters outside the MRZ alphabet", field="format")
+    layout = LAYOUTS[detect_type(lines)]
+    return layout.mrz_type, _checks(layout, lines)
+
+
 def _extended_number(layout: Layout, lines: tuple[str, ...]) -> tuple[str, str] | None:
     """TD1/TD2 document numbers longer than 9 characters (Part 5 §4.2.4, Part 6 §4.2.4):
     the number's check-digit position holds '<', and the number continues in the
@@ -185,4 +197,4 @@ def _result(name: str, covered: str, digit: str, *, allow_filler: bool) -> Check
     return CheckDigitResult(field=name, read=digit, expected=expected, valid=valid)
 
 
-__all__ = ["CheckDigitResult", "MrzReading", "parse_mrz", "split_lines"]
+__all__ = ["CheckDigitResult", "MrzReading", "check_digits", "parse_mrz", "split_lines"]

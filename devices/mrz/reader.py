@@ -37,8 +37,9 @@ from devices.mrz.layout import Layout
 from devices.mrz.locate import Band, cut_band, find_bands
 from devices.mrz.ocr import Engine, default_engine
 from devices.mrz.params import LINE_HEIGHT_PX, MAX_OCR_RUNS
-from devices.mrz.parser import MrzReading, parse_mrz
+from devices.mrz.parser import CheckDigitResult, MrzReading, check_digits, parse_mrz
 from models.errors import MRZError
+from models.identity import MrzType
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,33 @@ class ImageReading:
     variants: int  # OCR runs made
     support: int  # how many runs produced the chosen lines verbatim
     error_field: str | None = None  # for UNPARSEABLE: the field that did not parse
+
+    @property
+    def checks(self) -> tuple[CheckDigitResult, ...]:
+        """Every check digit of the chosen lines (also when a field did not decode)."""
+        if self.reading is not None:
+            return self.reading.checks
+        if not self.raw_lines:
+            return ()
+        try:
+            return check_digits(self.raw_lines)[1]
+        except MRZError:
+            return ()
+
+    @property
+    def mrz_type(self) -> MrzType | None:
+        if self.reading is not None:
+            return self.reading.mrz_type
+        try:
+            return check_digits(self.raw_lines)[0] if self.raw_lines else None
+        except MRZError:
+            return None
+
+    @property
+    def check_digits_valid(self) -> bool:
+        """Every check digit holds on the lines read, even if a field did not decode."""
+        checks = self.checks
+        return bool(checks) and all(c.valid for c in checks)
 
     @property
     def valid(self) -> bool:
