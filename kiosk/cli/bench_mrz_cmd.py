@@ -77,14 +77,14 @@ def mrz(
     elif baseline:
         result["passporteye"] = {"unavailable": "not installed (pip install -e '.[bench]')"}
     if not per_image:
-        for part in ("gerbang", "passporteye"):
-            if isinstance(result.get(part), dict):
-                result[part].pop("per_image", None)
+        for key in ("gerbang", "passporteye"):
+            if isinstance(result.get(key), dict):
+                result[key].pop("per_image", None)
     if as_json:
         emit_json(result)
         return
     for name in ("gerbang", "passporteye"):
-        part: dict[str, Any] | None = result.get(name)
+        part = result.get(name)
         if part and "valid" in part:
             click.echo(
                 f"{name}: {part['valid']}/{len(files)} valid, "
