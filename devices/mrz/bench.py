@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from devices.mrz.image import read_image_file
-from devices.mrz.ocr import Engine
+from devices.mrz.ocr import OcrEngine
 from devices.mrz.reader import read_mrz_image
 from models.errors import DocumentError
 
@@ -65,7 +65,7 @@ def image_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
 
 
-def read_with_gerbang(path: Path, reference_date: date, engine: Engine | None = None) -> Read:
+def read_with_gerbang(path: Path, reference_date: date, engine: OcrEngine | None = None) -> Read:
     try:
         result = read_mrz_image(read_image_file(path), reference_date=reference_date, engine=engine)
     except DocumentError as exc:

@@ -47,8 +47,7 @@ def find_bands(grey: Grey) -> list[Band]:
     for join in (9, 5):  # a tight join separates an MRZ from text printed close above it
         bands.extend(_bands_in(_text_mask(small, join), scale))
     bands = _distinct(bands)
-    bands.extend(_merged(bands))
-    bands.sort(key=lambda b: b.score, reverse=True)
+    bands = _distinct(bands + _merged(bands))
     return bands[:MAX_BANDS]
 
 
@@ -109,6 +108,8 @@ def _merged(bands: list[Band]) -> list[Band]:
         (cx, cy), (w, h), angle = cv2.minAreaRect(points.astype(np.float32))
         if w < h:
             w, h, angle = h, w, angle + 90.0
+        if w / max(h, 1.0) < MIN_BAND_ASPECT:
+            continue  # joined with text blocks around it: not an MRZ shape
         out.append(Band((cx, cy), (w, h), _normalise(angle), sum(b.score for b in group) * 1.05))
     return out
 
@@ -122,8 +123,10 @@ def _same_block(a: Band, b: Band) -> bool:
     dx, dy = b.center[0] - a.center[0], b.center[1] - a.center[1]
     along = abs(dx * np.cos(theta) + dy * np.sin(theta))
     across = abs(-dx * np.sin(theta) + dy * np.cos(theta))
-    line = max(a.size[1], b.size[1])
-    return bool(along < 0.2 * a.size[0] and across < 3.5 * line)
+    line = min(a.size[1], b.size[1])
+    if max(a.size[1], b.size[1]) > 3.0 * line:
+        return False  # a text line next to a block of several lines
+    return bool(along < 0.2 * a.size[0] and across < 5.5 * line)
 
 
 def _normalise(angle: float) -> float:

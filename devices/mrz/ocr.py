@@ -17,6 +17,7 @@ import subprocess  # nosec B404 - runs the tesseract binary with fixed arguments
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 import cv2
 
@@ -26,6 +27,15 @@ from models.errors import DeviceTimeoutError, DeviceUnavailableError, MalformedD
 
 WHITELIST = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
 DEVICE_ID = "tesseract"
+
+
+class OcrEngine(Protocol):
+    """Reads a block of MRZ text lines from an image."""
+
+    @property
+    def name(self) -> str: ...
+
+    def read(self, image: Grey) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ DETECT_WIDTH = 900  # the image is resized to this width to find the band
 MIN_BAND_ASPECT = 4.0  # a band is at least this many times wider than high
 MIN_BAND_WIDTH_FRACTION = 0.35  # ... and at least this fraction of the image's width
 MAX_BANDS = 4  # candidate bands tried, best first
+TURNED_BAND_WEIGHT = 0.5  # bands found in the image turned 90 degrees rank after upright ones
 BAND_PAD_FRACTION = 0.12  # padding around a band, as a fraction of its height
 
 # ---------------------------------------------------------------- OCR

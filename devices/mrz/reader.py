@@ -7,8 +7,8 @@ How a reading is chosen (and why this cannot manufacture a wrong read):
    only fixes filler-run lengths and maps look-alike characters to the class a
    position allows (never consulting a check digit).
 2. The reads of one format are combined position by position: each character of
-   the consensus is the one most OCR variants saw at that position. If the
-   consensus passes every check digit, it is the answer.
+   the consensus is the one most OCR variants saw at that position. If no position
+   was a tie and the consensus passes every check digit, it is the answer.
 3. Otherwise, among the reads that some variant produced *verbatim* and that pass
    every check digit, the one produced most often wins. Validity thus only breaks
    ties between reads that were actually observed, and it only helps where they
@@ -35,8 +35,8 @@ from devices.mrz.correction import Candidate, candidates_from_text
 from devices.mrz.image import Grey
 from devices.mrz.layout import Layout
 from devices.mrz.locate import Band, cut_band, find_bands
-from devices.mrz.ocr import Engine, default_engine
-from devices.mrz.params import LINE_HEIGHT_PX, MAX_OCR_RUNS
+from devices.mrz.ocr import OcrEngine, default_engine
+from devices.mrz.params import LINE_HEIGHT_PX, MAX_OCR_RUNS, TURNED_BAND_WEIGHT
 from devices.mrz.parser import CheckDigitResult, MrzReading, check_digits, parse_mrz
 from models.errors import MRZError
 from models.identity import MrzType
@@ -105,7 +105,7 @@ class _Read:
 
 
 def read_mrz_image(
-    grey: Grey, *, reference_date: date, engine: Engine | None = None
+    grey: Grey, *, reference_date: date, engine: OcrEngine | None = None
 ) -> ImageReading:
     """Read the MRZ of a grey document image (see :func:`devices.mrz.image.decode_image`)."""
     engine = engine or default_engine()
@@ -143,13 +143,20 @@ def read_mrz_image(
 
 
 def _bands(grey: Grey) -> Iterator[Iterator[Grey]]:
-    """For each candidate band, upright then upside down: its renderings for OCR."""
-    bands = find_bands(grey)
+    """For each candidate band, upright then upside down: its renderings for OCR.
+
+    Bands are looked for in the image and in the image turned by 90 degrees (the
+    morphology joins characters horizontally, so a page photographed sideways shows
+    its MRZ only once turned), best first; the whole image comes last."""
+    turned = np.ascontiguousarray(cv2.rotate(grey, cv2.ROTATE_90_CLOCKWISE), dtype=np.uint8)
+    found = [(band.score, band, grey) for band in find_bands(grey)]
+    found += [(band.score * TURNED_BAND_WEIGHT, band, turned) for band in find_bands(turned)]
+    found.sort(key=lambda item: item[0], reverse=True)
     height, width = grey.shape
     whole = Band((width / 2, height / 2), (float(width), float(height)), 0.0, 0.0)
-    for band in [*bands, whole]:
+    for _, band, image in [*found, (0.0, whole, grey)]:
         for flip in (False, True):
-            yield _renderings(cut_band(grey, band, flip=flip))
+            yield _renderings(cut_band(image, band, flip=flip))
 
 
 def _renderings(cut: Grey) -> Iterator[Grey]:
@@ -210,9 +217,9 @@ def _choose(reads: list[_Read], reference_date: date) -> _Outcome:
     layout = Counter(r.candidate.layout.mrz_type for r in reads).most_common(1)[0][0]
     same = [r for r in reads if r.candidate.layout.mrz_type is layout]
     support = Counter(r.candidate.lines for r in same)
-    consensus = _consensus(same[0].candidate.layout, [r.candidate.lines for r in same])
+    consensus, tied = _consensus(same[0].candidate.layout, [r.candidate.lines for r in same])
     voted = _parse(Candidate(same[0].candidate.layout, consensus), reference_date)
-    if voted.reading is not None and voted.reading.valid:
+    if voted.reading is not None and voted.reading.valid and not tied:
         return ReadStatus.VALID, voted.reading, consensus, support[consensus], None
     valid = [r for r in same if r.reading is not None and r.reading.valid]
     if valid:
@@ -240,14 +247,19 @@ def _choose(reads: list[_Read], reference_date: date) -> _Outcome:
     )
 
 
-def _consensus(layout: Layout, reads: list[tuple[str, ...]]) -> tuple[str, ...]:
-    """Per position, the character most reads agree on (ties: the earliest read's)."""
+def _consensus(layout: Layout, reads: list[tuple[str, ...]]) -> tuple[tuple[str, ...], bool]:
+    """Per position, the character most reads agree on. Also whether any position was
+    a tie (then the earliest read's character is taken, and the consensus is not
+    accepted on its own)."""
     lines = []
+    tied = False
     for row in range(layout.lines):
         chars = []
         for pos in range(layout.width):
-            votes = Counter(read[row][pos] for read in reads)
-            top = max(votes.values())
-            chars.append(next(read[row][pos] for read in reads if votes[read[row][pos]] == top))
+            votes = Counter(read[row][pos] for read in reads).most_common()
+            tied = tied or (len(votes) > 1 and votes[0][1] == votes[1][1])
+            top = votes[0][1]
+            counts = dict(votes)
+            chars.append(next(read[row][pos] for read in reads if counts[read[row][pos]] == top))
         lines.append("".join(chars))
-    return tuple(lines)
+    return tuple(lines), tied
