@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from devices.mrz.image import read_image_file
+from devices.mrz.layout import LAYOUTS
 from devices.mrz.ocr import OcrEngine
 from devices.mrz.reader import read_mrz_image
 from models.errors import DocumentError
@@ -72,7 +73,23 @@ def read_with_gerbang(path: Path, reference_date: date, engine: OcrEngine | None
         return Read(False, False, extra={"status": exc.code})
     extra = {"status": result.status.value, "ocr_runs": result.variants}
     if result.reading is None:
-        return Read(False, result.check_digits_valid, extra=extra)
+        kind = result.mrz_type
+        if kind is None:
+            return Read(False, result.check_digits_valid, extra=extra)
+        layout = LAYOUTS[kind]  # fields by position, for lines whose fields do not decode
+
+        def printed(name: str) -> str:
+            spec = layout.field(name)
+            return result.raw_lines[spec.line][spec.start : spec.end]
+
+        return Read(
+            False,
+            result.check_digits_valid,
+            document_number=printed("document_number").rstrip("<"),
+            birth_date=printed("birth_date"),
+            expiry_date=printed("expiry_date"),
+            extra=extra,
+        )
     raw = result.reading.raw_fields
     return Read(
         valid=result.valid,
