@@ -81,6 +81,7 @@ def test_bad_global_config_exits_with_config_code(
     assert "not found" in err
 
 
+# Only the names still served by pending.py (a *_cmd module replaces its entry).
 @pytest.mark.parametrize(
     "command", [c.name for c in PENDING if cli.commands.get(c.name or "") is c]
 )
