@@ -19,7 +19,8 @@ from devices.epassport.domain import Domain
 from devices.epassport.errors import UnsupportedProtocolError
 from devices.epassport.publickeys import (
     ASN1_ERRORS,
-    PublicKey,
+    DHPublicKey,
+    ECPublicKey,
     parse_domain_parameters,
     parse_spki,
 )
@@ -73,7 +74,7 @@ class ChipAuthenticationInfo:
 @dataclass(frozen=True, slots=True)
 class ChipAuthenticationPublicKeyInfo:
     protocol: str  # id-PK-DH or id-PK-ECDH
-    key: PublicKey
+    key: ECPublicKey | DHPublicKey
     key_id: int | None
 
 
@@ -140,6 +141,8 @@ def parse_security_infos(data: bytes) -> SecurityInfos:
                     )
                 elif oid in (oids.ID_PK_DH, oids.ID_PK_ECDH):
                     key = parse_spki(required.dump())
+                    if not isinstance(key, ECPublicKey | DHPublicKey):
+                        raise MalformedDataError("a Chip Authentication key must be DH or EC")
                     ca_keys.append(
                         ChipAuthenticationPublicKeyInfo(oid, key, _optional_integer(optional))
                     )
