@@ -153,7 +153,9 @@ def perform_active_authentication(
             "Active Authentication needs an RSA or EC key", what=key.algorithm
         )
     challenge = random_bytes(params.AA_CHALLENGE_SIZE)
-    command = CommandAPDU(0x00, 0x88, 0x00, 0x00, challenge, le=256 if size <= 256 else 65536)
+    command = CommandAPDU(
+        0x00, 0x88, 0x00, 0x00, challenge, le=256 if size <= params.SHORT_READ_SIZE else 65536
+    )
     response = exchange(channel, command)
     response.check("INTERNAL AUTHENTICATE")
     verdict = verify(key, challenge, response.data, info)
