@@ -31,6 +31,7 @@ from devices.epassport.publickeys import (
     parse_spki,
 )
 from devices.epassport.securityinfos import ActiveAuthenticationInfo
+from devices.epassport.sm import SecureChannel
 from models.errors import MalformedDataError
 
 log = logging.getLogger(__name__)
@@ -153,9 +154,8 @@ def perform_active_authentication(
             "Active Authentication needs an RSA or EC key", what=key.algorithm
         )
     challenge = random_bytes(params.AA_CHALLENGE_SIZE)
-    command = CommandAPDU(
-        0x00, 0x88, 0x00, 0x00, challenge, le=256 if size <= params.SHORT_READ_SIZE else 65536
-    )
+    short = channel.short_response_limit if isinstance(channel, SecureChannel) else 256
+    command = CommandAPDU(0x00, 0x88, 0x00, 0x00, challenge, le=256 if size <= short else 65536)
     response = exchange(channel, command)
     response.check("INTERNAL AUTHENTICATE")
     verdict = verify(key, challenge, response.data, info)

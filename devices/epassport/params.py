@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-# Largest plaintext a short READ BINARY may ask for under secure messaging: the protected
-# response (DO87 with padding, DO99, DO8E) must fit in 256 bytes for both 3DES and AES.
-SHORT_READ_SIZE = 0xDF  # 223
+# Short READ BINARY under secure messaging asks for as much as a protected answer (DO87
+# with padding, DO99, DO8E) can carry in 256 bytes: 231 bytes with 3DES, 223 with AES
+# (sm.short_plain_limit); without secure messaging 256.
 # Largest plaintext per READ BINARY when both reader and chip support extended length.
 # Chips announce their buffer in EF.ATR/INFO; this default stays below what common chips
 # (and the 16-bit vpcd framing) accept.

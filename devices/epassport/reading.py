@@ -19,6 +19,7 @@ from devices.base import CardChannel
 from devices.epassport import params, tlv
 from devices.epassport.command import exchange
 from devices.epassport.errors import FileTooLargeError
+from devices.epassport.sm import SecureChannel
 from models.errors import MalformedDataError
 
 log = logging.getLogger(__name__)
@@ -91,9 +92,8 @@ class FileReader:
         progress: ProgressCallback | None = None,
     ) -> None:
         self.channel = channel
-        self.chunk = read_size or (
-            params.EXTENDED_READ_SIZE if extended_length else params.SHORT_READ_SIZE
-        )
+        short = channel.short_response_limit if isinstance(channel, SecureChannel) else 256
+        self.chunk = read_size or (params.EXTENDED_READ_SIZE if extended_length else short)
         self.short_file_ids = short_file_ids
         self.max_file_size = max_file_size
         self.progress = progress

@@ -72,6 +72,15 @@ def protect_command(
     ).encode()
 
 
+def short_plain_limit(block: int) -> int:
+    """Largest n such that DO87(pad(n)) + DO99 + DO8E fits in 256 bytes: 231 (3DES), 223 (AES)."""
+    for n in range(256, 0, -1):
+        do87 = (n // block + 1) * block + 1
+        if 1 + len(tlv.encode_length(do87)) + do87 + 4 + 10 <= 256:
+            return n
+    return 0
+
+
 def _objects(body: bytes) -> list[tlv.TLV]:
     try:
         return tlv.parse_all(body)
@@ -129,6 +138,11 @@ class SecureChannel:
     @property
     def cipher_label(self) -> str:
         return self._keys.spec.label
+
+    @property
+    def short_response_limit(self) -> int:
+        """The most plaintext a protected answer can carry in a short APDU (256 bytes)."""
+        return short_plain_limit(self._keys.spec.block_size)
 
     def rekey(self, keys: SessionKeys, ssc: int = 0) -> None:
         """Switch to new keys (after Chip Authentication)."""

@@ -48,7 +48,6 @@ SW_INS = 0x6D00
 SW_P1P2 = 0x6A86
 SW_END = 0x6282
 MF_FID = 0x3F00
-SHORT_SM_PLAIN_MAX = params.SHORT_READ_SIZE
 EXTENDED_MAX = 0xFF00
 
 
@@ -171,7 +170,7 @@ class VirtualPassport:
         except (SecureMessagingError, MalformedDataError):
             self.reset()
             return sm.SW_SM_INCORRECT.to_bytes(2, "big")
-        limit = EXTENDED_MAX if outer.extended else SHORT_SM_PLAIN_MAX
+        limit = EXTENDED_MAX if outer.extended else sm.short_plain_limit(keys.spec.block_size)
         data, sw = self._dispatch(command, protected=True, limit=limit)
         self._ssc += 1
         response = sm.protect_response(keys, self._ssc, data, sw, odd_ins=bool(command.ins & 1))
