@@ -71,10 +71,10 @@ def dg7(image: bytes) -> bytes:
 
 
 def _text_group(tag: int, fields: Mapping[str, str], tags: Mapping[str, int]) -> bytes:
-    used = [(tags[name], value) for name, value in fields.items() if value]
     for name in fields:
         if name not in tags:
             raise ValueError(f"unknown field {name!r}")
+    used = [(tags[name], value) for name, value in fields.items() if value]
     tag_list = b"".join(tlv.encode_tag(t) for t, _ in used)
     body = tlv.encode(0x5C, tag_list) + b"".join(tlv.encode(t, v.encode("utf-8")) for t, v in used)
     return tlv.encode(tag, body)
