@@ -71,6 +71,18 @@ def com_data_groups(com: bytes) -> set[int]:
     return {TAG_TO_DG[t] for t in tags if t in TAG_TO_DG}
 
 
+class _Counting:
+    """Counts the APDUs a FileReader sends (its statistics for the benchmark and the UI)."""
+
+    def __init__(self, inner: CardChannel) -> None:
+        self.inner = inner
+        self.count = 0
+
+    def transmit(self, apdu: bytes) -> bytes:
+        self.count += 1
+        return self.inner.transmit(apdu)
+
+
 class FileAbsentError(CardStatusError):
     """The chip has no such file (6A82)."""
 
@@ -91,7 +103,7 @@ class FileReader:
         max_file_size: int = params.MAX_FILE_SIZE,
         progress: ProgressCallback | None = None,
     ) -> None:
-        self.channel = channel
+        self.channel = _Counting(channel)
         short = channel.short_response_limit if isinstance(channel, SecureChannel) else 256
         self.chunk = read_size or (params.EXTENDED_READ_SIZE if extended_length else short)
         self.short_file_ids = short_file_ids
@@ -99,6 +111,11 @@ class FileReader:
         self.progress = progress
         self.partial = b""
         self._selected: int | None = None
+
+    @property
+    def apdus(self) -> int:
+        """APDUs sent so far by this reader."""
+        return self.channel.count
 
     def select_application(self) -> None:
         response = exchange(self.channel, CommandAPDU(0x00, 0xA4, 0x04, 0x0C, LDS_AID))

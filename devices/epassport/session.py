@@ -85,6 +85,15 @@ class CheckResult:
     reason: str = ""  # why not performed / not valid: a stable code
 
 
+@dataclass(slots=True)
+class FileStats:
+    """How one file was read: bytes, APDUs (retries included) and wall time."""
+
+    size: int = 0
+    apdus: int = 0
+    ms: float = 0.0
+
+
 @dataclass(frozen=True)
 class ChipReadResult:
     access: AccessInfo
@@ -96,6 +105,7 @@ class ChipReadResult:
     retries: int
     duration_ms: float
     security_infos: SecurityInfos | None = field(default=None, repr=False)  # from DG14
+    file_stats: dict[str, FileStats] = field(default_factory=dict)
 
     @property
     def data_groups(self) -> dict[int, bytes]:
@@ -134,6 +144,7 @@ class _Session:
         self.ca_valid = False
         self.secure: SecureChannel | None = None
         self.reader: FileReader | None = None
+        self.stats: dict[str, FileStats] = {}
 
     # ------------------------------------------------------------- access control
 
@@ -227,21 +238,25 @@ class _Session:
         ef = FILES[name]
         partial = b""
         attempt = 0
+        stats = self.stats.setdefault(name, FileStats())
+        start = time.perf_counter()
         while True:
             assert self.reader is not None  # noqa: S101 - established before reading
+            reader = self.reader
+            before = reader.apdus
             try:
-                data = (
-                    self.reader.read_optional(ef)
-                    if not partial
-                    else self.reader.read(ef, resume=partial)
-                )
+                data = reader.read_optional(ef) if not partial else reader.read(ef, resume=partial)
             except TRANSIENT as exc:
-                partial = self.reader.partial
+                stats.apdus += reader.apdus - before
+                partial = reader.partial
                 attempt += 1
                 if attempt > self.options.retries:
                     raise
                 self.reestablish(exc, attempt)
                 continue
+            stats.apdus += reader.apdus - before
+            stats.size = len(data) if data is not None else 0
+            stats.ms += (time.perf_counter() - start) * 1000
             return data
 
     def chip_authentication(self, dg14: bytes | None) -> tuple[CheckResult, SecurityInfos | None]:
@@ -393,4 +408,5 @@ def read_document(
         session.retries,
         duration,
         infos,
+        {name: stats for name, stats in session.stats.items() if name in files},
     )
