@@ -257,17 +257,3 @@ def standard_domain(parameter_id: int) -> Domain:
         f"standardized domain parameters {parameter_id} are not defined",
         what=f"parameterId {parameter_id}",
     )
-
-
-def standard_id(domain: Domain) -> int | None:
-    """The standardized id of a domain's parameters (with its standard generator), if any."""
-    if isinstance(domain, ECDomain):
-        for pid, name in EC_PARAMETER_IDS.items():
-            if ec.CURVES[name].same_parameters(domain.curve):
-                return pid
-        return None
-    if isinstance(domain, DHDomain):
-        for pid, group in DH_GROUPS.items():
-            if (group.p, group.g) == (domain.group.p, domain.group.g):
-                return pid
-    return None

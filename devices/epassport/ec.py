@@ -12,7 +12,6 @@ virtual chip is a test device.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 
@@ -219,24 +218,6 @@ def ecdsa_verify(curve: Curve, public: Point, digest: bytes, r: int, s: int) -> 
     u1, u2 = e * w % curve.n, r * w % curve.n
     point = add(curve, multiply(curve, u1, curve.g), multiply(curve, u2, public))
     return point is not None and point[0] % curve.n == r
-
-
-def ecdsa_sign(curve: Curve, private: int, digest: bytes) -> tuple[int, int]:
-    """ECDSA signature with a deterministic-random nonce (RFC 6979-style seeding).
-
-    Used by the virtual chip only, for curves that ``cryptography`` lacks.
-    """
-    e = _hash_to_int(curve, digest)
-    seed = hashlib.sha512(private.to_bytes(curve.order_size, "big") + digest).digest()
-    while True:
-        k = (int.from_bytes(seed + secrets.token_bytes(32), "big") % (curve.n - 1)) + 1
-        point = multiply(curve, k, curve.g)
-        if point is None:
-            continue
-        r = point[0] % curve.n
-        s = pow(k, -1, curve.n) * (e + r * private) % curve.n
-        if r and s:
-            return r, s
 
 
 CURVES: dict[str, Curve] = {

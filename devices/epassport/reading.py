@@ -83,6 +83,41 @@ class _Counting:
         return self.inner.transmit(apdu)
 
 
+def _header(head: bytes) -> tuple[int, int, int] | None:
+    """(tag, header size, value length) of a BER-TLV header, None when more bytes are needed.
+
+    Raises MalformedDataError for headers no LDS file may have: tags longer than 4
+    bytes, indefinite lengths (LDS files are DER), length fields longer than 4 bytes.
+    """
+    if not head:
+        return None
+    pos = 1
+    if head[0] & 0x1F == 0x1F:
+        while True:
+            if pos >= len(head):
+                return None
+            if pos > 3:
+                raise MalformedDataError("file tag longer than 4 bytes")
+            pos += 1
+            if not head[pos - 1] & 0x80:
+                break
+    tag = int.from_bytes(head[:pos], "big")
+    if pos >= len(head):
+        return None
+    first = head[pos]
+    pos += 1
+    if first < 0x80:
+        return tag, pos, first
+    if first == 0x80:
+        raise MalformedDataError("file has an indefinite length")
+    count = first & 0x7F
+    if count > 4:
+        raise MalformedDataError(f"file length field of {count} bytes")
+    if pos + count > len(head):
+        return None
+    return tag, pos + count, int.from_bytes(head[pos : pos + count], "big")
+
+
 class FileAbsentError(CardStatusError):
     """The chip has no such file (6A82)."""
 
@@ -160,19 +195,14 @@ class FileReader:
         return response
 
     def _total(self, ef: EF, head: bytes) -> int | None:
-        """File length from its first TLV header; None when ``head`` is too short to tell."""
-        try:
-            tag, pos = tlv.read_tag(head, 0)
-            length, pos = tlv.read_length(head, pos)
-        except MalformedDataError:
-            if len(head) >= 9:
-                raise
+        """File length from its first TLV header; None while ``head`` is too short to tell."""
+        header = _header(head)
+        if header is None:
             return None
+        tag, size, length = header
         if tag != ef.tag:
             raise MalformedDataError(f"{ef.name} starts with tag {tag:X}, expected {ef.tag:X}")
-        if length is None:
-            raise MalformedDataError(f"{ef.name} has an indefinite length")
-        total = pos + length
+        total = size + length
         if total > self.max_file_size:
             raise FileTooLargeError(ef.name, total, self.max_file_size)
         return total

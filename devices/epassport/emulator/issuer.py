@@ -29,7 +29,6 @@ from devices.epassport.ec import CURVES, decode_point
 from devices.epassport.emulator import records
 from devices.epassport.emulator.pki import TestPKI, sign_sod
 from devices.epassport.publickeys import DHPublicKey, ECPublicKey, RSAPublicKey, encode_spki
-from devices.epassport.securityinfos import PACEInfo
 
 AAKey = rsa.RSAPrivateKey | crypto_ec.EllipticCurvePrivateKey
 
@@ -178,7 +177,3 @@ def issue(
     return IssuedDocument(
         tuple(mrz_lines), access_key, can or random_can(), files, tuple(pace), aa_key, ca_key, pki
     )
-
-
-def pace_infos_of(document: IssuedDocument) -> list[PACEInfo]:
-    return [PACEInfo(offer.oid, 2, offer.parameter_id) for offer in document.pace]
