@@ -21,11 +21,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from devices.apdu import CommandAPDU
 from devices.base import CardChannel
 from devices.epassport import active_auth, chip_auth, pace, params
 from devices.epassport.access_key import AccessKey, MRZKey
 from devices.epassport.atr import supports_extended_length
 from devices.epassport.bac import perform_bac
+from devices.epassport.command import exchange
 from devices.epassport.domain import KeySource, random_key
 from devices.epassport.errors import (
     AccessControlError,
@@ -35,6 +37,7 @@ from devices.epassport.errors import (
 from devices.epassport.reading import (
     EF_CARD_ACCESS,
     FILES,
+    FileAbsentError,
     FileReader,
     ProgressCallback,
     com_data_groups,
@@ -47,6 +50,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_FILES = ("EF.COM", "EF.SOD", "DG1", "DG2", "DG7", "DG11", "DG12", "DG14", "DG15")
 TRANSIENT = (DeviceTimeoutError, SecureMessagingError)
+MF_FID = b"\x3f\x00"
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,16 +153,24 @@ class _Session:
     # ------------------------------------------------------------- access control
 
     def read_card_access(self) -> tuple[bytes | None, str | None]:
+        """EF.CardAccess from the master file. A chip fresh from power-up has the MF
+        selected; one left inside the eMRTD application (no reset since an earlier read)
+        does not find the file by SFI, so the MF is selected and the read repeated once."""
         reader = FileReader(self.channel, short_file_ids=self.options.short_file_ids)
         try:
-            return reader.read(EF_CARD_ACCESS), None
-        except DocumentError as exc:  # absent, refused or malformed: no PACE from this chip
-            return (
-                None,
-                "no_card_access"
-                if exc.code == "document.file_absent"
-                else "card_access_unreadable",
-            )
+            try:
+                return reader.read(EF_CARD_ACCESS), None
+            except FileAbsentError:
+                exchange(
+                    self.channel, CommandAPDU(0x00, 0xA4, 0x00, 0x0C, MF_FID)
+                )  # status ignored
+                return FileReader(self.channel, short_file_ids=self.options.short_file_ids).read(
+                    EF_CARD_ACCESS
+                ), None
+        except FileAbsentError:
+            return None, "no_card_access"
+        except DocumentError:  # refused or malformed: no PACE from this chip
+            return None, "card_access_unreadable"
 
     def choose(self, card_access: bytes | None, reason: str | None) -> AccessInfo:
         fallback = reason

@@ -215,3 +215,12 @@ def test_large_dg2_uses_odd_ins_beyond_32k(variants_pki: TestPKI) -> None:
         odd = [apdu for apdu, _ in channel.log if apdu[1] == 0xB1]
         # short reads cross offset 0x7FFF in many steps; extended ones in 0x7F00 chunks stay below
         assert bool(odd) is not extended
+
+
+def test_a_second_read_without_reset_still_finds_pace(document: IssuedDocument) -> None:
+    chip = VirtualPassport(document)
+    read(chip, document.access_key, files=("DG1",))
+    # no power cycle: the chip is still inside the eMRTD application with a session
+    result, channel = read(chip, document.access_key, files=("DG1",))
+    assert result.access.protocol == "PACE"
+    assert [apdu[:4].hex() for apdu, _ in channel.log[:3]] == ["00b09c00", "00a4000c", "00b09c00"]
