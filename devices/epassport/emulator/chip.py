@@ -131,6 +131,11 @@ class VirtualPassport:
         self._pending_keys: SessionKeys | None = None
         self._ca_oid: str | None = None
 
+    def _end_session(self) -> None:
+        """Drop secure messaging (and with it the access rights); the selection stays."""
+        self._session, self._ssc = None, 0
+        self._pending_keys, self._ca_oid = None, None
+
     def reinsert(self) -> None:
         """The card comes back after a removal fault."""
         self.removed = False
@@ -154,7 +159,7 @@ class VirtualPassport:
             data, sw = self._dispatch(command, protected=False, limit=self._plain_limit(command))
             return data + sw.to_bytes(2, "big")
         if command.cla & sm.SM_CLA != sm.SM_CLA:
-            self.reset()  # a plain command ends secure messaging (ICAO 9303-11 §9.8.1)
+            self._end_session()  # a plain command ends secure messaging (ICAO 9303-11 §9.8.1)
             data, sw = self._dispatch(command, protected=False, limit=self._plain_limit(command))
             return data + sw.to_bytes(2, "big")
         return self._process_protected(apdu, command)
@@ -168,7 +173,7 @@ class VirtualPassport:
         try:
             command = sm.unprotect_command(keys, self._ssc, apdu)
         except (SecureMessagingError, MalformedDataError):
-            self.reset()
+            self._end_session()
             return sm.SW_SM_INCORRECT.to_bytes(2, "big")
         limit = EXTENDED_MAX if outer.extended else sm.short_plain_limit(keys.spec.block_size)
         data, sw = self._dispatch(command, protected=True, limit=limit)
