@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import Any
 
 import pytest
@@ -172,3 +173,26 @@ def test_secure_channel_refuses_after_failure(document: IssuedDocument) -> None:
     closed.closed = True
     with pytest.raises(SecureMessagingError, match="closed"):
         closed.transmit(bytes.fromhex("00B0000001"))
+
+
+def test_logs_carry_no_mrz_and_no_keys(
+    document: IssuedDocument, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    chip = VirtualPassport(
+        document, faults=ChipFaults(wrong_mac=1, wrong_mac_after=5, ca_clone=True)
+    )
+    _read(chip, document)
+    assert caplog.records, "the read logs its steps"
+    secret_texts = [
+        document.access_key.document_number,
+        document.access_key.birth_date,
+        "".join(document.mrz_lines),
+    ]
+    for record in caplog.records:
+        strings = [
+            v for v in record.__dict__.values() if isinstance(v, str)
+        ]  # numbers are timestamps
+        text = record.getMessage() + " " + " ".join(strings)
+        for secret in secret_texts:
+            assert secret not in text
