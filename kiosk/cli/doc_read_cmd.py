@@ -1,0 +1,279 @@
+"""``gerbang doc read``: read a travel document's chip and report every chip check.
+
+Access control (PACE or BAC), the files read with their sizes, Chip Authentication and
+Active Authentication. Passive Authentication (EF.SOD against the CSCA trust store) is
+a separate module; ``passive_authentication`` stays null here until it is wired in.
+
+``--virtual`` (development mode only) reads an in-process virtual passport made for the
+typed MRZ; reading from the configured card reader comes with the device layer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from kiosk.cli.context import app, emit_json, json_option
+from kiosk.cli.exitcodes import ExitCode
+from models.errors import ConfigError, NotAvailableError
+from models.settings import RunMode
+
+if TYPE_CHECKING:
+    from devices.base import CardChannel
+    from devices.epassport.access_key import AccessKey
+    from devices.epassport.session import ChipReadResult, ReadOptions
+
+FAULTS = ("wrong-mac-once", "slow", "tamper-dg2", "aa-clone", "ca-clone", "removed")
+
+
+@click.group()
+def doc() -> None:
+    """Travel documents: read the MRZ, read and verify the chip."""
+
+
+def access_key_from(
+    mrz_lines: Sequence[str],
+    number: str | None,
+    birth: str | None,
+    expiry: str | None,
+    can: str | None,
+) -> AccessKey:
+    from devices.epassport.access_key import CANKey, MRZKey
+
+    if can:
+        return CANKey(can)
+    if mrz_lines:
+        return MRZKey.from_mrz(list(mrz_lines))
+    if number and birth and expiry:
+        return MRZKey(number.upper(), birth, expiry)
+    raise click.UsageError(
+        "give --mrz lines, or --document-number, --birth-date and --expiry-date, or --can"
+    )
+
+
+def result_json(result: ChipReadResult) -> dict[str, Any]:
+    """The JSON shape of ``doc read`` (documented in docs/epassport-chip.md)."""
+    access = result.access
+    return {
+        "access_control": {
+            "protocol": access.protocol,
+            "algorithm": access.algorithm,
+            "cipher": access.cipher,
+            "domain_parameters": access.domain,
+            "parameter_id": access.parameter_id,
+            "password": access.password,
+            "fallback_reason": access.fallback_reason,
+            "extended_length": access.extended_length,
+        },
+        "chip_authentication": _check(result.chip_authentication),
+        "active_authentication": _check(result.active_authentication),
+        "passive_authentication": None,
+        "files": {
+            name: {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+            for name, data in sorted(result.files.items(), key=lambda item: file_order(item[0]))
+        },
+        "absent": list(result.absent),
+        "retries": result.retries,
+        "duration_ms": round(result.duration_ms, 1),
+    }
+
+
+def file_order(name: str) -> tuple[int, int]:
+    """EF.COM, EF.SOD, then data groups by number."""
+    if name.startswith("DG") and name[2:].isdigit():
+        return (1, int(name[2:]))
+    return (0, 0 if name == "EF.COM" else 1)
+
+
+def _check(check: Any) -> dict[str, Any]:
+    return {
+        "performed": check.performed,
+        "valid": check.valid,
+        "algorithm": check.algorithm,
+        "reason": check.reason,
+    }
+
+
+def save_files(
+    result: ChipReadResult, directory: Path, extra: dict[str, bytes] | None = None
+) -> None:
+    """Raw files as ``<name>.bin`` (personal data: the folder and files are private)."""
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    items = dict(result.files)
+    if result.card_access is not None:
+        items["EF.CardAccess"] = result.card_access
+    for name, data in {**items, **(extra or {})}.items():
+        path = directory / (name if "." in name[-4:] else f"{name}.bin")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+
+
+def read_chip(
+    channel: CardChannel, atr: bytes | None, key: AccessKey, options: ReadOptions
+) -> ChipReadResult:
+    """The one entry point for any reader: PC/SC, loopback, vpcd or the in-process virtual chip."""
+    from devices.epassport.session import read_document
+
+    return read_document(channel, key, options, atr=atr)
+
+
+@doc.command("read")
+@click.option(
+    "--mrz", "mrz_lines", multiple=True, metavar="LINE", help="An MRZ line; repeat for each line."
+)
+@click.option("--document-number", help="Document number (instead of --mrz).")
+@click.option("--birth-date", metavar="YYMMDD", help="Date of birth (instead of --mrz).")
+@click.option("--expiry-date", metavar="YYMMDD", help="Date of expiry (instead of --mrz).")
+@click.option("--can", metavar="DIGITS", help="Card Access Number (PACE only).")
+@click.option(
+    "--save",
+    "save_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Write the raw files here.",
+)
+@click.option("--no-ca", is_flag=True, help="Skip Chip Authentication.")
+@click.option("--no-aa", is_flag=True, help="Skip Active Authentication.")
+@click.option("--short-apdus", is_flag=True, help="Do not use extended-length APDUs.")
+@click.option(
+    "--virtual",
+    is_flag=True,
+    help="Development only: read an in-process virtual passport for this MRZ.",
+)
+@click.option(
+    "--virtual-profile", type=click.Choice(["pace", "bac"]), default="pace", show_default=True
+)
+@click.option(
+    "--virtual-face",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="JPEG for DG2.",
+)
+@click.option(
+    "--virtual-fault", type=click.Choice(FAULTS), multiple=True, help="Switch a chip fault on."
+)
+@json_option
+@click.pass_context
+def read(
+    ctx: click.Context,
+    mrz_lines: tuple[str, ...],
+    document_number: str | None,
+    birth_date: str | None,
+    expiry_date: str | None,
+    can: str | None,
+    save_dir: Path | None,
+    no_ca: bool,
+    no_aa: bool,
+    short_apdus: bool,
+    virtual: bool,
+    virtual_profile: str,
+    virtual_face: Path | None,
+    virtual_fault: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Read the document on the reader with the MRZ (or CAN) typed in; print every chip check."""
+    from devices.epassport.session import ReadOptions
+
+    key = access_key_from(mrz_lines, document_number, birth_date, expiry_date, can)
+    options = ReadOptions(
+        extended_length=not short_apdus,
+        chip_authentication=not no_ca,
+        active_authentication=not no_aa,
+    )
+    extra: dict[str, bytes] = {}
+    if virtual:
+        settings = app(ctx).settings()
+        if settings.kiosk.mode is not RunMode.DEVELOPMENT:
+            raise ConfigError(
+                '--virtual needs development mode (kiosk.mode = "development")', key="kiosk.mode"
+            )
+        channel, atr, extra = _virtual(
+            key, mrz_lines, can, virtual_profile, virtual_face, virtual_fault
+        )
+        source = "virtual"
+    else:
+        raise NotAvailableError(
+            "reading from the configured card reader",
+            detail="the device layer (issue #3) is wired in after merge; use --virtual in development",
+        )
+    result = read_chip(channel, atr, key, options)
+    data = result_json(result)
+    data["source"] = source
+    data["apdus"] = getattr(channel, "apdus", None)
+    if save_dir is not None:
+        save_files(result, save_dir, extra)
+        data["saved_to"] = str(save_dir)
+    if as_json:
+        emit_json(data)
+    else:
+        _print(data)
+    checks = (result.chip_authentication, result.active_authentication)
+    if any(c.performed and c.valid is False for c in checks):
+        ctx.exit(int(ExitCode.CHECK_FAILED))
+
+
+def _virtual(
+    key: AccessKey,
+    mrz_lines: tuple[str, ...],
+    can: str | None,
+    profile: str,
+    face: Path | None,
+    faults: tuple[str, ...],
+) -> tuple[CardChannel, bytes, dict[str, bytes]]:
+    from devices.epassport.access_key import MRZKey
+    from devices.epassport.emulator.direct import DirectAppletChannel
+    from devices.epassport.emulator.faults import ChipFaults
+    from devices.epassport.emulator.virtual import SPECIMEN_TD3, make_virtual_passport, td3_for
+
+    if mrz_lines:
+        lines = list(mrz_lines)
+    elif isinstance(key, MRZKey):
+        lines = td3_for(key)
+    else:
+        lines = list(SPECIMEN_TD3)
+    switches = ChipFaults(
+        wrong_mac=1 if "wrong-mac-once" in faults else 0,
+        wrong_mac_after=3,
+        slow_s=0.05 if "slow" in faults else 0.0,
+        tamper_dg=2 if "tamper-dg2" in faults else None,
+        aa_clone="aa-clone" in faults,
+        ca_clone="ca-clone" in faults,
+        remove_after_bytes=4000 if "removed" in faults else None,
+    )
+    setup = make_virtual_passport(
+        lines,
+        at=datetime.now(UTC),
+        profile=profile,
+        face_jpeg=face.read_bytes() if face else None,
+        can=can,
+        faults=switches,
+    )
+    extra = {"virtual-CSCA.der": setup.document.pki.csca_der}
+    return DirectAppletChannel(setup.chip), setup.chip.atr(), extra
+
+
+def _print(data: dict[str, Any]) -> None:
+    access = data["access_control"]
+    click.echo(f"access control: {access['protocol']} {access['algorithm']} ({access['cipher']})")
+    if access["fallback_reason"]:
+        click.echo(f"  BAC because: {access['fallback_reason']}")
+    for label in ("chip_authentication", "active_authentication"):
+        check = data[label]
+        state = (
+            "not performed" if not check["performed"] else ("VALID" if check["valid"] else "FAILED")
+        )
+        detail = check["algorithm"] or check["reason"]
+        click.echo(f"{label.replace('_', ' ')}: {state}" + (f" ({detail})" if detail else ""))
+    click.echo("passive authentication: not checked by this command yet")
+    for name, info in data["files"].items():
+        click.echo(f"  {name:<8} {info['size']:>7} bytes")
+    if data["absent"]:
+        click.echo(f"  absent: {', '.join(data['absent'])}")
+
+
+COMMANDS = (doc,)

@@ -1,0 +1,139 @@
+"""``gerbang doc read`` and ``gerbang bench chip``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kiosk.cli import main
+from kiosk.cli.exitcodes import ExitCode
+
+from .conftest import TD3
+
+MRZ_ARGS = ["--mrz", TD3[0], "--mrz", TD3[1]]
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def development(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GERBANG_KIOSK__MODE", "development")
+
+
+def test_doc_read_virtual_pace(
+    capsys: pytest.CaptureFixture[str], development: None, tmp_path: Path
+) -> None:
+    code, out, _ = run(
+        capsys, "doc", "read", *MRZ_ARGS, "--virtual", "--json", "--save", str(tmp_path / "out")
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["access_control"]["protocol"] == "PACE"
+    assert data["access_control"]["domain_parameters"] == "brainpoolP256r1"
+    assert data["chip_authentication"] == {
+        "performed": True,
+        "valid": True,
+        "algorithm": "id-CA-ECDH-AES-CBC-CMAC-128",
+        "reason": "",
+    }
+    assert data["active_authentication"]["valid"] is True
+    assert data["passive_authentication"] is None
+    assert list(data["files"]) == ["EF.COM", "EF.SOD", "DG1", "DG2", "DG11", "DG12", "DG14", "DG15"]
+    assert data["absent"] == ["DG7"]
+    # EF.CardAccess 1, PACE 5, SELECT 1, eight files 8 (EF.COM lists no DG7: no APDU), CA 3, AA 1
+    assert data["source"] == "virtual" and data["apdus"] == 19
+    saved = tmp_path / "out"
+    assert (saved / "DG1.bin").read_bytes()[5:].decode() == "".join(TD3)
+    assert (saved / "EF.CardAccess.bin").is_file() and (saved / "virtual-CSCA.der").is_file()
+    assert (saved / "DG2.bin").stat().st_size == data["files"]["DG2"]["size"]
+    assert oct(saved.stat().st_mode & 0o777) == "0o700"
+    assert oct((saved / "DG2.bin").stat().st_mode & 0o777) == "0o600"
+
+
+def test_doc_read_virtual_bac_with_fields_and_text_output(
+    capsys: pytest.CaptureFixture[str], development: None
+) -> None:
+    code, out, _ = run(
+        capsys, "doc", "read", "--virtual", "--virtual-profile", "bac",
+        "--document-number", "X1234567", "--birth-date", "900101", "--expiry-date", "300101",
+    )  # fmt: skip
+    assert code == 0
+    assert "access control: BAC" in out and "BAC because: no_card_access" in out
+    assert "chip authentication: VALID" in out
+
+
+@pytest.mark.parametrize(
+    ("fault", "check"), [("aa-clone", "active_authentication"), ("ca-clone", "chip_authentication")]
+)
+def test_doc_read_reports_a_clone(
+    capsys: pytest.CaptureFixture[str], development: None, fault: str, check: str
+) -> None:
+    code, out, _ = run(
+        capsys, "doc", "read", *MRZ_ARGS, "--virtual", "--virtual-fault", fault, "--json"
+    )
+    assert code == ExitCode.CHECK_FAILED
+    assert json.loads(out)[check]["valid"] is False
+
+
+def test_doc_read_with_can(capsys: pytest.CaptureFixture[str], development: None) -> None:
+    code, out, _ = run(
+        capsys, "doc", "read", "--can", "654321", "--virtual", "--json", "--no-aa", "--no-ca"
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["access_control"]["password"] == "CAN"  # noqa: S105
+    assert data["active_authentication"]["reason"] == "disabled"
+
+
+def test_doc_read_card_removed_is_a_device_error(
+    capsys: pytest.CaptureFixture[str], development: None
+) -> None:
+    code, out, _ = run(
+        capsys, "doc", "read", *MRZ_ARGS, "--virtual", "--virtual-fault", "removed", "--json"
+    )
+    assert code == ExitCode.DEVICE
+    assert json.loads(out)["error"]["code"] == "device.card_removed"
+
+
+def test_doc_read_virtual_needs_development_mode(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "doc", "read", *MRZ_ARGS, "--virtual", "--json")
+    assert code == ExitCode.CONFIG
+    assert json.loads(out)["error"]["code"] == "config"
+
+
+def test_doc_read_from_the_configured_reader_is_not_available_yet(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, _ = run(capsys, "doc", "read", *MRZ_ARGS, "--json")
+    assert code == ExitCode.NOT_AVAILABLE
+
+
+def test_doc_read_needs_a_password(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "doc", "read", "--virtual")
+    assert code == ExitCode.USAGE and "--mrz" in err
+
+
+def test_doc_read_bad_mrz_names_the_field(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys, "doc", "read", "--mrz", TD3[0], "--mrz", TD3[1][:9] + "7" + TD3[1][10:], "--json"
+    )
+    assert code == ExitCode.DATA
+    assert json.loads(out)["error"]["code"] == "document.mrz"
+
+
+def test_bench_chip(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "bench", "chip", "--runs", "1", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["dg2_bytes"] == 20 * 1024
+    by = {(c["protocol"], c["reads"]): c for c in data["configs"]}
+    assert by["PACE", "extended"]["dg2_apdus"] == 1
+    assert by["BAC", "extended"]["dg2_apdus"] == 1
+    assert by["BAC", "short"]["dg2_apdus"] == -(-20 * 1024 // 231)  # 3DES: 231 bytes per answer
+    assert by["PACE", "short"]["dg2_apdus"] == -(-20 * 1024 // 223)  # AES: 223 bytes per answer
