@@ -9,6 +9,7 @@ reached only through :meth:`Accounts.login`.
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -84,12 +85,7 @@ class Accounts:
         bootstrap: bool = False,
     ) -> StaffAccount:
         """Add an account. Needs MANAGE_ACCOUNTS, except the very first (bootstrap) admin."""
-        if bootstrap:
-            if self._store.staff.count() > 0:
-                raise SecurityError("bootstrap is only allowed while there are no accounts")
-            actor = "bootstrap"
-        else:
-            actor = require(by, Permission.MANAGE_ACCOUNTS).user_id
+        actor = "bootstrap" if bootstrap else require(by, Permission.MANAGE_ACCOUNTS).user_id
         if (
             not user_id
             or len(user_id) > USER_ID_MAX
@@ -102,10 +98,20 @@ class Accounts:
         role_list = tuple(dict.fromkeys(roles))
         if not role_list:
             raise SecurityError("an account needs at least one role")
+        if Role.TECHNICIAN in role_list and len(role_list) > 1:
+            raise SecurityError(
+                "a technician account cannot hold other roles (technicians see no personal data)"
+            )
+        if bootstrap and Role.ADMIN not in role_list:
+            raise SecurityError(
+                "the first account must be an admin, or nobody could manage accounts"
+            )
         account = StaffAccount(
             user_id, display_name, role_list, self._hasher.hash(secret), self._clock()
         )
         with self._store.atomic():
+            if bootstrap and self._store.staff.count() > 0:
+                raise SecurityError("bootstrap is only allowed while there are no accounts")
             self._store.staff.add(account)
             self._audit.append(
                 actor, "account.create", user_id, {"roles": [r.value for r in role_list]}
@@ -113,45 +119,45 @@ class Accounts:
         return account
 
     def login(self, user_id: str, secret: str) -> Principal:
+        """The account's principal, or LoginError / AccountLockedError.
+
+        The attempt is counted (and the lock set) in one transaction *before* the
+        secret is checked, so parallel guesses cannot slip past the counter; a
+        right secret then clears it.
+        """
         now = self._clock()
         if not self._store.staff.exists(user_id):
             self._hasher.hash("timing-equaliser")  # same cost whether or not the user exists
-            self._audit.append(user_id[:USER_ID_MAX] or "-", "login.failure", "unknown_user")
+            # The typed id is not recorded: people type their password into that field.
+            self._audit.append("-", "login.failure", "unknown_user")
             raise LoginError("wrong user id or secret")
         account = self._store.staff.get(user_id)
-        failures, locked_until = self._store.staff.lockout(user_id)
-        if locked_until is not None and now < locked_until:
-            self._audit.append(
-                user_id, "login.refused", "locked", {"until": locked_until.isoformat()}
-            )
+        lock: datetime | None = None
+        with self._store.atomic():
+            failures, locked_until = self._store.staff.lockout(user_id)
+            refused = locked_until is not None and now < locked_until
+            if refused:
+                self._audit.append(user_id, "login.refused", "locked", {"until": str(locked_until)})
+            else:
+                failures += 1
+                lock = now + self._policy.lockout if failures >= self._policy.max_failures else None
+                self._store.staff.set_lockout(user_id, failures, lock)
+        if refused and locked_until is not None:
             raise AccountLockedError(user_id, locked_until)
         if not (self._secret_matches(account, secret) and account.active):
-            failures += 1
-            lock = now + self._policy.lockout if failures >= self._policy.max_failures else None
-            with self._store.atomic():
-                self._store.staff.set_lockout(user_id, 0 if lock else failures, lock)
-                self._audit.append(
-                    user_id,
-                    "login.failure",
-                    "bad_secret",
-                    {"failures": failures, "locked": bool(lock)},
-                )
+            self._audit.append(
+                user_id, "login.failure", "bad_secret", {"failures": failures, "locked": bool(lock)}
+            )
             if lock is not None:
                 raise AccountLockedError(user_id, lock)
             raise LoginError("wrong user id or secret")
         with self._store.atomic():
             self._store.staff.record_login(user_id, now)
             if self._hasher.check_needs_rehash(account.secret_hash):
-                self._store.staff.put(
-                    StaffAccount(
-                        account.user_id,
-                        account.display_name,
-                        account.roles,
-                        self._hasher.hash(normalise(secret)),
-                        account.created_at,
-                        account.active,
-                    )
+                rehashed = dataclasses.replace(
+                    account, secret_hash=self._hasher.hash(normalise(secret))
                 )
+                self._store.staff.put(rehashed)
             self._audit.append(
                 user_id, "login.success", user_id, {"roles": [r.value for r in account.roles]}
             )
@@ -167,14 +173,5 @@ class Accounts:
         actor = require(by, Permission.MANAGE_ACCOUNTS).user_id
         account = self._store.staff.get(user_id)
         with self._store.atomic():
-            self._store.staff.put(
-                StaffAccount(
-                    account.user_id,
-                    account.display_name,
-                    account.roles,
-                    account.secret_hash,
-                    account.created_at,
-                    active=False,
-                )
-            )
+            self._store.staff.put(dataclasses.replace(account, active=False))
             self._audit.append(actor, "account.deactivate", user_id)

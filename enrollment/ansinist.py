@@ -217,7 +217,12 @@ def record_image(record: Record) -> npt.NDArray[np.uint8]:
         uncompressed = gca == 0
         compression = "NONE" if uncompressed else f"GCA {gca}"
     else:
-        width, height = int(record.text(6, "0") or 0), int(record.text(7, "0") or 0)
+        try:
+            width, height = int(record.text(6, "0") or 0), int(record.text(7, "0") or 0)
+        except ValueError as exc:
+            raise MalformedDataError(
+                f"Type-{record.type} record {record.idc}: bad image size"
+            ) from exc
         compression = record.text(11).upper()
         uncompressed = compression in ("NONE", "0")
     if uncompressed:
@@ -233,9 +238,12 @@ def decode_image(raw: bytes, compression: str = "") -> npt.NDArray[np.uint8]:
 
     if raw[:2] == b"\xff\xa0":
         import wsq  # noqa: F401 - registers the WSQ plugin with Pillow
-    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
     try:
         with Image.open(io.BytesIO(raw)) as opened:
+            if opened.width * opened.height > MAX_IMAGE_PIXELS:
+                raise MalformedDataError(
+                    f"image of {opened.width}x{opened.height} pixels is too large"
+                )
             opened.load()
             image = opened if opened.mode in ("L", "RGB") else opened.convert("RGB")
             return np.asarray(image, dtype=np.uint8)

@@ -69,15 +69,15 @@ class ReferralReview:
         note = note.strip()
         if not note or len(note) > MAX_NOTE:
             raise SecurityError(f"a decision needs a note of 1-{MAX_NOTE} characters")
-        referral = self._store.referrals.get(referral_id)
-        if referral.status is not ReferralStatus.OPEN:
-            raise SecurityError(
-                f"referral {referral_id} was decided already ({referral.status.value})"
+        with self._store.atomic():  # read, check and write in one transaction: one decision wins
+            referral = self._store.referrals.get(referral_id)
+            if referral.status is not ReferralStatus.OPEN:
+                raise SecurityError(
+                    f"referral {referral_id} was decided already ({referral.status.value})"
+                )
+            decided = dataclasses.replace(
+                referral, status=status, officer_id=by.user_id, note=note, resolved_at=self._clock()
             )
-        decided = dataclasses.replace(
-            referral, status=status, officer_id=by.user_id, note=note, resolved_at=self._clock()
-        )
-        with self._store.atomic():
             self._store.referrals.put(decided)
             self._store.outbox.enqueue(
                 "referral", f"{referral_id}:{status.value}", codec.dumps(decided)

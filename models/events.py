@@ -15,6 +15,10 @@ class CheckOutcome(StrEnum):
     NOT_RUN = "not_run"  # policy did not ask for it, or an earlier step ended the transaction
     UNAVAILABLE = "unavailable"  # asked for, but the capability is missing (device, feature)
     ERROR = "error"  # the check could not complete (device or data error)
+    # The document's signed data shows it does not support this check (e.g. a chip
+    # with neither Active nor Chip Authentication). Neutral: it neither passes nor
+    # refers. Only set from data that Passive Authentication has verified.
+    NOT_OFFERED = "not_offered"
 
 
 class Outcome(StrEnum):

@@ -121,10 +121,12 @@ class Principal:
 
 
 def permissions_of(roles: Iterable[Role]) -> frozenset[Permission]:
+    """The union of the roles' permissions; a technician never holds personal-data ones."""
+    held = set(roles)
     granted: set[Permission] = set()
-    for role in roles:
+    for role in held:
         granted |= ROLE_PERMISSIONS[role]
-    return frozenset(granted)
+    return frozenset(granted - PERSONAL if Role.TECHNICIAN in held else granted)
 
 
 def require(principal: Principal | None, permission: Permission) -> Principal:

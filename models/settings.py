@@ -149,10 +149,15 @@ def resolve_config_path(explicit: Path | None, environ: Mapping[str, str]) -> tu
 
 
 def _parse_env_value(raw: str) -> Any:
-    try:
-        return tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
-        return raw
+    """Arrays and tables are parsed as TOML; everything else stays text, which the
+    setting's own type converts ("30" to a number, "false" to a boolean), so that
+    ``GERBANG_KIOSK__ID=42`` stays the text "42"."""
+    if raw.lstrip().startswith(("[", "{")):
+        try:
+            return tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            return raw
+    return raw
 
 
 def env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:

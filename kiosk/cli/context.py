@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,6 +51,14 @@ def open_store(settings: Settings) -> tuple[Store, KeyStore]:
     """The kiosk store of the configured data directory, with its key store."""
     keys = KeyStore(settings.key_dir)
     return Store.open(settings.store_path, keys.store_key()), keys
+
+
+def cli_actor() -> str:
+    """Who the audit log names for an admin command run without a staff login."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return f"cli:uid{os.getuid()}"
 
 
 def app(ctx: click.Context) -> AppContext:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import click
 
-from kiosk.cli.context import app, emit_json, json_option, open_store
+from kiosk.cli.context import app, cli_actor, emit_json, json_option, open_store
 from models.audit import AuditLog
 from models.retention import RetentionPolicy, run_retention
 
@@ -36,6 +36,7 @@ def run(ctx: click.Context, dry_run: bool, as_json: bool) -> None:
             policy,
             now=datetime.now(UTC),
             dry_run=dry_run,
+            actor=cli_actor(),
         )
     finally:
         store.close()
@@ -44,10 +45,8 @@ def run(ctx: click.Context, dry_run: bool, as_json: bool) -> None:
         return
     verb = "would purge" if dry_run else "purged"
     for kind, counts in report.kinds.items():
-        amount = counts.eligible - counts.held - counts.unsynced if dry_run else counts.purged
-        click.echo(
-            f"{kind:<20} {verb} {amount} (held {counts.held}, not yet synced {counts.unsynced})"
-        )
+        amount = counts.eligible - counts.held - counts.kept if dry_run else counts.purged
+        click.echo(f"{kind:<20} {verb} {amount} (held {counts.held}, kept {counts.kept})")
 
 
 COMMANDS = (retention,)

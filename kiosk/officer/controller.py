@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
 
 from enrollment.accounts import Accounts
 from enrollment.referrals import ReferralReview
@@ -20,12 +20,25 @@ class OfficerController(QObject):
     logged_in = Signal(str)
     error = Signal(str)  # error code
 
-    def __init__(self, window: OfficerWindow, accounts: Accounts, review: ReferralReview) -> None:
+    def __init__(
+        self,
+        window: OfficerWindow,
+        accounts: Accounts,
+        review: ReferralReview,
+        *,
+        idle_logout_s: float = 120.0,
+    ) -> None:
         super().__init__(window)
         self.window = window
         self.accounts = accounts
         self.review = review
         self.principal: Principal | None = None
+        # Nobody stays logged in at an unattended counter.
+        self._idle = QTimer(self)
+        self._idle.setSingleShot(True)
+        self._idle.setInterval(int(idle_logout_s * 1000))
+        self._idle.timeout.connect(self.logout)
+        window.installEventFilter(self)
         window.login.submitted.connect(self._login)
         window.referrals.selected.connect(self._select)
         window.referrals.decided.connect(self._decide)
@@ -40,13 +53,25 @@ class OfficerController(QObject):
             self.error.emit(exc.code)
             return
         self.window.login.reset()
+        self._idle.start()
         self.logged_in.emit(self.principal.user_id)
         self.refresh()
         self.window.stack.setCurrentWidget(self.window.referrals)
 
     def logout(self) -> None:
         self.principal = None
+        self._idle.stop()
+        self.window.referrals.show_queue([])
+        self.window.referrals.show_details([])
         self.window.stack.setCurrentWidget(self.window.login)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if self.principal is not None and event.type() in (
+            QEvent.Type.KeyPress,
+            QEvent.Type.MouseButtonPress,
+        ):
+            self._idle.start()
+        return False
 
     def refresh(self) -> None:
         if self.principal is None:

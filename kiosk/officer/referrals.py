@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QListWidget, QPlainTextEdit, QPushButton, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QWidget,
+)
 
 from kiosk.ui.views.common import column, label
 
@@ -30,9 +37,7 @@ class ReferralsView(QWidget):
         ):
             button.clicked.connect(lambda _=False, s=status: self._decide(s))
             buttons.addWidget(button)
-        self.items.currentTextChanged.connect(
-            lambda text: self.selected.emit(text.split(" ")[0]) if text else None
-        )
+        self.items.currentItemChanged.connect(self._changed)
         for widget in (self.title, self.items, self.details, self.note):
             layout.addWidget(widget)
         layout.addLayout(buttons)
@@ -49,15 +54,23 @@ class ReferralsView(QWidget):
         """``rows``: (referral id, first reason code)."""
         self.items.clear()
         for referral_id, reason in rows:
-            self.items.addItem(f"{referral_id} {reason}")
+            item = QListWidgetItem(f"{reason} · {referral_id[:8]}")
+            item.setData(Qt.ItemDataRole.UserRole, referral_id)
+            self.items.addItem(item)
         if not rows:
             self.details.setText(self.tr("No open referrals."))
 
     def show_details(self, lines: list[str]) -> None:
         self.details.setText("\n".join(lines))
 
+    def _changed(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
+        if current is not None:
+            self.selected.emit(str(current.data(Qt.ItemDataRole.UserRole)))
+
     def _decide(self, status: str) -> None:
         current = self.items.currentItem()
         if current is not None:
-            self.decided.emit(current.text().split(" ")[0], status, self.note.toPlainText())
+            self.decided.emit(
+                str(current.data(Qt.ItemDataRole.UserRole)), status, self.note.toPlainText()
+            )
             self.note.clear()

@@ -109,10 +109,7 @@ def assess(policy: BorderPolicy, facts: TransactionFacts, today: date) -> Assess
             check("chip_read", doc.chip_read, doc.detail)
             if policy.require_passive_authentication:
                 check("passive_authentication", doc.passive_authentication)
-            if (
-                policy.require_chip_authentication
-                and doc.chip_authentication is not CheckOutcome.NOT_RUN
-            ):
+            if policy.require_chip_authentication:
                 check("chip_authentication", doc.chip_authentication)
             check("dg1_matches_mrz", doc.dg1_matches_mrz)
 
@@ -153,7 +150,7 @@ def decide(checks: tuple[CheckResult, ...]) -> Decision:
     reasons: list[ReasonCode] = []
     missing = not checks
     for c in checks:
-        if c.outcome is CheckOutcome.PASSED:
+        if c.outcome in (CheckOutcome.PASSED, CheckOutcome.NOT_OFFERED):
             continue
         if c.outcome is CheckOutcome.NOT_RUN:
             missing = True

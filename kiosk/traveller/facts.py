@@ -16,9 +16,9 @@ class DocumentFacts:
     chip_present: bool
     chip_read: CheckOutcome = CheckOutcome.NOT_RUN
     passive_authentication: CheckOutcome = CheckOutcome.NOT_RUN
-    chip_authentication: CheckOutcome = (
-        CheckOutcome.NOT_RUN
-    )  # AA or CA; NOT_RUN if the chip offers neither
+    # AA or CA. NOT_OFFERED only when the PA-verified DG14/DG15 show neither is
+    # supported; NOT_RUN (the default) means nobody ran it, which never passes.
+    chip_authentication: CheckOutcome = CheckOutcome.NOT_RUN
     dg1_matches_mrz: CheckOutcome = CheckOutcome.NOT_RUN
     has_chip_photo: bool = False
     traveller_id: str | None = None  # when this document belongs to an enrolled traveller

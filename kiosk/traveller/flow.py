@@ -35,6 +35,7 @@ from kiosk.traveller.facts import (
 from models.biometric import FingerPosition
 from models.events import CheckOutcome, CheckResult, Decision, Outcome, ReasonCode, StepTiming
 from models.policy import BorderPolicy
+from models.roles import Permission, Principal
 from models.settings import Language
 
 
@@ -118,9 +119,18 @@ class CallOfficer:
 
 @dataclass(frozen=True, slots=True)
 class OfficerOverride:
-    officer_id: str
+    """An officer, logged in at the kiosk, decides for a referred traveller."""
+
+    officer: Principal
     outcome: Outcome
     note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFailed:
+    """Storing the finished transaction failed: a pass must not open the gate."""
+
+    code: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +152,7 @@ Event = (
     | CallOfficer
     | OfficerOverride
     | SurveyAnswered
+    | RecordFailed
 )
 
 
@@ -241,6 +252,7 @@ class Timeouts:
 
 
 INDEX_FINGERS = (FingerPosition.RIGHT_INDEX, FingerPosition.LEFT_INDEX)
+_NEUTRAL_OK = (CheckOutcome.PASSED, CheckOutcome.NOT_OFFERED)
 
 
 class TravellerFlow:
@@ -370,8 +382,7 @@ class TravellerFlow:
             self.facts = replace(self.facts, document=event.facts)
             early = assess(self.policy, self.facts, self._clock().date())
             if any(
-                c.name in DOCUMENT_CHECKS and c.outcome is not CheckOutcome.PASSED
-                for c in early.checks
+                c.name in DOCUMENT_CHECKS and c.outcome not in _NEUTRAL_OK for c in early.checks
             ):
                 return self._finish(None, None)  # no point asking for a face: refer now
             return self._enter(State.FACE, Screen.FACE, self.timeouts.face_s, CaptureFace())
@@ -428,6 +439,19 @@ class TravellerFlow:
         return []
 
     def _decision(self, event: Event) -> list[Effect]:
+        if isinstance(event, RecordFailed) and self.transaction is not None:
+            reasons = tuple(
+                r
+                for r in self.transaction.decision.reasons
+                if r is not ReasonCode.ALL_CHECKS_PASSED
+            )
+            decision = Decision(Outcome.REFER, (ReasonCode.DEVICE_ERROR, *reasons))
+            self.transaction = replace(self.transaction, decision=decision)
+            return [
+                AlertStaff(ReasonCode.DEVICE_ERROR, event.code),
+                ShowScreen(Screen.SEE_OFFICER),
+                StartTimer(self.timeouts.referral_s),
+            ]
         if isinstance(event, TimedOut):
             self.state = State.SURVEY
             return [ShowScreen(Screen.SURVEY), StartTimer(self.timeouts.survey_s)]
@@ -446,15 +470,19 @@ class TravellerFlow:
         return []
 
     def _override(self, event: OfficerOverride) -> list[Effect]:
-        """An officer decides for a referred traveller (after a login the shell checks)."""
+        """An officer decides for a referred traveller; needs OVERRIDE_DECISION."""
         if self.state is not State.DECISION or self.transaction is None:
             return []
         if self.transaction.decision.outcome is Outcome.PASS:
             return []
+        if not event.officer.can(Permission.OVERRIDE_DECISION):
+            return [AlertStaff(ReasonCode.OFFICER_OVERRIDE, "security.forbidden")]
         decision = Decision(
             event.outcome, (ReasonCode.OFFICER_OVERRIDE, *self.transaction.decision.reasons)
         )
-        self.transaction = replace(self.transaction, decision=decision, officer_id=event.officer_id)
+        self.transaction = replace(
+            self.transaction, decision=decision, officer_id=event.officer.user_id
+        )
         effects: list[Effect] = [Completed(self.transaction)]
         if event.outcome is Outcome.PASS:
             effects += [OpenGate(), ShowScreen(Screen.WELCOME)]

@@ -8,7 +8,7 @@ thread, the gate, recording, staff alerts. It holds no decision logic.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -35,6 +35,7 @@ from kiosk.traveller.flow import (
     FingerprintRetry,
     OpenGate,
     ReadDocument,
+    RecordFailed,
     RecordSurvey,
     Screen,
     ShowScreen,
@@ -43,7 +44,7 @@ from kiosk.traveller.flow import (
     TimedOut,
     TravellerFlow,
 )
-from kiosk.traveller.services import FaceOutcome, FingerprintOutcome, TransactionServices
+from kiosk.traveller.services import Cancelled, FaceOutcome, FingerprintOutcome, TransactionServices
 from kiosk.ui.i18n import Translations
 from kiosk.ui.window import KioskWindow
 from kiosk.ui.workers import JobRunner
@@ -90,8 +91,14 @@ class TravellerController(QObject):
 
     # ------------------------------------------------------------------ events in
     def dispatch(self, event: Event) -> None:
-        for effect in self.flow.handle(event):
-            self._carry_out(effect)
+        effects = self.flow.handle(event)
+        # The gate opens only after the transaction is stored: both run in one job.
+        gate = any(isinstance(e, OpenGate) for e in effects)
+        for effect in effects:
+            if isinstance(effect, Completed):
+                self._record(effect, open_gate=gate)
+            elif not isinstance(effect, OpenGate):
+                self._carry_out(effect)
 
     @Slot(str)
     def _start(self, code: str) -> None:
@@ -126,25 +133,31 @@ class TravellerController(QObject):
             positions, attempt = effect.positions, effect.attempt
             self._run(
                 "fingerprint",
-                lambda: self.services.capture_fingerprints(positions, attempt, self._cancelled()),
+                lambda cancelled: self.services.capture_fingerprints(positions, attempt, cancelled),
             )
         elif isinstance(effect, CancelDeviceStep):
             self.runner.cancel()
             self.window.fingerprint.stop()
-        elif isinstance(effect, OpenGate):
-            self._run("gate", self.services.open_gate, cancellable=False)
         elif isinstance(effect, AlertStaff):
             self.staff_alert.emit(effect.reason.value)
-            self._run(
-                "alert", lambda: self.services.alert_staff(effect.reason.value), cancellable=False
-            )
-        elif isinstance(effect, Completed):
-            transaction = effect.transaction
-            self._run("record", lambda: self.services.record(transaction), cancellable=False)
-            self.transaction_finished.emit(transaction)
+            reason = effect.reason.value
+            self._run("alert", lambda _: self.services.alert_staff(reason), cancellable=False)
         elif isinstance(effect, RecordSurvey):
             tid, score = effect.transaction_id, effect.score
-            self._run("survey", lambda: self.services.record_survey(tid, score), cancellable=False)
+            self._run(
+                "survey", lambda _: self.services.record_survey(tid, score), cancellable=False
+            )
+
+    def _record(self, effect: Completed, *, open_gate: bool) -> None:
+        transaction = effect.transaction
+
+        def record_then_gate(_: Cancelled) -> None:
+            self.services.record(transaction)
+            if open_gate:
+                self.services.open_gate()
+
+        self._run("record", record_then_gate, cancellable=False)
+        self.transaction_finished.emit(transaction)
 
     def _show(self, effect: ShowScreen) -> None:
         detail = effect.detail
@@ -166,24 +179,20 @@ class TravellerController(QObject):
         self.window.show_screen(effect.screen)
 
     # ------------------------------------------------------------------ worker jobs
-    def _cancelled(self) -> Any:
-        event = self.runner.cancel_event
-        return event.is_set
-
-    def _run(self, kind: str, job: Any, *, cancellable: bool = True) -> None:
+    def _run(
+        self, kind: str, job: Callable[[Cancelled], object], *, cancellable: bool = True
+    ) -> None:
         self._pending[self.runner.submit(job, step=cancellable)] = kind
 
-    def _read_document(self) -> DocumentFacts:
+    def _read_document(self, cancelled: Cancelled) -> DocumentFacts:
         self.services.begin()
-        return self.services.read_document(
-            lambda d, t: self._progress.emit(d, t), self._cancelled()
-        )
+        return self.services.read_document(lambda d, t: self._progress.emit(d, t), cancelled)
 
-    def _capture_face(self) -> FaceOutcome:
+    def _capture_face(self, cancelled: Cancelled) -> FaceOutcome:
         return self.services.capture_face(
             lambda codes: self._guidance.emit(list(codes)),
             lambda frame: self._frame.emit(frame),
-            self._cancelled(),
+            cancelled,
         )
 
     @Slot(int, object)
@@ -212,6 +221,8 @@ class TravellerController(QObject):
             self.dispatch(CardRemoved())
         elif kind in ("document", "face", "fingerprint"):
             self.dispatch(DeviceFailed(code))
+        elif kind == "record":
+            self.dispatch(RecordFailed(code))
         else:
             self.staff_alert.emit(f"{kind}_failed")
 

@@ -59,14 +59,19 @@ class JobRunner(QObject):
         self.cancel_event = threading.Event()
         self._thread.start()
 
-    def submit(self, job: Callable[[], Any], *, step: bool = True) -> int:
-        """Queue ``job``. A *step* (device IO the traveller waits for) becomes the current
-        job with a fresh cancel event; bookkeeping jobs (record, gate) leave those alone."""
+    def submit(self, job: Callable[[Callable[[], bool]], Any], *, step: bool = True) -> int:
+        """Queue ``job``, which is called with its own ``cancelled()`` check.
+
+        A *step* (device IO the traveller waits for) becomes the current job and
+        gets the fresh cancel event that :meth:`cancel` sets; bookkeeping jobs
+        (record, gate, survey) get an event nobody cancels.
+        """
         self._next_id += 1
+        event = threading.Event()
         if step:
             self.current = self._next_id
-            self.cancel_event = threading.Event()
-        self._submit.emit(self._next_id, job)
+            self.cancel_event = event
+        self._submit.emit(self._next_id, lambda: job(event.is_set))
         return self._next_id
 
     def cancel(self) -> None:

@@ -30,6 +30,7 @@ from models.store.outbox import Outbox, OutboxItem
 from models.store.repository import Repository, TableSpec
 from models.store.sealing import Sealer
 from models.store.syncstate import FeedDocument, FeedDocuments, SyncState
+from models.store.timefmt import utc_text
 from models.watchlist import WatchlistEntry
 
 __all__ = [
@@ -75,14 +76,14 @@ FACE_SAMPLES: TableSpec[FaceSample] = TableSpec(
     "face sample",
     FaceSample,
     lambda r, s: r.sample_id,
-    lambda r, s: {"subject_id": r.subject_id, "captured_at": r.captured_at.isoformat()},
+    lambda r, s: {"subject_id": r.subject_id, "captured_at": utc_text(r.captured_at)},
 )
 FINGERPRINT_SAMPLES: TableSpec[FingerprintSample] = TableSpec(
     "fingerprint_samples",
     "fingerprint sample",
     FingerprintSample,
     lambda r, s: r.sample_id,
-    lambda r, s: {"subject_id": r.subject_id, "captured_at": r.captured_at.isoformat()},
+    lambda r, s: {"subject_id": r.subject_id, "captured_at": utc_text(r.captured_at)},
 )
 FACE_TEMPLATES: TableSpec[FaceTemplate] = TableSpec(
     "face_templates",
@@ -105,7 +106,7 @@ ENROLLMENTS: TableSpec[Enrollment] = TableSpec(
     lambda r, s: r.enrollment_id,
     lambda r, s: {
         "traveller_id": r.traveller_id,
-        "enrolled_at": r.enrolled_at.isoformat(),
+        "enrolled_at": utc_text(r.enrolled_at),
         "status": r.status.value,
     },
 )
@@ -117,8 +118,8 @@ WATCHLIST: TableSpec[WatchlistEntry] = TableSpec(
     lambda r, s: {
         "category": r.category.value,
         "source_agency": r.source_agency,
-        "valid_from": r.valid_from.isoformat(),
-        "valid_until": r.valid_until.isoformat() if r.valid_until else None,
+        "valid_from": utc_text(r.valid_from),
+        "valid_until": utc_text(r.valid_until) if r.valid_until else None,
     },
 )
 EVENTS: TableSpec[VerificationEvent] = TableSpec(
@@ -126,7 +127,7 @@ EVENTS: TableSpec[VerificationEvent] = TableSpec(
     "verification event",
     VerificationEvent,
     lambda r, s: r.event_id,
-    lambda r, s: {"started_at": r.started_at.isoformat(), "outcome": r.decision.outcome.value},
+    lambda r, s: {"started_at": utc_text(r.started_at), "outcome": r.decision.outcome.value},
 )
 REFERRALS: TableSpec[Referral] = TableSpec(
     "referrals",
@@ -136,7 +137,7 @@ REFERRALS: TableSpec[Referral] = TableSpec(
     lambda r, s: {
         "event_id": r.event_id,
         "status": r.status.value,
-        "created_at": r.created_at.isoformat(),
+        "created_at": utc_text(r.created_at),
     },
 )
 DEVICES: TableSpec[DeviceStatus] = TableSpec(
@@ -147,7 +148,7 @@ DEVICES: TableSpec[DeviceStatus] = TableSpec(
     lambda r, s: {
         "kind": r.kind.value,
         "state": r.state.value,
-        "observed_at": r.observed_at.isoformat(),
+        "observed_at": utc_text(r.observed_at),
     },
 )
 KIOSK: TableSpec[KioskIdentity] = TableSpec(
@@ -183,7 +184,7 @@ class StaffAccounts(Repository[StaffAccount]):
         with self._db.atomic():
             self._db.execute(
                 "UPDATE staff_accounts SET failed_attempts = ?, locked_until = ? WHERE id = ?",
-                (failed, locked_until.isoformat() if locked_until else None, user_id),
+                (failed, utc_text(locked_until) if locked_until else None, user_id),
             )
 
     def record_login(self, user_id: str, at: datetime) -> None:
@@ -191,7 +192,7 @@ class StaffAccounts(Repository[StaffAccount]):
             self._db.execute(
                 "UPDATE staff_accounts SET failed_attempts = 0, locked_until = NULL, last_login_at = ? "
                 "WHERE id = ?",
-                (at.isoformat(), user_id),
+                (utc_text(at), user_id),
             )
 
 
@@ -229,7 +230,7 @@ class FingerprintTemplates(Repository[FingerprintTemplate]):
 
 class Watchlist(Repository[WatchlistEntry]):
     def active(self, at: datetime) -> list[WatchlistEntry]:
-        moment = at.isoformat()
+        moment = utc_text(at)
         return self._select(
             "valid_from <= ? AND (valid_until IS NULL OR valid_until >= ?)", (moment, moment)
         )
@@ -239,7 +240,7 @@ class Events(Repository[VerificationEvent]):
     def between(self, start: datetime, end: datetime) -> list[VerificationEvent]:
         return self._select(
             "started_at >= ? AND started_at < ?",
-            (start.isoformat(), end.isoformat()),
+            (utc_text(start), utc_text(end)),
             order="started_at",
         )
 

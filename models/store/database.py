@@ -125,35 +125,53 @@ class Database:
         return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
 
     def migrate(self, migrations: Sequence[Migration] = MIGRATIONS) -> list[str]:
-        """Apply pending migrations in order; returns the names applied."""
+        """Apply pending migrations in order; returns the names applied.
+
+        Each migration runs in its own ``BEGIN IMMEDIATE`` transaction that first
+        re-reads what is applied, so two processes opening a new store at once
+        do not both try to apply the same migration.
+        """
+        done: list[str] = []
         with self._lock:
-            applied = self.applied_migrations()
-            known = [m.name for m in migrations]
-            if applied != known[: len(applied)]:
-                unknown = [name for name in applied if name not in known]
-                raise MigrationError(
-                    f"store {self.path} has migrations this version does not know: {unknown or applied}; "
-                    "it was written by a newer Gerbang"
-                )
-            done: list[str] = []
-            for index, migration in enumerate(migrations[len(applied) :], start=len(applied) + 1):
+            while True:
+                name = "?"
                 try:
                     with self.atomic():
-                        self._conn.execute(
-                            "CREATE TABLE IF NOT EXISTS _migrations ("
-                            "seq INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, applied_at TEXT NOT NULL)"
-                        )
-                        for statement in migration.statements:
-                            self._conn.execute(statement)
-                        self._conn.execute(
-                            "INSERT INTO _migrations(seq, name, applied_at) VALUES (?, ?, ?)",
-                            (index, migration.name, datetime.now(UTC).isoformat()),
-                        )
-                        self._conn.execute(f"PRAGMA user_version = {index:d}")
+                        index = self._next_migration(migrations)
+                        if index is None:
+                            return done
+                        name = migrations[index - 1].name
+                        self._apply(index, migrations[index - 1])
                 except (sqlite3.Error, StoreError) as exc:
-                    raise MigrationError(f"migration {migration.name} failed: {exc}") from exc
-                done.append(migration.name)
-            return done
+                    if isinstance(exc, MigrationError):
+                        raise
+                    raise MigrationError(f"migration {name} failed: {exc}") from exc
+                done.append(name)
+
+    def _next_migration(self, migrations: Sequence[Migration]) -> int | None:
+        """The 1-based index of the next migration to apply, None when up to date."""
+        applied = self.applied_migrations()
+        known = [m.name for m in migrations]
+        if applied != known[: len(applied)]:
+            unknown = [name for name in applied if name not in known]
+            raise MigrationError(
+                f"store {self.path} has migrations this version does not know: "
+                f"{unknown or applied}; it was written by a newer Gerbang"
+            )
+        return None if len(applied) == len(migrations) else len(applied) + 1
+
+    def _apply(self, index: int, migration: Migration) -> None:
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS _migrations ("
+            "seq INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, applied_at TEXT NOT NULL)"
+        )
+        for statement in migration.statements:
+            self._conn.execute(statement)
+        self._conn.execute(
+            "INSERT INTO _migrations(seq, name, applied_at) VALUES (?, ?, ?)",
+            (index, migration.name, datetime.now(UTC).isoformat()),
+        )
+        self._conn.execute(f"PRAGMA user_version = {index:d}")
 
 
 def check_database_file(path: Path) -> int:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from models.errors import DuplicateRecordError
 from models.store.database import Database
 from models.store.sealing import Sealer
+from models.store.timefmt import utc_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +36,7 @@ class Outbox:
     def enqueue(
         self, kind: str, idempotency_key: str, payload: bytes, *, now: datetime | None = None
     ) -> int:
-        created = (now or datetime.now(UTC)).isoformat()
+        created = utc_text(now or datetime.now(UTC))
         sealed = self._sealer.seal(payload, context=f"outbox:{idempotency_key}")
         try:
             with self._db.atomic():
@@ -49,7 +50,7 @@ class Outbox:
 
     def pending(self, *, limit: int = 100, now: datetime | None = None) -> list[OutboxItem]:
         """Unsent items whose retry time has come, oldest first."""
-        at = (now or datetime.now(UTC)).isoformat()
+        at = utc_text(now or datetime.now(UTC))
         rows = self._db.query(
             "SELECT row_id, idempotency_key, kind, created_at, payload, attempts, last_error FROM outbox "
             "WHERE sent_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
@@ -71,17 +72,22 @@ class Outbox:
             for row in rows
         ]
 
-    def unsent_keys(self, kind: str) -> set[str]:
+    def unsent_record_ids(self, kind: str) -> set[str]:
+        """Ids of records of ``kind`` with an item not yet delivered.
+
+        Idempotency keys are the record id, or ``<record id>:<suffix>`` for later
+        versions of the same record (e.g. a referral's decision).
+        """
         rows = self._db.query(
             "SELECT idempotency_key FROM outbox WHERE kind = ? AND sent_at IS NULL", (kind,)
         )
-        return {str(r["idempotency_key"]) for r in rows}
+        return {str(r["idempotency_key"]).split(":", 1)[0] for r in rows}
 
     def depth(self) -> int:
         return int(self._db.query("SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL")[0]["n"])
 
     def mark_sent(self, row_ids: list[int], *, now: datetime | None = None) -> None:
-        at = (now or datetime.now(UTC)).isoformat()
+        at = utc_text(now or datetime.now(UTC))
         with self._db.atomic():
             for row_id in row_ids:
                 self._db.execute("UPDATE outbox SET sent_at = ? WHERE row_id = ?", (at, row_id))
@@ -91,5 +97,5 @@ class Outbox:
             self._db.execute(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
                 "WHERE row_id = ?",
-                (error[:500], retry_at.isoformat(), row_id),
+                (error[:500], utc_text(retry_at), row_id),
             )

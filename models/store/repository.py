@@ -17,6 +17,7 @@ from models import codec
 from models.errors import DuplicateRecordError, RecordNotFoundError, StoreError
 from models.store.database import Database
 from models.store.sealing import Sealer
+from models.store.timefmt import utc_text
 
 T = TypeVar("T")
 
@@ -126,7 +127,7 @@ class Repository(Generic[T]):
         """Ids of records whose index ``column`` is earlier than ``before`` (oldest first)."""
         rows = self._db.query(
             f"SELECT id FROM {self.spec.table} WHERE {column} < ? AND ({where}) ORDER BY row_id",
-            (before.isoformat(), *params),
+            (utc_text(before), *params),
         )
         return [str(r["id"]) for r in rows]
 

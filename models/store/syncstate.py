@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from models.store.database import Database
+from models.store.timefmt import utc_text
 
 CHECKPOINT = "feed.checkpoint"
 
@@ -37,7 +38,7 @@ class SyncState:
         return str(rows[0]["value"]) if rows else None
 
     def set(self, key: str, value: str, *, now: datetime | None = None) -> None:
-        at = (now or datetime.now(UTC)).isoformat()
+        at = utc_text(now or datetime.now(UTC))
         with self._db.atomic():
             self._db.execute(
                 "INSERT INTO sync_state(key, value, updated_at) VALUES (?, ?, ?) "
@@ -61,7 +62,7 @@ class SyncState:
     def set_time(self, key: str, value: datetime) -> None:
         if value.tzinfo is None:
             raise ValueError("naive datetime: sync state holds timezone-aware times only")
-        self.set(key, value.isoformat())
+        self.set(key, utc_text(value))
 
     def checkpoint(self) -> int:
         """The sequence number of the last feed change applied (0: none yet)."""

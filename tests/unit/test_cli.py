@@ -8,6 +8,7 @@ import pytest
 from kiosk.cli import cli, main
 from kiosk.cli.exitcodes import ExitCode
 from kiosk.cli.pending import COMMANDS as PENDING
+from tests import factories
 
 REPO = Path(__file__).resolve().parents[2]
 REQUIRED = [
@@ -258,5 +259,25 @@ def test_staff_bootstrap_and_retention_dry_run(
     assert code == 0
     code, out, _ = run(capsys, "staff", "list", "--json")
     assert [a["user_id"] for a in json.loads(out)] == ["admin", "budi"]
+    # an old, synced transaction: counted by the dry run, purged by the real run
+    from datetime import UTC, datetime, timedelta
+
+    from models.keys import KeyStore
+    from models.store import Store
+
+    store = Store.open(tmp_path / "kiosk.db", KeyStore(tmp_path / "keys").store_key())
+    store.events.add(factories.event("ev-old", datetime.now(UTC) - timedelta(days=45)))
+    store.close()
     code, out, _ = run(capsys, "retention", "run", "--dry-run", "--json")
-    assert code == 0 and json.loads(out)["dry_run"] is True
+    report = json.loads(out)
+    assert code == 0 and report["dry_run"] is True
+    assert report["kinds"]["verification_event"] == {
+        "eligible": 1,
+        "held": 0,
+        "kept": 0,
+        "purged": 0,
+    }
+    code, out, _ = run(capsys, "retention", "run", "--json")
+    assert json.loads(out)["kinds"]["verification_event"]["purged"] == 1
+    actions = json.loads(run(capsys, "audit", "tail", "--json")[1])
+    assert actions[-1]["action"] == "retention.purge" and actions[-1]["actor"].startswith("cli:")

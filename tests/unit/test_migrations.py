@@ -98,3 +98,24 @@ def test_a_store_from_a_newer_version_is_refused(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(MigrationError, match="newer Gerbang"):
         Database(tmp_path / "k.db").migrate()
+
+
+def test_two_processes_opening_a_new_store_at_once(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[2]);"
+        "from models.store.database import Database;"
+        "Database(sys.argv[1]).migrate()"
+    )
+    repo = str(Path(__file__).resolve().parents[2])
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(tmp_path / "k.db"), repo], stderr=subprocess.PIPE
+        )
+        for _ in range(4)
+    ]
+    errors = [p.communicate(timeout=60)[1].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
+    assert Database(tmp_path / "k.db").schema_version == SCHEMA_VERSION

@@ -1,4 +1,4 @@
-"""Personal data never reaches the disk in clear: store file, WAL, backups, logs."""
+"""Personal data never reaches the disk in clear: store file, WAL, backups, key files, logs."""
 
 from __future__ import annotations
 
@@ -49,3 +49,39 @@ def test_store_wal_and_backup_hold_no_names_or_document_numbers(tmp_path: Path) 
     backup = create_backup(store, keys, data, tmp_path / "backups", kiosk_id="K").path
     store.close()
     assert _grep([*data.glob("kiosk.db*"), backup, *(data / "keys").iterdir()]) == []
+
+
+def test_logs_hold_no_personal_data(tmp_path: Path) -> None:
+    """A demo transaction, a failed login typed with a name, a backup: the log file stays clean."""
+    import logging
+
+    from argon2 import PasswordHasher
+
+    from enrollment.accounts import Accounts, LoginError
+    from kiosk import logsetup
+    from models.roles import Role
+
+    logsetup.configure(level="DEBUG", log_dir=tmp_path / "logs")
+    try:
+        data = tmp_path / "data"
+        keys = KeyStore(data / "keys")
+        store = Store.open(data / "kiosk.db", keys.store_key())
+        audit = AuditLog(store, keys.signing_key())
+        store.documents.add(factories.document("C1234567"))
+        accounts = Accounts(
+            store, audit, hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+        )
+        accounts.create("admin", "Admin", [Role.ADMIN], "admin-secret", by=None, bootstrap=True)
+        try:
+            accounts.login("BUDI SANTOSO", "x")
+        except LoginError:
+            logging.getLogger("gerbang.test").warning(
+                "login failed", extra={"code": "security.login_failed"}
+            )
+        create_backup(store, keys, data, tmp_path / "backups", kiosk_id="K")
+        store.close()
+    finally:
+        logsetup.configure(level="WARNING")
+    logs = list((tmp_path / "logs").iterdir())
+    assert logs and (tmp_path / "logs" / "gerbang.log").read_text()  # something was logged
+    assert _grep([*logs, data / "kiosk.db"]) == []

@@ -122,3 +122,60 @@ def test_deactivated_accounts_cannot_log_in(accounts: tuple[Accounts, AuditLog, 
     service.deactivate("ani", by=admin)
     with pytest.raises(LoginError):
         service.login("ani", "975310")
+
+
+def test_parallel_wrong_pins_still_lock(
+    store: Store, accounts: tuple[Accounts, AuditLog, Clock]
+) -> None:
+    """Attempts are counted before the (slow) secret check, so concurrent guesses all count."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    service, _, _ = accounts
+    service.create(
+        "eko", "Eko", [Role.OFFICER], "112233", by=service.login("admin", "s3cret-admin")
+    )
+    slow = Accounts(
+        store,
+        accounts[1],
+        hasher=PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1),
+        policy=LockoutPolicy(3, timedelta(minutes=15)),
+        clock=accounts[2],
+    )
+
+    def attempt(i: int) -> str:
+        try:
+            slow.login("eko", f"00000{i}")
+        except AccountLockedError:
+            return "locked"
+        except LoginError:
+            return "wrong"
+        return "in"
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(attempt, range(8)))
+    assert "in" not in results and "locked" in results
+    with pytest.raises(AccountLockedError):
+        slow.login("eko", "112233")
+
+
+def test_unknown_user_ids_are_not_written_to_the_audit_log(
+    store: Store, accounts: tuple[Accounts, AuditLog, Clock]
+) -> None:
+    service, _, _ = accounts
+    with pytest.raises(LoginError):
+        service.login("my-secret-password", "x")
+    last = list(store.audit)[-1]
+    assert "my-secret-password" not in f"{last.actor}{last.subject}{last.detail}"
+
+
+def test_account_shapes_that_would_break_the_model_are_refused(store: Store) -> None:
+    audit = AuditLog(store, Ed25519PrivateKey.generate())
+    service = Accounts(store, audit, hasher=FAST)
+    with pytest.raises(SecurityError, match="first account must be an admin"):
+        service.create("o", "O", [Role.OFFICER], "12345678", by=None, bootstrap=True)
+    admin = service.create("a", "A", [Role.ADMIN], "12345678", by=None, bootstrap=True).principal()
+    with pytest.raises(SecurityError, match="technician account cannot hold"):
+        service.create("t", "T", [Role.TECHNICIAN, Role.OFFICER], "12345678", by=admin)
+    assert not Principal("x", frozenset({Role.TECHNICIAN, Role.OFFICER})).can(
+        Permission.VIEW_PERSONAL_DATA
+    )

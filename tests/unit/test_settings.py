@@ -40,10 +40,14 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
 
 
 def test_env_values_parse_as_toml_or_text() -> None:
-    assert env_overrides({"GERBANG_LOGGING__TO_FILE": "false", "GERBANG_KIOSK__ID": "K-1"}) == {
-        "logging": {"to_file": False},
-        "kiosk": {"id": "K-1"},
+    assert env_overrides({"GERBANG_LOGGING__TO_FILE": "false", "GERBANG_KIOSK__ID": "42"}) == {
+        "logging": {"to_file": "false"},
+        "kiosk": {"id": "42"},
     }
+    settings, _ = load_settings(
+        None, {"GERBANG_LOGGING__TO_FILE": "false", "GERBANG_KIOSK__ID": "42"}
+    )
+    assert settings.logging.to_file is False and settings.kiosk.id == "42"
 
 
 @pytest.mark.parametrize(

@@ -196,3 +196,25 @@ def test_sqlite_errors_do_not_leak_raw(store: Store) -> None:
     with pytest.raises(StoreError):
         store.database.query("SELECT * FROM no_such_table")
     assert not issubclass(StoreError, sqlite3.Error)
+
+
+def test_times_in_other_offsets_compare_correctly(store: Store) -> None:
+    """Way Kanan's clock says +07:00: queries in local time must find UTC-stored records."""
+    from datetime import UTC, datetime, timezone
+
+    wib = timezone(timedelta(hours=7))
+    entry = dataclasses.replace(
+        factories.watchlist_entry("wl-utc"),
+        valid_from=datetime(2026, 11, 25, 11, 0, tzinfo=UTC),
+        valid_until=datetime(2026, 11, 25, 12, 0, tzinfo=UTC),
+    )
+    store.watchlist.add(entry)
+    assert [
+        e.entry_id for e in store.watchlist.active(datetime(2026, 11, 25, 18, 30, tzinfo=wib))
+    ] == ["wl-utc"]
+    assert store.watchlist.active(datetime(2026, 11, 25, 19, 1, tzinfo=wib)) == []
+    store.events.add(factories.event("ev-local", datetime(2026, 11, 25, 23, 0, tzinfo=wib)))
+    found = store.events.between(
+        datetime(2026, 11, 25, 15, 0, tzinfo=UTC), datetime(2026, 11, 25, 16, 30, tzinfo=UTC)
+    )
+    assert [e.event_id for e in found] == ["ev-local"]

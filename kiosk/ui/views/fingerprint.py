@@ -14,12 +14,14 @@ class FingerprintView(QWidget):
         layout = column(self)
         self.title = label("title")
         self.finger = label("subtitle")
-        self.pad = label("guidance")
+        self.pad = label("guidance")  # what to do now (a retry reason)
+        self.pulse = label("subtitle")  # the "scanning" animation
         self.feedback = label("subtitle")
         layout.addStretch(1)
         layout.addWidget(self.title)
         layout.addWidget(self.finger)
         layout.addWidget(self.pad)
+        layout.addWidget(self.pulse)
         layout.addWidget(self.feedback)
         layout.addStretch(1)
         self._pulse = 0
@@ -64,4 +66,4 @@ class FingerprintView(QWidget):
 
     def _animate(self) -> None:
         self._pulse = (self._pulse + 1) % 4
-        self.pad.setText("● " * (self._pulse + 1))
+        self.pulse.setText("● " * (self._pulse + 1))

@@ -75,3 +75,24 @@ def test_officer_reviews_and_clears_a_referral(
     window.referrals.clear.click()
     assert store.referrals.get("rf-1").status is ReferralStatus.CLEARED
     assert window.referrals.items.count() == 0
+
+
+def test_idle_officer_is_logged_out(qtbot: QtBot, store: Store) -> None:
+    audit = AuditLog(store, Ed25519PrivateKey.generate())
+    accounts = Accounts(
+        store, audit, hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )
+    accounts.create(
+        "admin", "Admin", [Role.ADMIN, Role.OFFICER], "admin-secret", by=None, bootstrap=True
+    )
+    window = OfficerWindow()
+    qtbot.addWidget(window)
+    controller = OfficerController(
+        window, accounts, ReferralReview(store, audit), idle_logout_s=0.2
+    )
+    window.login.user.setText("admin")
+    window.login.secret.setText("admin-secret")
+    window.login.login.click()
+    assert controller.principal is not None
+    qtbot.waitUntil(lambda: controller.principal is None, timeout=3_000)
+    assert window.stack.currentWidget() is window.login

@@ -163,3 +163,21 @@ def test_screenshots_of_every_screen_in_both_languages(qtbot: QtBot, tmp_path: P
     for path in written:
         assert path.stat().st_size > 5_000
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_pass_that_cannot_be_stored_never_opens_the_gate(
+    qtbot: QtBot, kiosk: tuple[KioskWindow, ScriptedServices, TravellerController]
+) -> None:
+    from models.errors import StoreError
+
+    window, services, controller = kiosk
+
+    def broken(_transaction: object) -> None:
+        raise StoreError("disk full")
+
+    services.record = broken  # type: ignore[method-assign]
+    with qtbot.waitSignal(controller.staff_alert, timeout=10_000) as alert:
+        window.idle.english.click()
+    assert alert.args[0] == "device_error"
+    qtbot.waitUntil(lambda: window.current is Screen.SEE_OFFICER, timeout=5_000)
+    assert services.gate_openings == 0

@@ -66,3 +66,24 @@ def test_a_decision_needs_a_note_and_an_outcome(review: ReferralReview) -> None:
         review.decide("rf-1", ReferralStatus.CLEARED, "  ", OFFICER)
     with pytest.raises(SecurityError, match="clear, refuse or escalate"):
         review.decide("rf-1", ReferralStatus.OPEN, "x", OFFICER)
+
+
+def test_two_officers_deciding_at_once_yield_one_decision(
+    store: Store, review: ReferralReview
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    other = Principal("officer-8", frozenset({Role.OFFICER}))
+
+    def decide(args: tuple[Principal, ReferralStatus]) -> str:
+        try:
+            review.decide("rf-1", args[1], "note", args[0])
+        except SecurityError:
+            return "refused"
+        return "decided"
+
+    jobs = [(OFFICER, ReferralStatus.CLEARED), (other, ReferralStatus.REFUSED)] * 4
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(decide, jobs))
+    assert results.count("decided") == 1
+    assert len(store.outbox.pending()) == 1

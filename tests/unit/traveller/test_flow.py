@@ -34,6 +34,7 @@ from kiosk.traveller.flow import (
     OfficerOverride,
     OpenGate,
     ReadDocument,
+    RecordFailed,
     RecordSurvey,
     Screen,
     ShowScreen,
@@ -46,9 +47,11 @@ from models.biometric import FingerPosition
 from models.events import CheckOutcome, Outcome, ReasonCode
 from models.identity import MrzType, Sex, TravelDocument
 from models.policy import BorderPolicy, CategoryPolicy, FingerprintRule
+from models.roles import Principal, Role
 from models.settings import Language
 
 TODAY = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+OFFICER = Principal("officer-3", frozenset({Role.OFFICER}))
 P = CheckOutcome.PASSED
 F = CheckOutcome.FAILED
 
@@ -183,6 +186,8 @@ def test_document_problems_refer_before_the_face_step(
 def test_expired_yesterday_passes_with_a_grace_period_policy() -> None:
     flow = make_flow(BorderPolicy(max_document_expired_days=1))
     to_face(flow, document_facts(document=doc(expiry=date(2026, 11, 24))))
+    decision = completed(flow.handle(FaceDone(GOOD_FACE, NO_HIT))).transaction.decision
+    assert decision.outcome is Outcome.PASS
 
 
 def test_card_pulled_out_mid_read() -> None:
@@ -264,7 +269,7 @@ def test_officer_override_opens_the_gate_for_a_referred_traveller() -> None:
     flow = make_flow()
     to_face(flow)
     flow.handle(FaceDone(dataclasses.replace(GOOD_FACE, match=F), NO_HIT))
-    effects = flow.handle(OfficerOverride("officer-3", Outcome.PASS, "glasses"))
+    effects = flow.handle(OfficerOverride(OFFICER, Outcome.PASS, "glasses"))
     transaction = completed(effects).transaction
     assert transaction.decision.outcome is Outcome.PASS and transaction.officer_id == "officer-3"
     assert transaction.decision.reasons[0] is ReasonCode.OFFICER_OVERRIDE and OpenGate in kinds(
@@ -274,10 +279,32 @@ def test_officer_override_opens_the_gate_for_a_referred_traveller() -> None:
 
 def test_override_is_ignored_outside_a_referral() -> None:
     flow = make_flow()
-    assert flow.handle(OfficerOverride("o", Outcome.PASS)) == []
+    assert flow.handle(OfficerOverride(OFFICER, Outcome.PASS)) == []
     to_face(flow)
     flow.handle(FaceDone(GOOD_FACE, NO_HIT))  # passed
-    assert flow.handle(OfficerOverride("o", Outcome.PASS)) == []
+    assert flow.handle(OfficerOverride(OFFICER, Outcome.PASS)) == []
+
+
+def test_override_needs_the_permission() -> None:
+    flow = make_flow()
+    to_face(flow)
+    flow.handle(FaceDone(dataclasses.replace(GOOD_FACE, match=F), NO_HIT))
+    technician = Principal("tech-1", frozenset({Role.TECHNICIAN}))
+    effects = flow.handle(OfficerOverride(technician, Outcome.PASS))
+    assert effects == [AlertStaff(ReasonCode.OFFICER_OVERRIDE, "security.forbidden")]
+    assert flow.transaction is not None and flow.transaction.decision.outcome is Outcome.REFER
+
+
+def test_a_pass_that_could_not_be_recorded_becomes_a_referral() -> None:
+    flow = make_flow()
+    to_face(flow)
+    flow.handle(FaceDone(GOOD_FACE, NO_HIT))
+    effects = flow.handle(RecordFailed("store"))
+    assert Screen.SEE_OFFICER in screens(effects) and OpenGate not in kinds(effects)
+    assert (
+        flow.transaction is not None
+        and flow.transaction.decision.reasons[0] is ReasonCode.DEVICE_ERROR
+    )
 
 
 def test_survey_skip_and_bad_scores() -> None:
@@ -319,4 +346,25 @@ def test_engine_never_passes_on_missing_answers() -> None:
     assert ReasonCode.CHECK_UNAVAILABLE in assessment.decision.reasons
     assert (
         assess(BorderPolicy(), TransactionFacts(), TODAY.date()).decision.outcome is Outcome.REFER
+    )
+
+
+def test_chip_authentication_that_never_ran_refers() -> None:
+    """A left-out answer is never a pass; only a chip that offers neither AA nor CA is neutral."""
+    unrun = document_facts(chip_authentication=CheckOutcome.NOT_RUN)
+    assessment = assess(
+        BorderPolicy(), TransactionFacts(unrun, GOOD_FACE, None, NO_HIT), TODAY.date()
+    )
+    assert assessment.decision.outcome is Outcome.REFER
+    assert any(c.name == "chip_authentication" for c in assessment.checks)
+    flow = make_flow()
+    flow.handle(Begin(Language.ENGLISH))
+    effects = flow.handle(DocumentDone(unrun))
+    assert completed(effects).transaction.decision.reasons == (ReasonCode.CHECK_UNAVAILABLE,)
+    not_offered = document_facts(chip_authentication=CheckOutcome.NOT_OFFERED)
+    flow = make_flow()
+    to_face(flow, not_offered)
+    assert (
+        completed(flow.handle(FaceDone(GOOD_FACE, NO_HIT))).transaction.decision.outcome
+        is Outcome.PASS
     )
