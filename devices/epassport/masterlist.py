@@ -106,24 +106,28 @@ def _issuers(cert: CertInfo, pool: Sequence[CertInfo]) -> list[CertInfo]:
 def _chain(
     cert: CertInfo, anchors: Sequence[CertInfo], pool: Sequence[CertInfo]
 ) -> tuple[tuple[CertInfo, ...], bool] | None:
-    """A verified path from ``cert``'s issuer to an anchor (True) or a self-signed root (False)."""
+    """A verified path from ``cert`` to an anchor (True) or to a self-signed CSCA of the list (False).
+
+    The path lists the certificates above ``cert``; it is empty when ``cert``
+    is itself an anchor or a self-signed CSCA listed in ``pool``.
+    """
     anchor_prints = {a.fingerprint for a in anchors}
+    pool_prints = {c.fingerprint for c in pool}
     path: list[CertInfo] = []
     current = cert
-    for _ in range(MAX_CHAIN):
-        anchored = _issuers(current, anchors)
-        if anchored:
-            return (*path, anchored[0]), True
+    for _ in range(MAX_CHAIN + 1):
+        if current.fingerprint in anchor_prints:
+            return tuple(path), True
+        by_anchor = _issuers(current, anchors)
+        if by_anchor:
+            return (*path, by_anchor[0]), True
+        if current.self_issued and _issuers(current, [current]):
+            return (tuple(path), False) if current.fingerprint in pool_prints else None
         issuers = [c for c in _issuers(current, pool) if c.fingerprint != current.fingerprint]
         if not issuers:
             return None
-        issuer = issuers[0]
-        path.append(issuer)
-        if issuer.fingerprint in anchor_prints:
-            return tuple(path), True
-        if issuer.self_issued and _issuers(issuer, [issuer]):
-            return tuple(path), False
-        current = issuer
+        current = issuers[0]
+        path.append(current)
     return None
 
 
@@ -148,8 +152,7 @@ def parse_master_list(
         content = CscaMasterListASN1.load(signed.content, strict=True)
         version = int(content["version"].native)
         certificates = tuple(CertInfo(c) for c in content["cert_list"])
-    pool = (*signed.certificates, *certificates)
-    chain = _chain(signer, anchors, pool)
+    chain = _chain(signer, anchors, (*signed.certificates, *certificates))
     if chain is None:
         raise MasterListError("the signer does not chain to a CSCA", source=source)
     path, anchored = chain
