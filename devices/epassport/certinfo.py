@@ -21,8 +21,17 @@ from devices.epassport.ec_explicit import ec_key_from_spki
 from devices.epassport.signatures import SignatureOutcome, verify_signature
 from models.errors import MalformedDataError
 
-# asn1crypto raises these on bytes that do not match the ASN.1 it expects.
-ASN1_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError)
+# asn1crypto raises these on bytes that do not match the ASN.1 it expects (AttributeError
+# too: found by fuzzing, e.g. ``.native`` of a mis-tagged choice).
+ASN1_ERRORS = (
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    OverflowError,
+    RecursionError,
+    AttributeError,
+)
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from asn1crypto import algos, cms  # type: ignore[import-untyped]
+from asn1crypto import algos, cms, core  # type: ignore[import-untyped]
 
 from devices.epassport import tlv
 from devices.epassport.certinfo import CertInfo, asn1_guard, name_key
@@ -125,10 +125,11 @@ def parse_signed_data(data: bytes, *, what: str, max_certificates: int) -> Signe
         if len(signers) != 1:
             raise MalformedDataError(f"{what} has {len(signers)} signers, expected 1")
         certs = signed["certificates"]
-        if certs.native is not None and len(certs) > max_certificates:
-            raise MalformedDataError(f"{what} embeds {len(certs)} certificates")
+        count = 0 if isinstance(certs, core.Void) else len(certs)
+        if count > max_certificates:
+            raise MalformedDataError(f"{what} embeds {count} certificates")
         certificates = tuple(
-            CertInfo(c.chosen).check() for c in (certs or []) if c.name == "certificate"
+            CertInfo(c.chosen).check() for c in (certs if count else []) if c.name == "certificate"
         )
         encap = signed["encap_content_info"]
         content_value = encap["content"]

@@ -78,14 +78,8 @@ def decode_image(data: bytes, *, max_pixels: int = MAX_IMAGE_PIXELS) -> DecodedI
                 mode = "L" if img.mode in ("L", "I;16", "I;16B", "I") else "RGB"
                 converted = img.convert(mode)
                 pixels = np.asarray(converted, dtype=np.uint8).copy()
-    except (
-        OSError,
-        ValueError,
-        SyntaxError,
-        struct.error,
-        EOFError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-    ) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise MalformedDataError(f"{kind.value} image is too large (decompression bomb)") from exc
+    except (OSError, ValueError, SyntaxError, struct.error, EOFError) as exc:
         raise MalformedDataError(f"{kind.value} image does not decode") from exc
     return DecodedImage(kind, width, height, pixels)

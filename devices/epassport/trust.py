@@ -23,9 +23,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from asn1crypto import crl, pem, x509  # type: ignore[import-untyped]
+from asn1crypto import crl, pem  # type: ignore[import-untyped]
 
-from devices.epassport.certinfo import ASN1_ERRORS, CertInfo, asn1_guard, name_key
+from devices.epassport import tlv
+from devices.epassport.certinfo import CertInfo, asn1_guard, name_key
 from devices.epassport.masterlist import MasterList, MasterListError, parse_master_list
 from devices.epassport.pa_params import (
     MAX_CERT_BYTES,
@@ -132,6 +133,10 @@ class TrustStore:
                 lists.append((path, data))
             elif kind == "crl":
                 store.add_crl(data, source=str(path))
+            elif len(data) > MAX_CERT_BYTES:
+                raise MalformedDataError(
+                    f"certificate {path} is larger than {MAX_CERT_BYTES} bytes"
+                )
             else:
                 store.add_certificate(CertInfo.load(data), source=str(path))
         for path, data in lists:
@@ -282,10 +287,9 @@ def _sniff(data: bytes) -> str:
         return "certificate"
     if _OID_SIGNED_DATA_DER in data[:24]:
         return "master_list"
-    if len(data) > MAX_CERT_BYTES:
+    # A CRL's TBS has thisUpdate (UTCTime 17 / GeneralizedTime 18) among its direct
+    # children; a certificate's TBS keeps its times inside the validity SEQUENCE.
+    tbs = tlv.parse_one(tlv.parse_one(data).value)
+    if any(child.tag in (0x17, 0x18) for child in tbs.children()):
         return "crl"
-    try:
-        x509.Certificate.load(data, strict=True)["tbs_certificate"]["subject_public_key_info"]
-    except ASN1_ERRORS:
-        return "crl"  # not a certificate: CrlInfo.load will say whether it is a CRL
     return "certificate"

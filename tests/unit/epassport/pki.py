@@ -366,3 +366,37 @@ TD3_MRZ = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<L898902C36UTO7408122F1204
 TD1_MRZ = (
     "I<UTOD231458907<<<<<<<<<<<<<<<7408122F1204159UTO<<<<<<<<<<<6ERIKSSON<<ANNA<MARIA<<<<<<<<<<"
 )
+
+
+def image_bytes(fmt: str, width: int = 40, height: int = 30) -> bytes:
+    """A small gradient image encoded by Pillow ("JPEG" or "JPEG2000")."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    ramp = np.linspace(0, 255, width * height * 3).astype(np.uint8).reshape(height, width, 3)
+    out = io.BytesIO()
+    Image.fromarray(ramp).save(out, format=fmt)
+    return out.getvalue()
+
+
+def iso19794_record(images: list[tuple[int, bytes]], *, gender: int = 2) -> bytes:
+    """An ISO/IEC 19794-5:2005 record; ``images`` holds (data type 0 JPEG / 1 JP2, bytes)."""
+    blocks = b""
+    for data_type, image in images:
+        info = (20 + 12 + len(image)).to_bytes(4, "big") + b"\x00\x00" + bytes([gender])
+        info += b"\x00" * 13  # eye, hair, feature mask, expression, pose, uncertainty
+        image_info = bytes([1, data_type]) + (40).to_bytes(2, "big") + (30).to_bytes(2, "big")
+        image_info += b"\x01\x02\x00\x00\x00\x00"
+        blocks += info + image_info + image
+    length = 14 + len(blocks)
+    return b"FAC\x00010\x00" + length.to_bytes(4, "big") + len(images).to_bytes(2, "big") + blocks
+
+
+def dg2(records: list[tuple[int, bytes]]) -> bytes:
+    """DG2 around biometric data blocks: (tag 0x5F2E or 0x7F2E, record)."""
+    header = tlv.encode(0xA1, tlv.encode(0x87, b"\x01\x01") + tlv.encode(0x88, b"\x00\x08"))
+    templates = b"".join(tlv.encode(0x7F60, header + tlv.encode(tag, rec)) for tag, rec in records)
+    group = tlv.encode(0x02, bytes([len(records)])) + templates
+    return tlv.encode(0x75, tlv.encode(0x7F61, group))
