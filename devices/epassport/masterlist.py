@@ -25,6 +25,7 @@ from asn1crypto import core, x509  # type: ignore[import-untyped]
 
 from devices.epassport.certinfo import CertInfo, asn1_guard
 from devices.epassport.cms import (
+    check_ber_depth,
     content_type_consistent,
     find_signer_certificate,
     message_digest_matches,
@@ -148,6 +149,7 @@ def parse_master_list(
         raise MasterListError("signature does not verify", source=source)
     if not message_digest_matches(signed) or not content_type_consistent(signed):
         raise MasterListError("signed attributes do not match the content", source=source)
+    check_ber_depth(signed.content)
     with asn1_guard("master list content"):
         content = CscaMasterListASN1.load(signed.content, strict=True)
         version = int(content["version"].native)

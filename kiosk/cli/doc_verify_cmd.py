@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,82 @@ def verify(
         _print_text(report)
     if not result.valid:
         ctx.exit(int(ExitCode.CHECK_FAILED))
+
+
+def _data_root() -> Path:
+    env = os.environ.get("GERBANG_DATA")
+    return Path(env) if env else Path(__file__).resolve().parents[3] / "shared" / "data"
+
+
+@doc.command("verify-dataset")
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="The icao9303 folder (default: $GERBANG_DATA/icao9303).",
+)
+@click.option("--at", "at_text", default="2026-11-24", show_default=True, metavar="YYYY-MM-DD")
+@json_option
+def verify_dataset(data_dir: Path | None, at_text: str, as_json: bool) -> None:
+    """Passive Authentication on every specimen EF.SOD of the shared test data, with timings."""
+    import json
+    import time
+
+    from devices.epassport.passive_auth import verify_passive
+    from devices.epassport.trust import TrustStore
+
+    root = data_dir or _data_root() / "icao9303"
+    at = _parse_at(at_text)
+    started = time.perf_counter()
+    trust = TrustStore.from_paths([root / "master_lists_gmrtd"], require_anchored_lists=True)
+    load_ms = (time.perf_counter() - started) * 1000
+    sods = sorted(root.glob("sod_samples_gmrtd/*/EF.SOD.bin"))
+    sods += sorted(root.glob("sod_testvectors_pymrtd/*SOD*.bin"))
+    rows: list[dict[str, Any]] = []
+    for path in sods:
+        expected_file = path.parent / "expected.json"
+        expected = json.loads(expected_file.read_text()) if expected_file.is_file() else None
+        country = expected["country_alpha2"] if expected else None
+        t0 = time.perf_counter()
+        result = verify_passive(path.read_bytes(), {}, trust, at, issuing_country=country)
+        ms = (time.perf_counter() - t0) * 1000
+        hashes = result.sod.dg_hashes if result.sod else {}
+        match = None
+        if expected is not None:
+            match = (
+                hashes.get(1, b"").hex() == expected["dg1_hash"]
+                and hashes.get(2, b"").hex() == expected["dg2_hash"]
+            )
+        rows.append(
+            {
+                "sod": str(path.relative_to(root)),
+                "valid": result.valid,
+                "failed_checks": [k for k, v in result.checks.items() if v is False],
+                "hash_algorithm": result.hash_algorithm,
+                "signature": result.signature.algorithm if result.signature else None,
+                "verified_with": result.signature.method if result.signature else None,
+                "csca": result.csca.cert.subject if result.csca else None,
+                "expected_hashes_match": match,
+                "ms": round(ms, 1),
+            }
+        )
+    report = {
+        "at": at.isoformat(),
+        "trust": {"certificates": len(trust), "load_ms": round(load_ms, 1)},
+        "documents": rows,
+        "summary": {
+            "sods": len(rows),
+            "valid": sum(r["valid"] for r in rows),
+            "expected_hashes_match": sum(r["expected_hashes_match"] is True for r in rows),
+        },
+    }
+    if as_json:
+        emit_json(report)
+        return
+    for row in rows:
+        failed = ",".join(row["failed_checks"]) or "-"
+        click.echo(f"{row['sod']:<62} {'VALID' if row['valid'] else 'INVALID':<8} {failed}")
 
 
 COMMANDS = (doc,)

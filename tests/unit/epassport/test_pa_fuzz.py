@@ -120,3 +120,21 @@ def test_mutated_inputs_raise_only_document_errors(
 @given(data=st.binary(max_size=400), target=st.sampled_from(sorted(TARGETS)))
 def test_random_bytes_raise_only_document_errors(data: bytes, target: str) -> None:
     run_one(target, data)
+
+
+def test_the_ber_precheck_reads_each_tag_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Regression (found by fuzzing): a recursive pre-check re-parsed every subtree, so
+    # deep nesting around many small values took seconds. Count tag reads, not time.
+    from devices.epassport.cms import check_ber_depth
+
+    calls = 0
+    real = tlv.read_tag
+
+    def counting(buf: bytes, pos: int) -> tuple[int, int]:
+        nonlocal calls
+        calls += 1
+        return real(buf, pos)
+
+    monkeypatch.setattr(tlv, "read_tag", counting)
+    check_ber_depth(b"\x30\x80" * 23 + b"\x04\x00" * 3000 + b"\x00\x00" * 23)
+    assert calls == 23 + 3000
