@@ -164,3 +164,15 @@ def test_trust_store_from_the_shared_folder(trust: TrustStore) -> None:
     assert kinds == {"certificate", "master_list"}
     assert all(s.trust == "anchored" for s in trust.sources if s.kind == "master_list")
     assert len(trust) > 600  # DE + NL lists merged, duplicates counted once
+
+
+def test_a_corrupted_embedded_dsc_is_caught_by_the_chain(icao: Path, trust: TrustStore) -> None:
+    # Regression (found by fuzzing): two bytes changed inside the DSC made asn1crypto raise
+    # AttributeError when the certificate set was converted with .native. Now it parses,
+    # and the changed DSC no longer verifies under the French CSCA.
+    raw = bytearray((icao / "sod_samples_gmrtd" / "FR" / "EF.SOD.bin").read_bytes())
+    for pos, value in [(1052, 69), (894, 137)]:
+        raw[pos] = value
+    result = verify_passive(bytes(raw), {}, trust, AT)
+    assert result.checks["sod_parsed"] is True and result.checks["signature_valid"] is True
+    assert result.checks["dsc_chain_valid"] is False and not result.valid
