@@ -152,3 +152,21 @@ def test_a_real_german_sod_against_the_shared_master_lists(
     assert report["hash_algorithm"] == "sha384"
     assert report["csca"]["subject"].startswith("Common Name: csca-germany")
     assert report["signer"]["signature"]["verified_with"].endswith("explicit parameters)")
+
+
+@pytest.mark.dataset
+def test_verify_dataset_reports_every_specimen(
+    capsys: pytest.CaptureFixture[str], gerbang_data: Path
+) -> None:
+    code = main(["doc", "verify-dataset", "--data", str(gerbang_data / "icao9303"), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == ExitCode.OK
+    assert report["summary"] == {"sods": 13, "valid": 10, "expected_hashes_match": 10}
+    invalid = {Path(r["sod"]).name for r in report["documents"] if not r["valid"]}
+    assert invalid == {
+        "BSI_TR-03105-5_EF_SOD.bin",
+        "BSI_TR-03105-5_EF_SOD_modified_id-data.bin",
+        "ETSI_TR103200_EACAA_EF_SOD.bin",
+    }
+    assert main(["doc", "verify-dataset", "--data", str(gerbang_data / "icao9303")]) == 0
+    assert "sod_samples_gmrtd/DE/EF.SOD.bin" in capsys.readouterr().out
