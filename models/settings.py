@@ -105,6 +105,13 @@ class RetentionSettings(_Section):
     images_days: int = Field(default=0, ge=0, le=3650)  # 0: images go once templates exist
 
 
+class DocumentSettings(_Section):
+    # CSCA master lists, certificates and CRLs (files or folders) for Passive Authentication.
+    trust_paths: list[Path] = Field(default_factory=list)
+    # Refuse master lists whose signer does not chain to a certificate given here.
+    require_anchored_lists: bool = True
+
+
 class Settings(_Section):
     kiosk: KioskSettings = Field(default_factory=KioskSettings)
     paths: PathSettings = Field(default_factory=PathSettings)
@@ -113,6 +120,7 @@ class Settings(_Section):
     server: ServerSettings = Field(default_factory=ServerSettings)
     backup: BackupSettings = Field(default_factory=BackupSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    documents: DocumentSettings = Field(default_factory=DocumentSettings)
 
     @property
     def data_dir(self) -> Path:

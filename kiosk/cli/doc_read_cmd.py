@@ -1,8 +1,9 @@
 """``gerbang doc read``: read a travel document's chip and report every chip check.
 
-Access control (PACE or BAC), the files read with their sizes, Chip Authentication and
-Active Authentication. Passive Authentication (EF.SOD against the CSCA trust store) is
-a separate module; ``passive_authentication`` stays null here until it is wired in.
+Access control (PACE or BAC), the files read with their sizes, Passive
+Authentication against the CSCA trust store (``documents.trust_paths`` or
+``--trust``), DG1 against the typed MRZ, Chip and Active Authentication (which
+count only when their key's data group passed Passive Authentication).
 
 ``--virtual`` (development mode only) reads an in-process virtual passport made for the
 typed MRZ; reading from the configured card reader comes with the device layer.
@@ -22,12 +23,16 @@ import click
 from kiosk.cli.context import app, emit_json, json_option
 from kiosk.cli.exitcodes import ExitCode
 from models.errors import ConfigError, NotAvailableError
+from models.events import CheckOutcome
 from models.settings import RunMode
 
 if TYPE_CHECKING:
     from devices.base import CardChannel
     from devices.epassport.access_key import AccessKey
+    from devices.epassport.inspection import DocumentInspection
     from devices.epassport.session import ChipReadResult, ReadOptions
+    from devices.epassport.trust import TrustStore
+    from models.settings import Settings
 
 FAULTS = ("wrong-mac-once", "slow", "tamper-dg2", "aa-clone", "ca-clone", "removed")
 
@@ -73,7 +78,7 @@ def result_json(result: ChipReadResult) -> dict[str, Any]:
         },
         "chip_authentication": _check(result.chip_authentication),
         "active_authentication": _check(result.active_authentication),
-        "passive_authentication": None,
+        "passive_authentication": None,  # filled in by read() after inspection
         "files": {
             name: {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
             for name, data in sorted(result.files.items(), key=lambda item: file_order(item[0]))
@@ -157,6 +162,13 @@ def read_chip(
 @click.option(
     "--virtual-fault", type=click.Choice(FAULTS), multiple=True, help="Switch a chip fault on."
 )
+@click.option(
+    "--trust",
+    "trust_paths",
+    multiple=True,
+    type=click.Path(path_type=Path, exists=True),
+    help="CSCA master list, certificate, CRL or folder (default: documents.trust_paths).",
+)
 @json_option
 @click.pass_context
 def read(
@@ -174,9 +186,11 @@ def read(
     virtual_profile: str,
     virtual_face: Path | None,
     virtual_fault: tuple[str, ...],
+    trust_paths: tuple[Path, ...],
     as_json: bool,
 ) -> None:
     """Read the document on the reader with the MRZ (or CAN) typed in; print every chip check."""
+    from devices.epassport.inspection import inspect
     from devices.epassport.session import ReadOptions
 
     key = access_key_from(mrz_lines, document_number, birth_date, expiry_date, can)
@@ -202,7 +216,14 @@ def read(
             detail="the device layer (issue #3) is wired in after merge; use --virtual in development",
         )
     result = read_chip(channel, atr, key, options)
+    inspection = inspect(
+        result,
+        _trust(app(ctx).settings(), trust_paths, extra.get("virtual-CSCA.der")),
+        datetime.now(UTC),
+        printed_mrz=list(mrz_lines) or None,
+    )
     data = result_json(result)
+    data.update(inspection_json(inspection))
     data["source"] = source
     data["apdus"] = getattr(channel, "apdus", None)
     if save_dir is not None:
@@ -212,9 +233,43 @@ def read(
         emit_json(data)
     else:
         _print(data)
-    checks = (result.chip_authentication, result.active_authentication)
-    if any(c.performed and c.valid is False for c in checks):
+    verdicts = (
+        inspection.passive_authentication,
+        inspection.chip_authentication,
+        inspection.dg1_matches_printed,
+    )
+    if CheckOutcome.FAILED in verdicts:
         ctx.exit(int(ExitCode.CHECK_FAILED))
+
+
+def _trust(settings: Settings, paths: tuple[Path, ...], virtual_csca: bytes | None) -> TrustStore:
+    from devices.epassport.certinfo import CertInfo
+    from devices.epassport.trust import TrustStore
+
+    chosen = list(paths) or list(settings.documents.trust_paths)
+    trust = TrustStore.from_paths(
+        chosen, require_anchored_lists=settings.documents.require_anchored_lists
+    )
+    if virtual_csca is not None:
+        trust.add_certificate(CertInfo.load(virtual_csca), source="virtual passport (development)")
+    return trust
+
+
+def inspection_json(inspection: DocumentInspection) -> dict[str, Any]:
+    passive = inspection.passive.to_json()["passive_authentication"] if inspection.passive else None
+    face = inspection.face
+    return {
+        "passive_authentication": passive,
+        "checks": {
+            "passive_authentication": inspection.passive_authentication.value,
+            "chip_authentication": inspection.chip_authentication.value,
+            "dg1_matches_mrz": inspection.dg1_matches_printed.value,
+        },
+        "face": None
+        if face is None
+        else {"width": face.width, "height": face.height, "format": str(face.format)},
+        "face_problem": inspection.face_problem or None,
+    }
 
 
 def _virtual(
@@ -269,7 +324,13 @@ def _print(data: dict[str, Any]) -> None:
         )
         detail = check["algorithm"] or check["reason"]
         click.echo(f"{label.replace('_', ' ')}: {state}" + (f" ({detail})" if detail else ""))
-    click.echo("passive authentication: not checked by this command yet")
+    labels = {
+        "passive_authentication": "passive authentication",
+        "chip_authentication": "clone check (CA or AA, keys verified by PA)",
+        "dg1_matches_mrz": "DG1 matches the printed MRZ",
+    }
+    for name, outcome in data["checks"].items():
+        click.echo(f"{labels.get(name, name)}: {outcome}")
     for name, info in data["files"].items():
         click.echo(f"  {name:<8} {info['size']:>7} bytes")
     if data["absent"]:
