@@ -1,6 +1,6 @@
 """Document scanners for the MRZ page: a camera over the document tray, or a flatbed's hot folder.
 
-* ``CameraDocumentScanner`` takes a few frames from an :class:`OpenCVCamera`
+* ``CameraDocumentScanner`` takes a few frames from a camera (an ``OpenCVCamera``)
   and returns the sharpest (variance of the Laplacian);
 * ``FolderDocumentScanner`` waits for a new image file in a folder: flatbed
   and passport-scanner software commonly saves each scan there. A file counts
@@ -17,8 +17,7 @@ from pathlib import Path
 
 import cv2
 
-from devices.backends.opencv_camera import OpenCVCamera
-from devices.base import DocumentImage, Frame, Health, Retry, RetryReason
+from devices.base import Camera, DocumentImage, Frame, Health, Retry, RetryReason
 from devices.errors import SourceLostError
 from devices.imaging import IMAGE_SUFFIXES, as_image, figures
 from devices.lifecycle import DeviceBase, now
@@ -32,7 +31,7 @@ class CameraDocumentScanner(DeviceBase):
     backend = "camera-document"
 
     def __init__(
-        self, device_id: str, *, camera: OpenCVCamera, frames: int = 3, ppi: int | None = None
+        self, device_id: str, *, camera: Camera, frames: int = 3, ppi: int | None = None
     ) -> None:
         super().__init__(device_id)
         self._camera = camera

@@ -117,6 +117,11 @@ class LibfprintScanner(DeviceBase):
     def finger_present(self) -> bool:
         return bool(self._finger_status & FINGER_PRESENT)
 
+    @property
+    def waiting_for_finger(self) -> bool:
+        """A capture is running and the scanner waits for a finger (libfprint's NEEDED)."""
+        return bool(self._finger_status & FINGER_NEEDED)
+
     def capture(
         self, position: FingerPosition = FingerPosition.UNKNOWN, timeout_s: float = 15.0
     ) -> FingerprintImage | Retry:

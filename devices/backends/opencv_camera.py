@@ -361,6 +361,7 @@ class OpenCVCamera(DeviceBase):
             if self._connected:
                 log.warning("camera source lost", extra={"device_id": self.device_id})
             self._connected, self._last_error = False, reason
+            self._returned = self._index  # frames of the lost session are not handed out
             self._cond.notify_all()
 
     def _publish(self, image: Image | None, stamp: float) -> None:

@@ -244,6 +244,7 @@ class PcscCardReader(DeviceBase):
         self._active_protocol = 0
         self._atr: bytes | None = None
         self._generation = 0
+        self._ended: DeviceError | None = None  # why the last card session ended
         self._max_data: int | None = None
         self._set_capabilities()
 
@@ -498,6 +499,7 @@ class PcscCardReader(DeviceBase):
             raise translate(hr, "reading the card status", self.device_id)
         self._card, self._active_protocol, self._atr = card, int(protocol), bytes(atr)
         self._generation += 1
+        self._ended = None
         self._describe(card)
         return self._generation
 
@@ -526,8 +528,10 @@ class PcscCardReader(DeviceBase):
     def _transmit(self, generation: int, apdu: bytes) -> bytes:
         self._require_open()
         if generation != self._generation or self._card is None:
-            raise CardRemovedError(
-                "the card of this channel left the reader", device_id=self.device_id
+            ended = self._ended or CardRemovedError("the card left the reader")
+            raise type(ended)(
+                f"this card session has ended ({ended.message}); wait for the card again",
+                device_id=self.device_id,
             )
         card, protocol = self._card, self._active_protocol
         try:
@@ -536,29 +540,37 @@ class PcscCardReader(DeviceBase):
                 self._transmit_timeout_s,
                 "card command",
             )
-        except DeviceTimeoutError:
-            self._generation += 1  # this card session is unusable now
-            raise
+        except DeviceTimeoutError as exc:
+            raise self._end_session(exc) from None
         if hr != scard.SCARD_S_SUCCESS:
             error = translate(hr, "card command", self.device_id)
-            if isinstance(error, CardRemovedError | ReaderServiceError | ReaderNotFoundError):
-                self._generation += 1
             if hr == scard.SCARD_E_NOT_TRANSACTED and self._gone_within(
                 params.PCSC_REMOVAL_CHECK_S
             ):
-                raise CardRemovedError(
+                error = CardRemovedError(
                     "the card left the reader during a command", device_id=self.device_id
-                ) from error
+                )
+            if isinstance(error, CardRemovedError | ReaderServiceError | ReaderNotFoundError):
+                raise self._end_session(error)
             raise error
         data = bytes(response)
         if len(data) < 2:
-            self._generation += 1
             if self._gone_within(params.PCSC_REMOVAL_CHECK_S):
-                raise CardRemovedError(
-                    "the card left the reader during a command", device_id=self.device_id
+                raise self._end_session(
+                    CardRemovedError(
+                        "the card left the reader during a command", device_id=self.device_id
+                    )
                 )
-            raise CardProtocolError("response without status word", device_id=self.device_id)
+            raise self._end_session(
+                CardProtocolError("response without status word", device_id=self.device_id)
+            )
         return data
+
+    def _end_session(self, error: DeviceError) -> DeviceError:
+        """Make the current card session unusable (its channels raise ``error``'s type)."""
+        self._generation += 1
+        self._ended = error
+        return error
 
     def _gone_within(self, seconds: float) -> bool:
         with self._cond:

@@ -108,6 +108,7 @@ class PcscHarness:
         self._process: subprocess.Popen[bytes] | None = None
         self._unshare: list[str] | None = None
         self.isolated = False
+        self.with_reader = False
         self.socket_path = workdir / "pcscd.comm"
         self.config_dir = workdir / "reader.conf.d"
         self.log_path = workdir / "pcscd.log"
@@ -156,12 +157,15 @@ class PcscHarness:
             self._unshare = _unshare_prefix()
             if self._isolate and self._unshare is None:
                 raise DeviceUnavailableError("unshare cannot create a private mount namespace")
-        attempts = 1 if self._fixed_port else 5
+        attempts = 1 if self._fixed_port else 6
         for attempt in range(attempts):
-            self.port = self._fixed_port or free_port_pair()
+            # keep the port across restarts (bridges reconnect to it) unless it failed
+            reuse = self.port if attempt == 0 else 0
+            self.port = self._fixed_port or reuse or free_port_pair()
             self._write_config(with_reader)
             self._spawn()
             if self._wait_ready(with_reader, timeout_s):
+                self.with_reader = with_reader
                 return
             self.stop()
             if attempt + 1 == attempts:
@@ -191,12 +195,8 @@ class PcscHarness:
 
     def restart(self, *, with_reader: bool = True, timeout_s: float = 10.0) -> None:
         """Stop and start again on the same socket path and port."""
-        fixed, self._fixed_port = self._fixed_port, self.port or None
-        try:
-            self.stop()
-            self.start(with_reader=with_reader, timeout_s=timeout_s)
-        finally:
-            self._fixed_port = fixed
+        self.stop()
+        self.start(with_reader=with_reader, timeout_s=timeout_s)
 
     def __enter__(self) -> Self:
         self.start()
