@@ -11,11 +11,13 @@ import pytest
 from devices.backends.pcsc import CardEvent, PcscCardReader, list_readers
 from devices.base import Capability, CardChannel, Retry, RetryReason
 from devices.errors import ReaderNotFoundError, ReaderServiceError
-from devices.virtual.applets import ECHO_AID, EchoApplet
+from devices.virtual.applets import ECHO_AID, EchoApplet, build_atr
 from devices.virtual.pcsc_harness import PcscHarness
 from devices.virtual.vpcd import VpcdBridge
 from models.errors import CardRemovedError, DeviceError, DeviceTimeoutError
 from models.operations import DeviceState
+
+from .conftest import settle
 
 pytestmark = pytest.mark.integration
 
@@ -158,8 +160,11 @@ def test_pcscd_crash_and_reader_unplugged(
     assert connect(reader).transmit(SELECT) == b"\x90\x00"
 
 
-def test_waiting_for_a_card_that_comes_later(reader: PcscCardReader, card: Card) -> None:
+def test_waiting_for_a_card_that_comes_later(
+    harness: PcscHarness, reader: PcscCardReader, card: Card
+) -> None:
     _, bridge = card
+    assert not reader.card_present()
     threading.Timer(0.3, bridge.insert).start()
     started = time.monotonic()
     channel = connect(reader, timeout_s=5.0)
@@ -175,3 +180,23 @@ def test_close_is_quick_and_final(harness: PcscHarness) -> None:
     assert time.monotonic() - started < 1.0
     with pytest.raises(DeviceError):
         device.wait_for_card(0.1)
+
+
+def test_protocol_t0_and_reader_listing(harness: PcscHarness) -> None:
+    t0_card = EchoApplet(atr=build_atr(b"GERBNG", t1=False))  # offers T=0 only
+    bridge = VpcdBridge(t0_card, port=harness.port)
+    device = PcscCardReader(
+        "t0", reader=harness.slot_name(0), protocol="t0", allow_virtual_readers=True
+    )
+    try:
+        with device:
+            assert harness.slot_name(1) in device.readers()
+            bridge.insert()
+            channel = connect(device)
+            assert device.active_protocol == "T=0" and device.atr == t0_card.atr()
+            payload = bytes(range(40))
+            command = bytes([0x80, 0x12, 0, 0, len(payload)]) + payload
+            assert channel.transmit(command) == payload + b"\x90\x00"  # via GET RESPONSE
+    finally:
+        bridge.remove()
+        settle(harness)
