@@ -30,7 +30,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from devices import params
-from devices.base import Device
+from devices.base import Device, Health
 from devices.lifecycle import Backoff, now
 from models.errors import CardRemovedError, ConfigError, DeviceError, DeviceUnavailableError
 from models.operations import DeviceKind, DeviceState, DeviceStatus
@@ -268,7 +268,10 @@ class DeviceManager:
                         continue
                     backoff.reset()
                     unhealthy = 0
-                health = device.health()
+                try:
+                    health = device.health()
+                except DeviceError as exc:
+                    health = Health(DeviceState.ERROR, now(), exc.code)
                 if managed.busy and health.state is DeviceState.READY:
                     state = DeviceState.BUSY
                 else:
@@ -278,8 +281,7 @@ class DeviceManager:
                     unhealthy += 1
                     if unhealthy >= REOPEN_AFTER_CHECKS and not managed.busy:
                         log.info("reopening device", extra={"device_id": managed.config.id})
-                        managed.opened = False
-                        device.close()
+                        self._close(managed)
                         unhealthy = 0
                         if self._wait(managed, backoff.next_delay()):
                             return
@@ -289,8 +291,17 @@ class DeviceManager:
                 if self._wait(managed, self._interval):
                     return
         finally:
-            managed.opened = False
-            device.close()
+            self._close(managed)
+
+    def _close(self, managed: _Managed) -> None:
+        managed.opened = False
+        try:
+            managed.device.close()
+        except DeviceError as exc:
+            log.warning(
+                "device did not close cleanly",
+                extra={"device_id": managed.config.id, "code": exc.code},
+            )
 
     def _try_open(self, managed: _Managed) -> bool:
         device = managed.device
@@ -307,7 +318,7 @@ class DeviceManager:
             self._publish(managed, DeviceState.ERROR, exc.code)
             return False
         if device.info.virtual and not self._development:
-            device.close()
+            self._close(managed)
             managed.refused = True
             self._publish(managed, DeviceState.ERROR, "virtual_refused")
             return False

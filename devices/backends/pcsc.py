@@ -381,6 +381,7 @@ class PcscCardReader(DeviceBase):
 
     def _observe(self) -> None:
         backoff = Backoff(params.BACKOFF_INITIAL_S, params.BACKOFF_MAX_S)
+        poll_s = params.PCSC_POLL_MS / 1000
         state = scard.SCARD_STATE_UNAWARE
         watched: str | None = None
         while not self._stop.is_set():
@@ -392,16 +393,17 @@ class PcscCardReader(DeviceBase):
                     continue
                 self._observer_context = context
                 watched = None  # a new context knows nothing: ask for the full state
-                backoff.reset()
             context = self._observer_context
             try:
                 reader = self._choose(_readers(context))
-            except ReaderServiceError:
+            except DeviceError:  # pcscd went away (or answers nonsense): start over, later
                 self._drop_observer_context()
+                self._stop.wait(backoff.next_delay())
                 continue
             if reader is None:
+                backoff.reset()
                 self._set_observed(service=True, reader=None, present=False)
-                self._stop.wait(params.PCSC_POLL_MS / 1000)
+                self._stop.wait(poll_s)
                 continue
             if reader != watched:
                 watched, state = reader, scard.SCARD_STATE_UNAWARE
@@ -412,18 +414,18 @@ class PcscCardReader(DeviceBase):
                 continue
             if hr in SERVICE_ERRORS:
                 self._drop_observer_context()
+                self._stop.wait(backoff.next_delay())
                 continue
-            if hr != scard.SCARD_S_SUCCESS:  # the reader went away between list and wait
+            backoff.reset()
+            event = int(states[0][1]) if hr == scard.SCARD_S_SUCCESS else 0
+            if hr != scard.SCARD_S_SUCCESS or event & (
+                scard.SCARD_STATE_UNKNOWN | scard.SCARD_STATE_UNAVAILABLE
+            ):  # the reader went away between listing and waiting
                 watched = None
                 self._set_observed(service=True, reader=None, present=False)
-                self._stop.wait(params.PCSC_POLL_MS / 1000)
+                self._stop.wait(poll_s)
                 continue
-            event = int(states[0][1])
             state = event & ~scard.SCARD_STATE_CHANGED
-            if event & (scard.SCARD_STATE_UNKNOWN | scard.SCARD_STATE_UNAVAILABLE):
-                watched = None
-                self._set_observed(service=True, reader=None, present=False)
-                continue
             present = bool(event & scard.SCARD_STATE_PRESENT) and not (
                 event & scard.SCARD_STATE_MUTE
             )

@@ -26,7 +26,7 @@ from devices.errors import SourceLostError
 from devices.virtual import fprint_feeder as feed
 from devices.virtual.script import Script, Step, StepKind
 from devices.virtual.sources import ImageFolder
-from models.errors import DeviceUnavailableError
+from models.errors import DeviceError, DeviceUnavailableError
 
 ENV = "FP_VIRTUAL_IMAGE"
 
@@ -91,12 +91,16 @@ class VirtualImageScanner(LibfprintScanner):
         else:
             path = self._socket_option
         os.environ[ENV] = str(path)
-        super()._open()
         feeder = feed.VirtualImageFeeder(path)
         try:
-            feeder.connect()
-        except DeviceUnavailableError:
-            super()._close()
+            super()._open()
+            try:
+                feeder.connect()
+            except DeviceUnavailableError:
+                super()._close()
+                raise
+        except DeviceError:
+            self._remove_tmpdir()
             raise
         self._feeder = feeder
         self._events = queue.SimpleQueue()
@@ -117,6 +121,9 @@ class VirtualImageScanner(LibfprintScanner):
             self._feeder.close()
             self._feeder = None
         super()._close()
+        self._remove_tmpdir()
+
+    def _remove_tmpdir(self) -> None:
         if self._tmpdir is not None:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
             self._tmpdir = None
