@@ -12,20 +12,19 @@ reader must be the first PC/SC user of its process (the CLI and the demo are).
 
 from __future__ import annotations
 
+import os
+import secrets
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
 from devices.backends.pcsc import PcscCardReader
 from devices.base import CardApplet, CardChannel, Health, Retry
 from devices.lifecycle import DeviceBase, now
-from devices.virtual.pcsc_harness import PcscHarness
+from devices.virtual.pcsc_harness import SOCKET_ENV, PcscHarness
 from devices.virtual.vpcd import VpcdBridge
 from models.errors import DeviceUnavailableError
 from models.operations import DeviceKind, DeviceState
-
-FIND_READER_S = 3.0
 
 
 class VpcdCardReader(DeviceBase):
@@ -53,6 +52,7 @@ class VpcdCardReader(DeviceBase):
         self.harness: PcscHarness | None = None
         self.bridge: VpcdBridge | None = None
         self._reader: PcscCardReader | None = None
+        self._previous_env: str | None = None
 
     # ---------------------------------------------------------------- card handling
     def insert_card(self, timeout_s: float = 5.0) -> None:
@@ -91,8 +91,12 @@ class VpcdCardReader(DeviceBase):
     # ---------------------------------------------------------------- lifecycle
     def _open(self) -> None:
         self._workdir = self._workdir_option or Path(tempfile.mkdtemp(prefix="gerbang-pcscd-"))
-        harness = PcscHarness(self._workdir)
+        # a name of its own, so that finding "our" reader proves we talk to our pcscd
+        harness = PcscHarness(
+            self._workdir, reader_name=f"Gerbang Virtual PCD {secrets.token_hex(3)}"
+        )
         harness.start()
+        self._previous_env = os.environ.get(SOCKET_ENV)
         harness.apply_client_env()
         bridge = VpcdBridge(self._applet, port=harness.port)
         reader = PcscCardReader(
@@ -106,22 +110,22 @@ class VpcdCardReader(DeviceBase):
             if self._inserted:
                 bridge.insert()
             reader.open()
-            self._await_reader(reader)
+            self._await_reader(reader, harness.slot_name(0))
         except DeviceUnavailableError:
             reader.close()
             bridge.remove()
             harness.stop()
+            self._restore_env()
+            self._remove_workdir()
             raise
         self.harness, self.bridge, self._reader = harness, bridge, reader
         info = reader.info
         self._model, self._driver = harness.slot_name(0), f"{info.driver}+vpcd"
         self._capabilities = reader.capabilities
 
-    def _await_reader(self, reader: PcscCardReader) -> None:
-        deadline = time.monotonic() + FIND_READER_S
-        while reader.reader_name is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if reader.reader_name is None:
+    def _await_reader(self, reader: PcscCardReader, name: str) -> None:
+        """Our reader (a unique name) must be listed, or the process talks to another pcscd."""
+        if name not in reader.readers():
             raise DeviceUnavailableError(
                 "the private pcscd's reader is not visible: this process's PC/SC client "
                 "is bound to another pcscd (virtual-vpcd must be its first PC/SC user)",
@@ -137,6 +141,16 @@ class VpcdCardReader(DeviceBase):
             bridge.remove()
         if harness is not None:
             harness.stop()
+        self._restore_env()
+        self._remove_workdir()
+
+    def _restore_env(self) -> None:
+        if self._previous_env is None:
+            os.environ.pop(SOCKET_ENV, None)
+        else:
+            os.environ[SOCKET_ENV] = self._previous_env
+
+    def _remove_workdir(self) -> None:
         if self._workdir is not None and self._workdir_option is None:
             shutil.rmtree(self._workdir, ignore_errors=True)
         self._workdir = None

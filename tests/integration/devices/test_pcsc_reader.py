@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +16,13 @@ from devices.errors import ReaderNotFoundError, ReaderServiceError
 from devices.virtual.applets import ECHO_AID, EchoApplet, build_atr
 from devices.virtual.pcsc_harness import PcscHarness
 from devices.virtual.vpcd import VpcdBridge
-from models.errors import CardRemovedError, DeviceError, DeviceTimeoutError
+from devices.virtual.vpcd_reader import VpcdCardReader
+from models.errors import (
+    CardRemovedError,
+    DeviceError,
+    DeviceTimeoutError,
+    DeviceUnavailableError,
+)
 from models.operations import DeviceState
 
 from .conftest import settle
@@ -200,3 +208,23 @@ def test_protocol_t0_and_reader_listing(harness: PcscHarness) -> None:
     finally:
         bridge.remove()
         settle(harness)
+
+
+def test_virtual_vpcd_reader_needs_a_fresh_process(harness: PcscHarness, tmp_path: Path) -> None:
+    """This process is bound to the session's pcscd: a second private pcscd is unreachable.
+
+    The reader says so (instead of waiting for a card forever) and leaves nothing
+    behind; `gerbang devices` runs it in its own process (test_cli_virtual_config).
+    """
+    before = os.environ.get("PCSCLITE_CSOCK_NAME")
+    device = VpcdCardReader("v", applet=EchoApplet(), workdir=tmp_path / "pcscd")
+    try:
+        with pytest.raises(DeviceUnavailableError, match="first PC/SC user"):
+            device.open()
+    finally:
+        device.close()
+    assert os.environ.get("PCSCLITE_CSOCK_NAME") == before
+    assert not device.is_open and device.harness is None
+    assert not device.card_present() and device.atr is None
+    with pytest.raises(DeviceUnavailableError):
+        device.insert_card()
