@@ -84,7 +84,7 @@ def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "fingers").mkdir()
     for i in range(2):
         cv2.imwrite(str(root / "fingers" / f"p{i}.png"), media.fingerprint(i))
-    media.write_video(root / "clip.avi", 20)
+    media.write_video(root / "clip.avi", 8)
     return root
 
 

@@ -22,13 +22,13 @@ def test_frames_from_a_video_file(video: Path) -> None:
     with OpenCVCamera("cam", source=str(video), loop=True) as cam:
         assert cam.info.virtual  # a file is a replay
         assert cam.info.model == "file:clip.avi" and cam.info.driver
-        frames = [cam.read(2.0) for _ in range(25)]  # the clip has 20 frames: it loops
+        frames = [cam.read(2.0) for _ in range(12)]  # the clip has 8 frames: it loops
         assert all(isinstance(f, Frame) for f in frames)
         indices = [f.index for f in frames if isinstance(f, Frame)]
         assert indices == sorted(set(indices))
         stamps = [f.timestamp for f in frames if isinstance(f, Frame)]
         span = stamps[-1] - stamps[0]
-        assert span >= 24 / 10 * 0.8  # paced at the file's 10 fps, like a live camera
+        assert span >= 11 / 10 * 0.8  # paced at the file's 10 fps, like a live camera
         assert frames[0].image.shape == (240, 320, 3)  # type: ignore[union-attr]
         health = cam.health()
         assert health.state is DeviceState.READY and 5 < health.figures["fps"] < 20
