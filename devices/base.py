@@ -83,6 +83,8 @@ class RetryReason(StrEnum):
     TOO_BRIGHT = "too_bright"
     NO_FRAME = "no_frame"  # camera produced nothing usable this time (corrupt or empty frame)
     TIMEOUT = "timeout"  # the user did not act in time
+    REMOVE_FINGER = "remove_finger"  # lift the finger and place it again
+    POOR_SAMPLE = "poor_sample"  # the sample was unusable (e.g. no minutiae): try again
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +191,17 @@ class Camera(Device, Protocol):
 class FingerprintScanner(Device, Protocol):
     def capture(
         self, position: FingerPosition = FingerPosition.UNKNOWN, timeout_s: float = 15.0
-    ) -> FingerprintImage | Retry: ...
+    ) -> FingerprintImage | Retry:
+        """Wait for a finger and return its image.
+
+        Retry(TIMEOUT) when nobody placed a finger in time; DeviceTimeoutError when
+        the device itself did not answer (e.g. a finger is on it but no image came).
+        """
+        ...
+
+    def finger_present(self) -> bool:
+        """A finger is on the sensor now (False when unknown: see FINGER_DETECTION)."""
+        ...
 
 
 class CardReader(Device, Protocol):
@@ -198,6 +210,10 @@ class CardReader(Device, Protocol):
         ...
 
     def card_present(self) -> bool: ...
+
+    def wait_for_removal(self, timeout_s: float = 30.0) -> bool:
+        """Block until the card has left the reader; False when it is still there at the timeout."""
+        ...
 
     @property
     def atr(self) -> bytes | None:

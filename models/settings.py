@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from models.errors import ConfigError
+from models.operations import DeviceKind
 
 ENV_PREFIX = "GERBANG_"
 ENV_CONFIG = "GERBANG_CONFIG"
@@ -112,6 +113,41 @@ class DocumentSettings(_Section):
     require_anchored_lists: bool = True
 
 
+class DeviceConfig(_Section):
+    """One configured device: ``[[devices.device]]`` in the settings file.
+
+    ``backend`` names a backend of ``devices.factory`` (``gerbang devices backends``
+    lists them); ``options`` are that backend's own settings, validated by the
+    backend. Relative paths in options are relative to the settings file.
+    """
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    kind: DeviceKind
+    backend: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")
+    enabled: bool = True
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class DeviceSettings(_Section):
+    device: tuple[DeviceConfig, ...] = ()
+    # The device manager's supervision: how often it checks each device's health,
+    # and the backoff between attempts to reopen a device that failed.
+    health_interval_s: float = Field(default=2.0, gt=0, le=600)
+    reconnect_initial_s: float = Field(default=0.5, gt=0, le=60)
+    reconnect_max_s: float = Field(default=30.0, gt=0, le=3600)
+
+    @model_validator(mode="after")
+    def _check(self) -> DeviceSettings:
+        seen: set[str] = set()
+        for entry in self.device:
+            if entry.id in seen:
+                raise ValueError(f"device id {entry.id!r} is configured twice")
+            seen.add(entry.id)
+        if self.reconnect_max_s < self.reconnect_initial_s:
+            raise ValueError("reconnect_max_s must not be below reconnect_initial_s")
+        return self
+
+
 class Settings(_Section):
     kiosk: KioskSettings = Field(default_factory=KioskSettings)
     paths: PathSettings = Field(default_factory=PathSettings)
@@ -121,6 +157,7 @@ class Settings(_Section):
     backup: BackupSettings = Field(default_factory=BackupSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     documents: DocumentSettings = Field(default_factory=DocumentSettings)
+    devices: DeviceSettings = Field(default_factory=DeviceSettings)
 
     @property
     def data_dir(self) -> Path:
