@@ -288,7 +288,7 @@ def _build_vpcd(device_id: str, o: VpcdOptions, ctx: BuildContext) -> Device:
 
     return VpcdCardReader(
         device_id,
-        applet=make_applet(o.applet, o.applet_options),
+        applet=make_applet(o.applet, o.applet_options, base_dir=ctx.base_dir),
         inserted=o.inserted,
         extended_length=o.extended_length,
         transmit_timeout_s=o.transmit_timeout_s,
@@ -302,7 +302,7 @@ def _build_loopback(device_id: str, o: LoopbackOptions, ctx: BuildContext) -> De
 
     return LoopbackCardReader(
         device_id,
-        applet=make_applet(o.applet, o.applet_options),
+        applet=make_applet(o.applet, o.applet_options, base_dir=ctx.base_dir),
         inserted=o.inserted,
         transmit_timeout_s=o.transmit_timeout_s,
         script=o.script,

@@ -13,9 +13,11 @@ maps those names to ``module:Class`` of the project.
 from __future__ import annotations
 
 import importlib
+import inspect
 import threading
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from devices.base import CardApplet
@@ -24,6 +26,7 @@ from models.errors import CardRemovedError, ConfigError
 # Name -> "module:factory". A factory is called with the ``applet_options`` table.
 APPLETS: dict[str, str] = {
     "echo": "devices.virtual.applets:EchoApplet",
+    "epassport": "devices.epassport.emulator.applet:epassport_applet",
 }
 
 ECHO_AID = bytes.fromhex("F0474552424E4731")  # F0 + "GERBNG1": proprietary test AID
@@ -169,7 +172,9 @@ class EchoApplet:
         return chunk + SW_OK
 
 
-def make_applet(name: str, options: Mapping[str, Any] | None = None) -> CardApplet:
+def make_applet(
+    name: str, options: Mapping[str, Any] | None = None, *, base_dir: Path | None = None
+) -> CardApplet:
     """Build the applet registered under ``name`` with its options (ConfigError when unknown)."""
     target = APPLETS.get(name)
     if target is None:
@@ -179,6 +184,8 @@ def make_applet(name: str, options: Mapping[str, Any] | None = None) -> CardAppl
     module_name, _, attribute = target.partition(":")
     factory = getattr(importlib.import_module(module_name), attribute)
     kwargs = dict(options or {})
+    if base_dir is not None and "base_dir" in inspect.signature(factory).parameters:
+        kwargs["base_dir"] = base_dir  # where relative paths in the options start
     if "atr" in kwargs and isinstance(kwargs["atr"], str):
         kwargs["atr"] = bytes.fromhex(kwargs["atr"])
     try:

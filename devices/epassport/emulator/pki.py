@@ -10,8 +10,10 @@ tests share it; nothing here is a production key.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from asn1crypto import algos, cms, core  # type: ignore[import-untyped]
 from asn1crypto import x509 as asn1_x509
@@ -140,6 +142,46 @@ class TestPKI:
     @property
     def csca_der(self) -> bytes:
         return self.csca.public_bytes(serialization.Encoding.DER)
+
+    def save(self, folder: Path) -> None:
+        """Write the chain to ``folder`` (keys 0600): the demo's test issuer, kept across runs.
+
+        ``csca.der`` is what a development trust store points at.
+        """
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        pem = serialization.PrivateFormat.PKCS8
+        for name, key in (("csca.key", self.csca_key), ("dsc.key", self.dsc_key)):
+            raw = key.private_bytes(serialization.Encoding.PEM, pem, serialization.NoEncryption())
+            fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(raw)
+        (folder / "csca.der").write_bytes(self.csca_der)
+        (folder / "dsc.der").write_bytes(self.dsc_der)
+        (folder / "country").write_text(self.country)
+
+    @classmethod
+    def load(cls, folder: Path) -> TestPKI:
+        def key(name: str) -> SigningKey:
+            loaded = serialization.load_pem_private_key((folder / name).read_bytes(), password=None)
+            if not isinstance(loaded, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
+                raise TypeError(f"{name}: unsupported key type")
+            return loaded
+
+        return cls(
+            (folder / "country").read_text().strip(),
+            key("csca.key"),
+            x509.load_der_x509_certificate((folder / "csca.der").read_bytes()),
+            key("dsc.key"),
+            x509.load_der_x509_certificate((folder / "dsc.der").read_bytes()),
+        )
+
+    @classmethod
+    def load_or_generate(cls, folder: Path, *, not_before: datetime) -> TestPKI:
+        if (folder / "csca.der").is_file():
+            return cls.load(folder)
+        pki = cls.generate(not_before=not_before)
+        pki.save(folder)
+        return pki
 
     @property
     def dsc_der(self) -> bytes:
