@@ -1,8 +1,9 @@
 """``gerbang bench chip``: APDUs and time to read a 20 KB DG2 from the virtual chip.
 
-BAC and PACE, short and extended reads, in-process (the lead reruns it through
-pcscd + vpcd after the device layer lands: ``--transport`` then names the reader).
-Times are medians over ``--runs``; APDU counts are exact.
+BAC and PACE, short and extended reads, either in-process or through the real
+PC/SC stack (``--transport vpcd``: pyscard -> a private pcscd -> vsmartcard's
+vpcd -> the virtual chip over TCP). Times are medians over ``--runs``; APDU
+counts are exact.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import platform
 import statistics
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -23,24 +25,93 @@ def bench() -> None:
     """Benchmarks: face, fingerprint, index, sync, transaction."""
 
 
+class _Counting:
+    """A CardChannel that counts the APDUs it carries."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.apdus = 0
+
+    def transmit(self, apdu: bytes) -> bytes:
+        self.apdus += 1
+        response: bytes = self.inner.transmit(apdu)
+        return response
+
+
+class _Vpcd:
+    """A private pcscd with a vpcd reader for the whole benchmark."""
+
+    def __init__(self, workdir: Any) -> None:
+        from devices.backends.pcsc import PcscCardReader
+        from devices.virtual.pcsc_harness import PcscHarness
+
+        self.harness = PcscHarness(workdir)
+        self.harness.start()
+        self.harness.apply_client_env()
+        self.reader = PcscCardReader(
+            "bench",
+            reader=self.harness.slot_name(0),
+            allow_virtual_readers=True,
+            extended_length=True,
+        )
+        self.reader.open()
+
+    def session(self, chip: Any) -> tuple[Any, Any, bytes | None]:
+        from devices.base import CardChannel
+        from devices.virtual.vpcd import VpcdBridge
+
+        bridge = VpcdBridge(chip, port=self.harness.port)
+        bridge.insert()
+        channel = self.reader.wait_for_card(10.0)
+        if not isinstance(channel, CardChannel):
+            bridge.remove()
+            raise click.ClickException(f"the virtual card did not appear on the reader: {channel}")
+        return bridge, channel, self.reader.atr
+
+    def end(self, bridge: Any) -> None:
+        bridge.remove()
+        self.reader.wait_for_removal(5.0)
+
+    def close(self) -> None:
+        self.reader.close()
+        self.harness.stop()
+
+
 def _measure(
-    document: Any, *, pace: bool, extended: bool, files: tuple[str, ...], checks: bool
+    document: Any,
+    *,
+    pace: bool,
+    extended: bool,
+    files: tuple[str, ...],
+    checks: bool,
+    vpcd: _Vpcd | None = None,
 ) -> tuple[int, float, Any]:
     from devices.epassport.emulator.chip import VirtualPassport
     from devices.epassport.emulator.direct import DirectAppletChannel
     from devices.epassport.session import ReadOptions, read_document
 
     chip = VirtualPassport(document, pace=pace)
-    channel = DirectAppletChannel(chip)
+    bridge = None
+    if vpcd is None:
+        inner: Any = DirectAppletChannel(chip)
+        atr: bytes | None = chip.atr()
+    else:
+        bridge, inner, atr = vpcd.session(chip)
+    channel = _Counting(inner)
     options = ReadOptions(
         files=files,
         extended_length=extended,
         chip_authentication=checks,
         active_authentication=checks,
     )
-    start = time.perf_counter()
-    result = read_document(channel, document.access_key, options, atr=chip.atr())
-    return channel.apdus, (time.perf_counter() - start) * 1000, result.file_stats["DG2"]
+    try:
+        start = time.perf_counter()
+        result = read_document(channel, document.access_key, options, atr=atr)
+        elapsed = (time.perf_counter() - start) * 1000
+    finally:
+        if vpcd is not None and bridge is not None:
+            vpcd.end(bridge)
+    return channel.apdus, elapsed, result.file_stats["DG2"]
 
 
 @bench.command("chip")
@@ -48,9 +119,25 @@ def _measure(
 @click.option(
     "--dg2-bytes", default=20 * 1024, show_default=True, type=click.IntRange(2000, 200_000)
 )
+@click.option(
+    "--transport",
+    type=click.Choice(["in-process", "vpcd"]),
+    default="in-process",
+    show_default=True,
+    help="vpcd: through pyscard, a private pcscd and vsmartcard's vpcd reader.",
+)
+@click.option(
+    "--reads",
+    type=click.Choice(["short", "extended", "both"]),
+    default="both",
+    show_default=True,
+    help="Which READ BINARY style to measure.",
+)
 @json_option
-def chip(runs: int, dg2_bytes: int, as_json: bool) -> None:
+def chip(runs: int, dg2_bytes: int, transport: str, reads: str, as_json: bool) -> None:
     """APDU count and time for reading a DG2 of --dg2-bytes from the virtual chip."""
+    import tempfile
+
     from devices.epassport.cipher import AES128
     from devices.epassport.emulator.face import synthetic_face_jpeg
     from devices.epassport.emulator.issuer import PaceOffer, issue, new_aa_key, new_ca_key
@@ -71,17 +158,48 @@ def chip(runs: int, dg2_bytes: int, as_json: bool) -> None:
         ca_key=new_ca_key("ecdh", AES128),
     )
     configs: list[dict[str, Any]] = []
+    workdir = tempfile.TemporaryDirectory(prefix="gerbang-bench-pcscd-")
+    vpcd = _Vpcd(Path(workdir.name)) if transport == "vpcd" else None
+    try:
+        styles = ("short", "extended") if reads == "both" else (reads,)
+        _run_configs(document, runs, configs, vpcd, styles)
+    finally:
+        if vpcd is not None:
+            vpcd.close()
+        workdir.cleanup()
+    _report(document, runs, transport, configs, as_json)
+
+
+def _run_configs(
+    document: Any,
+    runs: int,
+    configs: list[dict[str, Any]],
+    vpcd: _Vpcd | None,
+    styles: tuple[str, ...],
+) -> None:
     for protocol in ("BAC", "PACE"):
-        for reads in ("short", "extended"):
+        for reads in styles:
             pace, extended = protocol == "PACE", reads == "extended"
             sessions, fulls = [], []
             for _ in range(runs):
                 sessions.append(
-                    _measure(document, pace=pace, extended=extended, files=("DG2",), checks=False)
+                    _measure(
+                        document,
+                        pace=pace,
+                        extended=extended,
+                        files=("DG2",),
+                        checks=False,
+                        vpcd=vpcd,
+                    )
                 )
                 fulls.append(
                     _measure(
-                        document, pace=pace, extended=extended, files=DEFAULT_FILES, checks=True
+                        document,
+                        pace=pace,
+                        extended=extended,
+                        files=DEFAULT_FILES,
+                        checks=True,
+                        vpcd=vpcd,
                     )
                 )
             configs.append(
@@ -96,10 +214,17 @@ def chip(runs: int, dg2_bytes: int, as_json: bool) -> None:
                     "full_read_ms": round(statistics.median(f[1] for f in fulls), 2),
                 }
             )
+
+
+def _report(
+    document: Any, runs: int, transport: str, configs: list[dict[str, Any]], as_json: bool
+) -> None:
     result = {
         "dg2_bytes": len(document.files["DG2"]),
         "runs": runs,
-        "transport": "in-process (DirectAppletChannel)",
+        "transport": "in-process (DirectAppletChannel)"
+        if transport == "in-process"
+        else "pyscard + pcscd + vpcd",
         "python": platform.python_version(),
         "notes": (
             "dg2 = the READ BINARY commands of DG2 alone; session = EF.CardAccess, access control, "

@@ -144,3 +144,35 @@ def test_bench_chip(capsys: pytest.CaptureFixture[str]) -> None:
     assert by["BAC", "extended"]["dg2_apdus"] == 1
     assert by["BAC", "short"]["dg2_apdus"] == -(-20 * 1024 // 231)  # 3DES: 231 bytes per answer
     assert by["PACE", "short"]["dg2_apdus"] == -(-20 * 1024 // 223)  # AES: 223 bytes per answer
+
+
+@pytest.mark.integration
+def test_bench_chip_through_vpcd_in_a_fresh_process(tmp_path: Path) -> None:
+    """--transport vpcd starts its own pcscd (a separate process: libpcsclite binds once per process)."""
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "gerbang"),
+            "bench",
+            "chip",
+            "--runs",
+            "1",
+            "--transport",
+            "vpcd",
+            "--reads",
+            "extended",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+        cwd=Path(__file__).resolve().parents[3],
+    )
+    result = json.loads(out.stdout)
+    assert result["transport"] == "pyscard + pcscd + vpcd"
+    extended = {c["protocol"]: c for c in result["configs"] if c["reads"] == "extended"}
+    assert extended["PACE"]["dg2_apdus"] == 1 and extended["BAC"]["full_read_apdus"] == 18
