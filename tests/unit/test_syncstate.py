@@ -37,7 +37,7 @@ def test_key_values_and_times(store: Store) -> None:
     store.sync_state.delete("server.url")
     assert store.sync_state.get("server.url") is None
     with pytest.raises(ValueError, match="naive"):
-        store.sync_state.set_time("x", datetime(2026, 1, 1))  # noqa: DTZ001 - the point of the test
+        store.sync_state.set_time("x", datetime(2026, 1, 1))
 
 
 def test_feed_documents_upsert_list_delete(store: Store) -> None:
