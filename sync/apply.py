@@ -13,15 +13,19 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from models import codec
 from models.biometric import FaceTemplate, FingerprintTemplate
 from models.bundles import EnrollmentBundle, TrustAnchor, WatchlistBundle
+from models.enrollment import Enrollment
 from models.errors import MalformedDataError
+from models.identity import Traveller
 from models.store import Store
+from models.watchlist import WatchlistEntry
 from sync.errors import ProtocolError
 from sync.policy import PolicyDocument
 from sync.protocol import FeedItem, FeedKind, FeedPage
@@ -105,26 +109,36 @@ class FeedApplier:
     def apply(self, page: FeedPage) -> ApplyResult:
         galleries = {WATCHLIST_GALLERY: _Changes(), TRAVELLER_GALLERY: _Changes()}
         by_kind: dict[str, int] = {}
-        upserts = deletes = 0
+        for item in page.items:
+            by_kind[item.kind] = by_kind.get(item.kind, 0) + 1
+        deletes = sum(1 for item in page.items if item.deleted)
         with self.store.atomic():
             current = self.store.sync_state.checkpoint()
             if current != page.since:
                 raise ProtocolError(f"page starts at {page.since}, checkpoint is {current}")
-            for item in page.items:
-                try:
-                    self._apply_item(item, galleries)
-                except MalformedDataError as exc:
-                    raise ProtocolError(f"feed item {item.kind}/{item.seq}: {exc}") from exc
-                by_kind[item.kind] = by_kind.get(item.kind, 0) + 1
-                deletes += item.deleted
-                upserts += not item.deleted
+            try:
+                self._watchlist(
+                    [i for i in page.items if i.kind == FeedKind.WATCHLIST],
+                    galleries[WATCHLIST_GALLERY],
+                )
+                self._travellers(
+                    [i for i in page.items if i.kind == FeedKind.TRAVELLER],
+                    galleries[TRAVELLER_GALLERY],
+                )
+                for item in page.items:
+                    if item.kind not in (FeedKind.WATCHLIST, FeedKind.TRAVELLER):
+                        self._document(item)
+            except MalformedDataError as exc:
+                raise ProtocolError(f"feed page after {page.since}: {exc}") from exc
             if self._before_checkpoint is not None:
                 self._before_checkpoint(page)
             self.store.sync_state.set_checkpoint(page.next_since)
             if not page.more:
                 self.store.sync_state.set_time(FEED_CURRENT_AT, self._clock())
             deltas = [c.delta(g) for g, c in galleries.items()]
-            dirty = self.index_hook is not None and any(not d.empty for d in deltas)
+            # Without a hook (e.g. `gerbang sync now`) the flag stays: the kiosk app
+            # rebuilds its index from the store when it starts.
+            dirty = any(not d.empty for d in deltas)
             if dirty:
                 self.store.sync_state.set(INDEX_DIRTY, "1")
         if dirty and self.index_hook is not None:
@@ -132,27 +146,23 @@ class FeedApplier:
                 if not delta.empty:
                     self.index_hook(delta)
             self.store.sync_state.delete(INDEX_DIRTY)
-        return ApplyResult(upserts, deletes, page.next_since, by_kind)
+        return ApplyResult(len(page.items) - deletes, deletes, page.next_since, by_kind)
 
     # ------------------------------------------------------------ per kind
-    def _apply_item(self, item: FeedItem, galleries: dict[str, _Changes]) -> None:
-        if item.kind == FeedKind.WATCHLIST:
-            self._watchlist(item, galleries[WATCHLIST_GALLERY])
-        elif item.kind == FeedKind.TRAVELLER:
-            self._traveller(item, galleries[TRAVELLER_GALLERY])
-        elif item.deleted:
+    def _document(self, item: FeedItem) -> None:
+        if item.deleted:
             self.store.feed_documents.delete(item.kind, item.record_id)
-        else:
-            if item.kind == FeedKind.TRUST_ANCHOR:
-                raw = codec.dumps(codec.from_json_value(TrustAnchor, item.payload))
-            elif item.kind == FeedKind.POLICY:
-                raw = codec.dumps(codec.from_json_value(PolicyDocument, item.payload))
-            else:  # a kind this version does not know: kept as sent, for a later version
-                raw = json.dumps(item.payload, sort_keys=True, separators=(",", ":")).encode()
-            self.store.feed_documents.put(item.kind, item.record_id, item.seq, raw)
+            return
+        if item.kind == FeedKind.TRUST_ANCHOR:
+            raw = codec.dumps(codec.from_json_value(TrustAnchor, item.payload))
+        elif item.kind == FeedKind.POLICY:
+            raw = codec.dumps(codec.from_json_value(PolicyDocument, item.payload))
+        else:  # a kind this version does not know: kept as sent, for a later version
+            raw = _canonical(item.payload)
+        self.store.feed_documents.put(item.kind, item.record_id, item.seq, raw)
 
     def _remove_templates(
-        self, face_ids: tuple[str, ...], fingerprint_ids: tuple[str, ...], changes: _Changes
+        self, face_ids: Iterable[str], fingerprint_ids: Iterable[str], changes: _Changes
     ) -> None:
         for template_id in face_ids:
             if self.store.face_templates.exists(template_id):
@@ -165,65 +175,105 @@ class FeedApplier:
                 )
                 self.store.fingerprint_templates.delete(template_id)
 
-    def _put_templates(
+    def _put_templates(self, batch: _TemplateBatch, changes: _Changes) -> None:
+        rows = self.store.face_templates.put_many(batch.faces, batch.face_raw)
+        changes.face_upserts.extend(zip(rows, batch.faces, strict=True))
+        rows = self.store.fingerprint_templates.put_many(batch.fingers, batch.finger_raw)
+        changes.fingerprint_upserts.extend(zip(rows, batch.fingers, strict=True))
+
+    def _watchlist(self, items: list[FeedItem], changes: _Changes) -> None:
+        """Removals first (tombstones, templates an entry dropped), then upserts in bulk:
+        each record is at most once in a page, so this order gives the final state."""
+        if not items:
+            return
+        repo = self.store.watchlist
+        stored = repo.existing([i.record_id for i in items])
+        entries: list[WatchlistEntry] = []
+        entry_raw: list[bytes] = []
+        templates = _TemplateBatch()
+        for item in items:
+            old = repo.get(item.record_id) if item.record_id in stored else None
+            if item.deleted:
+                if old is not None:
+                    self._remove_templates(
+                        old.face_template_ids, old.fingerprint_template_ids, changes
+                    )
+                    repo.delete(item.record_id)
+                continue
+            bundle = codec.from_json_value(WatchlistBundle, item.payload, f"watchlist {item.seq}")
+            entry = bundle.entry
+            if entry.entry_id != item.record_id:
+                raise MalformedDataError("entry id differs from the feed item's id")
+            if old is not None:
+                self._remove_templates(
+                    set(old.face_template_ids) - set(entry.face_template_ids),
+                    set(old.fingerprint_template_ids) - set(entry.fingerprint_template_ids),
+                    changes,
+                )
+            entries.append(entry)
+            entry_raw.append(_canonical(item.payload["entry"]))
+            templates.add(bundle.face_templates, bundle.fingerprint_templates, item.payload)
+        repo.put_many(entries, entry_raw)
+        self._put_templates(templates, changes)
+
+    def _travellers(self, items: list[FeedItem], changes: _Changes) -> None:
+        if not items:
+            return
+        repo = self.store.enrollments
+        stored = repo.existing([i.record_id for i in items])
+        templates = _TemplateBatch()
+        enrollments: list[Enrollment] = []
+        travellers: list[Traveller] = []
+        for item in items:
+            old = repo.get(item.record_id) if item.record_id in stored else None
+            if item.deleted:
+                if old is not None:
+                    self._remove_templates(
+                        old.face_template_ids, old.fingerprint_template_ids, changes
+                    )
+                    repo.delete(item.record_id)
+                    if not repo.for_traveller(old.traveller_id) and self.store.travellers.exists(
+                        old.traveller_id
+                    ):
+                        self.store.travellers.delete(old.traveller_id)
+                continue
+            bundle = codec.from_json_value(EnrollmentBundle, item.payload, f"traveller {item.seq}")
+            enrollment = bundle.enrollment
+            if enrollment.enrollment_id != item.record_id:
+                raise MalformedDataError("enrollment id differs from the feed item's id")
+            if old is not None:
+                self._remove_templates(
+                    set(old.face_template_ids) - set(enrollment.face_template_ids),
+                    set(old.fingerprint_template_ids) - set(enrollment.fingerprint_template_ids),
+                    changes,
+                )
+            travellers.append(bundle.traveller)
+            enrollments.append(enrollment)
+            templates.add(bundle.face_templates, bundle.fingerprint_templates, item.payload)
+        self.store.travellers.put_many(travellers)
+        repo.put_many(enrollments)
+        self._put_templates(templates, changes)
+
+
+@dataclass
+class _TemplateBatch:
+    faces: list[FaceTemplate] = field(default_factory=list)
+    face_raw: list[bytes] = field(default_factory=list)
+    fingers: list[FingerprintTemplate] = field(default_factory=list)
+    finger_raw: list[bytes] = field(default_factory=list)
+
+    def add(
         self,
         faces: tuple[FaceTemplate, ...],
-        fingerprints: tuple[FingerprintTemplate, ...],
-        changes: _Changes,
+        fingers: tuple[FingerprintTemplate, ...],
+        payload: dict[str, Any],
     ) -> None:
-        for face in faces:
-            changes.face_upserts.append((self.store.face_templates.put(face), face))
-        for finger in fingerprints:
-            changes.fingerprint_upserts.append(
-                (self.store.fingerprint_templates.put(finger), finger)
-            )
+        self.faces.extend(faces)
+        self.face_raw.extend(_canonical(v) for v in payload.get("face_templates", ()))
+        self.fingers.extend(fingers)
+        self.finger_raw.extend(_canonical(v) for v in payload.get("fingerprint_templates", ()))
 
-    def _watchlist(self, item: FeedItem, changes: _Changes) -> None:
-        repo = self.store.watchlist
-        old = repo.get(item.record_id) if repo.exists(item.record_id) else None
-        if item.deleted:
-            if old is not None:
-                self._remove_templates(old.face_template_ids, old.fingerprint_template_ids, changes)
-                repo.delete(item.record_id)
-            return
-        bundle = codec.from_json_value(WatchlistBundle, item.payload)
-        if bundle.entry.entry_id != item.record_id:
-            raise MalformedDataError("entry id differs from the feed item's id")
-        if old is not None:
-            self._remove_templates(
-                tuple(set(old.face_template_ids) - set(bundle.entry.face_template_ids)),
-                tuple(
-                    set(old.fingerprint_template_ids) - set(bundle.entry.fingerprint_template_ids)
-                ),
-                changes,
-            )
-        repo.put(bundle.entry)
-        self._put_templates(bundle.face_templates, bundle.fingerprint_templates, changes)
 
-    def _traveller(self, item: FeedItem, changes: _Changes) -> None:
-        repo = self.store.enrollments
-        old = repo.get(item.record_id) if repo.exists(item.record_id) else None
-        if item.deleted:
-            if old is not None:
-                self._remove_templates(old.face_template_ids, old.fingerprint_template_ids, changes)
-                repo.delete(item.record_id)
-                if not repo.for_traveller(old.traveller_id) and self.store.travellers.exists(
-                    old.traveller_id
-                ):
-                    self.store.travellers.delete(old.traveller_id)
-            return
-        bundle = codec.from_json_value(EnrollmentBundle, item.payload)
-        if bundle.enrollment.enrollment_id != item.record_id:
-            raise MalformedDataError("enrollment id differs from the feed item's id")
-        if old is not None:
-            self._remove_templates(
-                tuple(set(old.face_template_ids) - set(bundle.enrollment.face_template_ids)),
-                tuple(
-                    set(old.fingerprint_template_ids)
-                    - set(bundle.enrollment.fingerprint_template_ids)
-                ),
-                changes,
-            )
-        self.store.travellers.put(bundle.traveller)
-        repo.put(bundle.enrollment)
-        self._put_templates(bundle.face_templates, bundle.fingerprint_templates, changes)
+def _canonical(value: Any) -> bytes:
+    """The JSON of an already validated value, as ``codec.dumps`` writes it."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()

@@ -12,6 +12,7 @@ Tests pass ``transport=httpx.MockTransport(handler)``; production passes none.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,6 +37,7 @@ from sync.errors import (
 )
 
 Clock = Callable[[], datetime]
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -108,6 +110,10 @@ class SyncClient:
     ) -> tuple[httpx.Response, str]:
         qs = urlencode(sorted((k, str(v)) for k, v in (query or {}).items()))
         target = protocol.API_PREFIX + path
+        # Attempt 2 happens once, after either a clock-skew refusal (with the server's
+        # clock adopted) or a dropped keep-alive connection (the server closed an idle
+        # connection as we reused it). Every request is safe to repeat: pushes are
+        # idempotent and each attempt is signed afresh with a new nonce.
         for attempt in (1, 2):
             auth = protocol.sign_request(
                 key or self._key,
@@ -127,6 +133,13 @@ class SyncClient:
                 )
             except httpx.DecodingError as exc:
                 raise ProtocolError(f"{path}: answer could not be decoded") from exc
+            except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+                if attempt == 1:
+                    log.debug("connection dropped; retrying once", extra={"attempt": attempt})
+                    continue
+                raise ServerUnreachableError(
+                    f"central server unreachable ({type(exc).__name__})"
+                ) from exc
             except httpx.RequestError as exc:
                 raise ServerUnreachableError(
                     f"central server unreachable ({type(exc).__name__})"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from importlib import metadata
@@ -194,12 +195,18 @@ class SyncEngine:
         )
 
     def push(
-        self, client: SyncClient, should_stop: Callable[[], bool] = lambda: False
+        self,
+        client: SyncClient,
+        should_stop: Callable[[], bool] = lambda: False,
+        *,
+        batch_items: int = params.PUSH_BATCH_ITEMS,
+        max_batches: int | None = None,
     ) -> PushReport:
+        """Send pending outbox items in batches; accepted and duplicate ones are done."""
         batches = accepted = duplicate = rejected = 0
         outbox = self.store.outbox
-        while not should_stop():
-            items = outbox.pending(limit=params.PUSH_BATCH_ITEMS, now=self._clock())
+        while not should_stop() and (max_batches is None or batches < max_batches):
+            items = outbox.pending(limit=batch_items, now=self._clock())
             if not items:
                 break
             outcomes = {o.key: o for o in client.push(items)}
@@ -225,17 +232,25 @@ class SyncEngine:
     def pull(
         self, client: SyncClient, should_stop: Callable[[], bool] = lambda: False
     ) -> PullReport:
+        """Fetch and apply pages until the feed is exhausted.
+
+        The next page is fetched (and its signature checked) while the current one
+        is applied, so the server's and the kiosk's work overlap during a catch-up.
+        """
         pages = upserts = deletes = 0
         checkpoint = self.store.sync_state.checkpoint()
-        while not should_stop():
-            page = client.fetch_page(checkpoint)
-            result = self.applier.apply(page)
-            pages += 1
-            upserts += result.upserts
-            deletes += result.deletes
-            checkpoint = result.checkpoint
-            if not page.more:
-                break
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gerbang-feed") as fetcher:
+            upcoming: Future[FeedPage] | None = fetcher.submit(client.fetch_page, checkpoint)
+            while upcoming is not None:
+                page = upcoming.result()
+                upcoming = None
+                if page.more and not should_stop():
+                    upcoming = fetcher.submit(client.fetch_page, page.next_since)
+                result = self.applier.apply(page)
+                pages += 1
+                upserts += result.upserts
+                deletes += result.deletes
+                checkpoint = result.checkpoint
         self.store.sync_state.set_time(K_LAST_PULL, self._clock())
         return PullReport(pages, upserts, deletes, checkpoint)
 

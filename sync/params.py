@@ -27,6 +27,9 @@ FEED_GZIP_LEVEL = 5
 FEED_GZIP_MIN_BYTES = 1024
 PUBLISH_CHUNK = 1000  # rows per INSERT when publishing many changes
 
+# ---------------------------------------------------------------- server
+SERVER_KEEP_ALIVE_S = 30  # idle keep-alive connections are closed after this
+
 # ---------------------------------------------------------------- client
 HTTP_TIMEOUT_S = 30.0
 HTTP_CONNECT_TIMEOUT_S = 10.0

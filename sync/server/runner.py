@@ -12,6 +12,7 @@ from pathlib import Path
 import uvicorn
 
 from models.settings import Settings, load_settings
+from sync import params
 from sync.server.app import ENV_DATABASE_URL, ENV_MIGRATED, create_app
 from sync.server.config import ServerConfig, database_url
 from sync.server.service import Central
@@ -43,6 +44,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
         access_log=False,
         proxy_headers=True,
         timeout_graceful_shutdown=5,
+        timeout_keep_alive=params.SERVER_KEEP_ALIVE_S,
     )
 
 
