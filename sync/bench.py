@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -46,7 +45,7 @@ from sync.apply import IndexDelta
 from sync.engine import SyncEngine
 from sync.server.config import ServerConfig
 from sync.server.db import create_scratch_database, drop_scratch_database
-from sync.server.runner import free_port
+from sync.server.runner import free_port, spawn_server
 from sync.server.service import Central
 
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -153,25 +152,6 @@ def _watchlist_change(i: int, rng: np.random.Generator) -> dict[str, Any]:
     return {"kind": "watchlist", "id": entry.entry_id, "payload": codec.to_json_value(bundle)}
 
 
-def _start_server(url: str, data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GERBANG_")}
-    command = [sys.executable, "-m", "sync.server", "--database-url", url]
-    command += ["--data-dir", str(data_dir), "--port", str(port), "--workers", str(workers)]
-    process = subprocess.Popen(command, env=env)  # noqa: S603 - our own module, fixed arguments
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"benchmark server exited with {process.returncode}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("benchmark server did not become ready")
-
-
 def _cpu_seconds(pid: int) -> float:
     """CPU time (user + system) of a process and its live children, from /proc."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -213,7 +193,7 @@ def run(
             central = Central(config)
             central.migrate()
             port = free_port()
-            process = _start_server(url, root / "server", port, server_workers)
+            process = spawn_server(url, root / "server", port, server_workers)
             server_url = f"http://127.0.0.1:{port}"
             progress(f"server ready on {server_url}; registering {kiosks} kiosks")
             server_cpu = _cpu_seconds(process.pid)

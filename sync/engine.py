@@ -96,8 +96,12 @@ class SyncEngine:
         index_hook: IndexHook | None = None,
         clock: Clock = utc_now,
         before_checkpoint: Callable[[FeedPage], None] | None = None,
+        page_size: int = params.FEED_PAGE_SIZE,
+        push_batch: int = params.PUSH_BATCH_ITEMS,
     ) -> None:
         self.store = store
+        self.page_size = page_size
+        self.push_batch = push_batch
         self.settings = settings
         self.kiosk_id = settings.kiosk.id
         self.office_id = settings.kiosk.office_id
@@ -199,14 +203,14 @@ class SyncEngine:
         client: SyncClient,
         should_stop: Callable[[], bool] = lambda: False,
         *,
-        batch_items: int = params.PUSH_BATCH_ITEMS,
+        batch_items: int | None = None,
         max_batches: int | None = None,
     ) -> PushReport:
         """Send pending outbox items in batches; accepted and duplicate ones are done."""
         batches = accepted = duplicate = rejected = 0
         outbox = self.store.outbox
         while not should_stop() and (max_batches is None or batches < max_batches):
-            items = outbox.pending(limit=batch_items, now=self._clock())
+            items = outbox.pending(limit=batch_items or self.push_batch, now=self._clock())
             if not items:
                 break
             outcomes = {o.key: o for o in client.push(items)}
@@ -240,12 +244,16 @@ class SyncEngine:
         pages = upserts = deletes = 0
         checkpoint = self.store.sync_state.checkpoint()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gerbang-feed") as fetcher:
-            upcoming: Future[FeedPage] | None = fetcher.submit(client.fetch_page, checkpoint)
+            upcoming: Future[FeedPage] | None = fetcher.submit(
+                client.fetch_page, checkpoint, limit=self.page_size
+            )
             while upcoming is not None:
                 page = upcoming.result()
                 upcoming = None
                 if page.more and not should_stop():
-                    upcoming = fetcher.submit(client.fetch_page, page.next_since)
+                    upcoming = fetcher.submit(
+                        client.fetch_page, page.next_since, limit=self.page_size
+                    )
                 result = self.applier.apply(page)
                 pages += 1
                 upserts += result.upserts

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.security import APIKeyHeader
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from sync import params, protocol
 from sync.errors import ProtocolError
@@ -58,7 +59,10 @@ async def _body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise ApiError(413, "request.too_large", f"body larger than {limit} bytes")
-    body = await request.body()
+    try:
+        body = await request.body()
+    except ClientDisconnect as exc:  # the connection was cut mid-request: nothing to do
+        raise ApiError(400, "request.incomplete", "the client went away mid-request") from exc
     if len(body) > limit:
         raise ApiError(413, "request.too_large", f"body larger than {limit} bytes")
     return body

@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
+import httpx
 import uvicorn
 
 from models.settings import Settings, load_settings
@@ -53,6 +56,28 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def spawn_server(
+    url: str, data_dir: Path, port: int, workers: int = 1, *, timeout_s: float = 60.0
+) -> subprocess.Popen[bytes]:
+    """``python -m sync.server`` in a child process, returned once it is ready."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GERBANG_")}
+    command = [sys.executable, "-m", "sync.server", "--database-url", url]
+    command += ["--data-dir", str(data_dir), "--port", str(port), "--workers", str(workers)]
+    process = subprocess.Popen(command, env=env)  # noqa: S603 - our own module, fixed arguments
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server process exited with {process.returncode}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("server process did not become ready")
 
 
 class ThreadedServer:
