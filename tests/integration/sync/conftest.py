@@ -37,19 +37,24 @@ def _postgres_available() -> str | None:
     return None
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh central database; PostgreSQL is required in CI, skipped (saying so) elsewhere."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'central.db'}"
-        return
-    from sync.server.db import create_scratch_database, drop_scratch_database
-
+def require_postgres() -> None:
+    """PostgreSQL is required in CI (fail); elsewhere its tests skip, saying why."""
     problem = _postgres_available()
     if problem is not None:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is required in CI: {problem}")
         pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL} ({problem})")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh central database on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'central.db'}"
+        return
+    from sync.server.db import create_scratch_database, drop_scratch_database
+
+    require_postgres()
     url = create_scratch_database(PG_ADMIN_URL, prefix="gerbang_test")
     yield url
     drop_scratch_database(url, PG_ADMIN_URL)
