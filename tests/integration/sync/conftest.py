@@ -4,6 +4,7 @@ SQLite and PostgreSQL, and kiosks registered with it."""
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -46,18 +47,34 @@ def require_postgres() -> None:
         pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL} ({problem})")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh central database on each backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'central.db'}"
-        return
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """One scratch PostgreSQL database per test session (dropped at the end)."""
     from sync.server.db import create_scratch_database, drop_scratch_database
 
     require_postgres()
     url = create_scratch_database(PG_ADMIN_URL, prefix="gerbang_test")
     yield url
     drop_scratch_database(url, PG_ADMIN_URL)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty central database on each backend (PostgreSQL: a schema of its own)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'central.db'}"
+        return
+    from sqlalchemy import create_engine, text
+
+    base: str = request.getfixturevalue("postgres_database")
+    schema = f"t_{secrets.token_hex(6)}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    yield f"{base}?options=-csearch_path%3D{schema}"
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
 
 
 @pytest.fixture

@@ -208,16 +208,14 @@ def _kiosk(
     return store, engine
 
 
-def test_server_killed_mid_transfer_then_restarted(
-    server_process: dict[str, object], tmp_path: Path
-) -> None:
+def test_server_killed_mid_transfer(server_process: dict[str, object], tmp_path: Path) -> None:
     central = server_process["central"]
     assert isinstance(central, Central)
     store, engine = _kiosk(
         tmp_path, central, str(server_process["url"]), "KIOSK-KILL", push_batch=25, page_size=20
     )
-    events = enqueue_events(store, "KIOSK-KILL", "WAYKANAN", 1500)
-    _publish(central, 300)
+    events = enqueue_events(store, "KIOSK-KILL", "WAYKANAN", 600)
+    _publish(central, 100)
     errors: list[BaseException] = []
     worker = threading.Thread(target=lambda: _capture(engine.run_once, errors))
     worker.start()
@@ -237,21 +235,12 @@ def test_server_killed_mid_transfer_then_restarted(
     assert callable(restart)
     restart()
     failures, _, duplicates = _sync_until_done(engine)
-    # a graceful restart between two cycles: nothing to notice
-    process = server_process["process"]
-    assert isinstance(process, subprocess.Popen)
-    process.terminate()
-    process.wait(30)
-    restart()
-    more = enqueue_events(store, "KIOSK-KILL", "WAYKANAN", 50, prefix="after-")
-    _publish(central, 20, seed=2, start=300)
-    _sync_until_done(engine)
     print(
-        f"\nserver killed: {stored_at_kill}/1500 events stored at the kill, failed cycles after restart "
-        f"{failures}, duplicate answers {duplicates}; then a graceful restart"
+        f"\nserver killed: {stored_at_kill}/600 events stored at the kill; after the restart "
+        f"{failures} failed cycles, {duplicates} duplicate answers"
     )
-    assert 0 < stored_at_kill < 1500
-    _assert_exact(central, store, events + more, 320)
+    assert 0 < stored_at_kill < 600
+    _assert_exact(central, store, events, 100)
     store.close()
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.errors import GerbangError
+from models.errors import GerbangError, SyncError
 from sync.apply import IndexDelta
+from sync.server.config import ServerConfig
 from sync.server.runner import ThreadedServer
 from tests.integration.sync.conftest import KioskFactory
 from tests.syncdata import enqueue_events, watchlist_change
@@ -35,3 +36,29 @@ def test_push_and_pull_round_trip(server: ThreadedServer, make_kiosk: KioskFacto
     assert deltas[-1].face_removed and not deltas[-1].face_upserts
     with pytest.raises(GerbangError):
         store.watchlist.get("wl-3")
+
+
+def test_server_restart_between_cycles(
+    server_config: ServerConfig, make_kiosk: KioskFactory
+) -> None:
+    """A graceful restart (deploy, reboot): the kiosk carries on where it was."""
+    first = ThreadedServer(server_config).start()
+    store, engine = make_kiosk(first, "KIOSK-R")
+    before = enqueue_events(store, "KIOSK-R", "WAYKANAN", 30)
+    first.central.publish([watchlist_change(f"wl-{i}", np.random.default_rng(i)) for i in range(5)])
+    engine.run_once()
+    first.stop()
+    with pytest.raises(SyncError):
+        engine.run_once()  # down: the cycle fails, nothing is lost
+    after = enqueue_events(store, "KIOSK-R", "WAYKANAN", 30, prefix="after-")
+    with ThreadedServer(server_config, port=first.port) as second:
+        second.central.publish(
+            [watchlist_change(f"wl-{i}", np.random.default_rng(i)) for i in range(5, 8)]
+        )
+        report = engine.run_once()
+        counts = second.central.counts()
+    assert report.push.accepted == 30 and report.pull.upserts == 3
+    assert (
+        counts["distinct_events"] == counts["pushed"]["verification_event"] == len(before + after)
+    )
+    assert store.watchlist.count() == 8 and store.outbox.depth() == 0
