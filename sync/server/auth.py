@@ -13,12 +13,12 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete
-from sqlalchemy.exc import IntegrityError
 
 from sync import params, protocol
 from sync.server import registry
 from sync.server import schema as s
 from sync.server.apierror import ApiError, forbidden, unauthorized
+from sync.server.db import upsert
 from sync.server.registry import Kiosk
 
 REQUIRED = (
@@ -81,13 +81,14 @@ def check_signature(
 
 def remember_nonce(conn: Connection, kiosk_id: str, nonce: str, now: datetime) -> None:
     """Record a nonce; a second use is a replay. Sometimes purges expired nonces."""
-    try:
-        with conn.begin_nested():
-            conn.execute(
-                s.request_nonces.insert().values(kiosk_id=kiosk_id, nonce=nonce, seen_at=now)
-            )
-    except IntegrityError as exc:
-        raise unauthorized("auth.replay", "this request was seen already (nonce reused)") from exc
+    stmt = (
+        upsert(conn, s.request_nonces)
+        .values(kiosk_id=kiosk_id, nonce=nonce, seen_at=now)
+        .on_conflict_do_nothing(index_elements=["kiosk_id", "nonce"])
+        .returning(s.request_nonces.c.nonce)
+    )
+    if conn.execute(stmt).first() is None:
+        raise unauthorized("auth.replay", "this request was seen already (nonce reused)")
     if secrets.randbelow(params.NONCE_PURGE_EVERY) == 0:
         cutoff = now - timedelta(seconds=params.NONCE_RETENTION_S)
         conn.execute(delete(s.request_nonces).where(s.request_nonces.c.seen_at < cutoff))
