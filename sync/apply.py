@@ -105,6 +105,13 @@ class FeedApplier:
         # Test instrumentation: runs after a page's records are written, before its
         # checkpoint (fault tests kill the process here). None in production.
         self._before_checkpoint = before_checkpoint
+        self._clean_pending = False  # the hook has taken every applied change
+
+    def flush(self) -> None:
+        """Clear ``index.dirty`` if the hook has taken every change applied so far."""
+        if self._clean_pending:
+            self.store.sync_state.delete(INDEX_DIRTY)
+            self._clean_pending = False
 
     def apply(self, page: FeedPage) -> ApplyResult:
         galleries = {WATCHLIST_GALLERY: _Changes(), TRAVELLER_GALLERY: _Changes()}
@@ -137,15 +144,19 @@ class FeedApplier:
                 self.store.sync_state.set_time(FEED_CURRENT_AT, self._clock())
             deltas = [c.delta(g) for g, c in galleries.items()]
             # Without a hook (e.g. `gerbang sync now`) the flag stays: the kiosk app
-            # rebuilds its index from the store when it starts.
+            # rebuilds its index from the store when it starts. With one, clearing it
+            # rides on the next page's transaction (or flush()): no extra commit.
             dirty = any(not d.empty for d in deltas)
             if dirty:
                 self.store.sync_state.set(INDEX_DIRTY, "1")
+            elif self._clean_pending:
+                self.store.sync_state.delete(INDEX_DIRTY)
+            self._clean_pending = False
         if dirty and self.index_hook is not None:
             for delta in deltas:
                 if not delta.empty:
                     self.index_hook(delta)
-            self.store.sync_state.delete(INDEX_DIRTY)
+            self._clean_pending = True
         return ApplyResult(len(page.items) - deletes, deletes, page.next_since, by_kind)
 
     # ------------------------------------------------------------ per kind

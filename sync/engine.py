@@ -259,7 +259,9 @@ class SyncEngine:
                 upserts += result.upserts
                 deletes += result.deletes
                 checkpoint = result.checkpoint
-        self.store.sync_state.set_time(K_LAST_PULL, self._clock())
+        with self.store.atomic():
+            self.applier.flush()
+            self.store.sync_state.set_time(K_LAST_PULL, self._clock())
         return PullReport(pages, upserts, deletes, checkpoint)
 
     # ------------------------------------------------------------ policy and status

@@ -50,7 +50,9 @@ def test_watchlist_page_is_stored_with_its_checkpoint_and_index_delta(
     assert store.sync_state.checkpoint() == 2
     assert store.watchlist.count() == 2 and store.face_templates.count() == 3
     assert store.sync_state.get_time(FEED_CURRENT_AT) == NOW
-    assert store.sync_state.get(INDEX_DIRTY) is None
+    assert store.sync_state.get(INDEX_DIRTY) == "1"  # cleared with the next commit ...
+    applier.flush()
+    assert store.sync_state.get(INDEX_DIRTY) is None  # ... or by flush()
     (delta,) = deltas
     assert delta.gallery == "watchlist" and len(delta.face_upserts) == 3
     row, template = delta.face_upserts[0]
@@ -162,3 +164,13 @@ def test_unchanged_payload_is_kept_byte_for_byte(store: Store, applier: FeedAppl
     assert store.watchlist.get("w9") == bundle.entry
     assert store.face_templates.get("w9-f0") == bundle.face_templates[0]
     assert dataclasses.asdict(store.watchlist.get("w9")) == dataclasses.asdict(bundle.entry)
+
+
+def test_the_dirty_flag_is_cleared_by_the_next_page_once_the_hook_ran(
+    store: Store, applier: FeedApplier
+) -> None:
+    applier.apply(_page(0, [("watchlist", "w1", _wl("w1"))], more=True))
+    assert store.sync_state.get(INDEX_DIRTY) == "1"
+    policy = codec.to_json_value(PolicyDocument(1, 7, 24.0, 100))
+    applier.apply(_page(1, [("policy", "global", policy)]))
+    assert store.sync_state.get(INDEX_DIRTY) is None
