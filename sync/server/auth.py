@@ -17,7 +17,7 @@ from sqlalchemy import Connection, delete
 from sync import params, protocol
 from sync.server import registry
 from sync.server import schema as s
-from sync.server.apierror import ApiError, forbidden, unauthorized
+from sync.server.apierror import forbidden, unauthorized
 from sync.server.db import upsert
 from sync.server.registry import Kiosk
 
@@ -124,6 +124,3 @@ def authenticate(
         raise forbidden("kiosk.revoked", "this kiosk has been revoked")
     remember_nonce(conn, kiosk.kiosk_id, h[protocol.H_NONCE], now)
     return kiosk, h[protocol.H_NONCE]
-
-
-__all__ = ["ApiError", "authenticate", "check_signature", "remember_nonce"]

@@ -14,6 +14,7 @@ from sync import params
 from sync.server import schema as s
 from sync.server.apierror import ApiError, bad_request, forbidden, not_found, unauthorized
 from sync.server.db import upsert
+from sync.server.store_errors import CentralStoreError
 
 ACTIVE = "active"
 REVOKED = "revoked"
@@ -184,8 +185,14 @@ def register(
             },
         )
     )
+    return _reread(conn, kiosk_id)
+
+
+def _reread(conn: Connection, kiosk_id: str) -> Kiosk:
+    """The kiosk row written earlier in this transaction."""
     kiosk = get_kiosk(conn, kiosk_id)
-    assert kiosk is not None  # noqa: S101 - written just above, in this transaction
+    if kiosk is None:  # pragma: no cover - only if the database lost a row mid-transaction
+        raise CentralStoreError(f"kiosk {kiosk_id!r} vanished during its own transaction")
     return kiosk
 
 
@@ -197,9 +204,7 @@ def revoke(conn: Connection, kiosk_id: str, *, reason: str, now: datetime) -> Ki
     )
     if result.rowcount == 0:
         raise not_found("kiosk.unknown", f"no kiosk {kiosk_id!r}")
-    kiosk = get_kiosk(conn, kiosk_id)
-    assert kiosk is not None  # noqa: S101
-    return kiosk
+    return _reread(conn, kiosk_id)
 
 
 # ---------------------------------------------------------------- admin tokens

@@ -105,6 +105,3 @@ def dashboard(request: Request, _admin: Admin) -> dict[str, Any]:
 @router.get("/counts")
 def counts(request: Request, _admin: Admin) -> dict[str, Any]:
     return _central(request).counts()
-
-
-__all__ = ["router", "run_in_threadpool"]
