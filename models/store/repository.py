@@ -8,7 +8,7 @@ blind index of it), and the whole record as a sealed JSON payload.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -92,6 +92,42 @@ class Repository(Generic[T]):
                 tuple(values.values()),
             )
             return self.row_id(values["id"])
+
+    def put_many(self, records: Sequence[T], payloads: Sequence[bytes] | None = None) -> list[int]:
+        """Insert or replace many records in one transaction; their row ids, in order.
+
+        ``payloads``, when given, are the records' JSON as ``codec.dumps`` makes it,
+        which the caller has already (the sync feed): they are sealed as they are.
+        """
+        if payloads is not None and len(payloads) != len(records):
+            raise ValueError("one payload per record")
+        row_ids: list[int] = []
+        with self._db.atomic():
+            for i, record in enumerate(records):
+                record_id = self.spec.id_of(record, self._sealer)
+                raw = payloads[i] if payloads is not None else codec.dumps(record)
+                values = {"id": record_id, **self.spec.columns(record, self._sealer)}
+                values["payload"] = self._sealer.seal(raw, context=self._context(record_id))
+                names = ", ".join(values)
+                marks = ", ".join("?" for _ in values)
+                updates = ", ".join(f"{name} = excluded.{name}" for name in values if name != "id")
+                row = self._db.execute(
+                    f"INSERT INTO {self.spec.table} ({names}) VALUES ({marks}) "
+                    f"ON CONFLICT(id) DO UPDATE SET {updates} RETURNING row_id",
+                    tuple(values.values()),
+                ).fetchone()
+                row_ids.append(int(row[0]))
+        return row_ids
+
+    def existing(self, record_ids: Sequence[str]) -> set[str]:
+        """Which of ``record_ids`` are stored."""
+        found: set[str] = set()
+        for start in range(0, len(record_ids), 500):
+            chunk = tuple(record_ids[start : start + 500])
+            marks = ", ".join("?" for _ in chunk)
+            rows = self._db.query(f"SELECT id FROM {self.spec.table} WHERE id IN ({marks})", chunk)
+            found.update(str(r["id"]) for r in rows)
+        return found
 
     def get(self, record_id: str) -> T:
         found = self._select("id = ?", (record_id,))

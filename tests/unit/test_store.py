@@ -218,3 +218,17 @@ def test_times_in_other_offsets_compare_correctly(store: Store) -> None:
         datetime(2026, 11, 25, 15, 0, tzinfo=UTC), datetime(2026, 11, 25, 16, 30, tzinfo=UTC)
     )
     assert [e.event_id for e in found] == ["ev-local"]
+
+
+def test_put_many_returns_row_ids_and_keeps_them_on_update(store: Store) -> None:
+    first = factories.face_template("ft-a")
+    second = factories.face_template("ft-b")
+    ids = store.face_templates.put_many([first, second])
+    assert ids == [store.face_templates.row_id("ft-a"), store.face_templates.row_id("ft-b")]
+    changed = dataclasses.replace(first, quality=12.5)
+    again = store.face_templates.put_many([changed], [codec.dumps(changed)])
+    assert again == ids[:1]
+    assert store.face_templates.get("ft-a") == changed
+    assert store.face_templates.existing(["ft-a", "ft-x", "ft-b"]) == {"ft-a", "ft-b"}
+    with pytest.raises(ValueError, match="one payload per record"):
+        store.face_templates.put_many([first], [])

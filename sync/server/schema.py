@@ -1,0 +1,219 @@
+"""The central database schema (SQLAlchemy Core). Alembic migrations create it;
+``tests/integration/sync/test_server_db.py`` checks that they agree."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC times on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: the central database holds UTC times only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+# Auto-incrementing 64-bit ids; SQLite only auto-increments "INTEGER PRIMARY KEY".
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData()
+
+registration_codes = Table(
+    "registration_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("office_id", String(64), nullable=False),
+    Column("kiosk_id", String(64)),  # a code may be bound to one kiosk id
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+    Column("used_by", String(64)),
+)
+
+kiosks = Table(
+    "kiosks",
+    metadata,
+    Column("kiosk_id", String(64), primary_key=True),
+    Column("office_id", String(64), nullable=False, index=True),
+    Column("public_key", LargeBinary, nullable=False),
+    Column("status", String(16), nullable=False),  # "active", "revoked"
+    Column("registered_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Column("revoked_reason", String(200)),
+)
+
+request_nonces = Table(
+    "request_nonces",
+    metadata,
+    Column("kiosk_id", String(64), nullable=False),
+    Column("nonce", String(64), nullable=False),
+    Column("seen_at", UTCDateTime, nullable=False, index=True),
+    PrimaryKeyConstraint("kiosk_id", "nonce"),
+)
+
+feed_counter = Table(
+    "feed_counter",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("last_seq", BigInteger, nullable=False),
+)
+
+# One row per record (CouchDB's by-sequence index): a change moves the record to a
+# new sequence number, so the feed holds each record's latest state once, and a
+# delete leaves a tombstone (deleted=true, payload NULL).
+feed_records = Table(
+    "feed_records",
+    metadata,
+    Column("kind", String(32), nullable=False),
+    Column("record_id", String(128), nullable=False),
+    Column("scope", String(64), nullable=False),  # "*" or an office id
+    Column("seq", BigInteger, nullable=False, unique=True),
+    Column("deleted", Boolean, nullable=False),
+    Column("payload", Text),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("kind", "record_id"),
+    Index("feed_records_scope_seq", "scope", "seq"),
+)
+
+pushed_records = Table(
+    "pushed_records",
+    metadata,
+    Column("row_id", BigId, primary_key=True, autoincrement=True),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("office_id", String(64), nullable=False),
+    Column("idempotency_key", String(128), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("record_id", String(128)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False, index=True),
+    Column("payload_sha256", String(64), nullable=False),
+    Column("payload", Text, nullable=False),
+    UniqueConstraint("kiosk_id", "idempotency_key", name="pushed_records_kiosk_key"),
+    Index("pushed_records_kind_record", "kind", "record_id"),
+)
+
+central_enrollments = Table(
+    "central_enrollments",
+    metadata,
+    Column("enrollment_id", String(128), primary_key=True),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("office_id", String(64), nullable=False),
+    Column("traveller_id", String(128), nullable=False),
+    Column("doc_index", String(64), index=True),  # keyed HMAC of the document number
+    Column("enrolled_at", UTCDateTime, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("status", String(32), nullable=False),
+)
+
+central_face_templates = Table(
+    "central_face_templates",
+    metadata,
+    Column("row_id", BigId, primary_key=True, autoincrement=True),
+    Column("template_id", String(128), nullable=False, unique=True),
+    Column("enrollment_id", String(128), nullable=False, index=True),
+    Column("algorithm", String(64), nullable=False),
+    Column("dim", Integer, nullable=False),
+    Column("vector", LargeBinary, nullable=False),
+    Column("vector_sha256", String(64), nullable=False, index=True),
+)
+
+dedup_flags = Table(
+    "dedup_flags",
+    metadata,
+    Column("flag_id", BigId, primary_key=True, autoincrement=True),
+    Column("reason", String(32), nullable=False),
+    Column("enrollment_id", String(128), nullable=False),
+    Column("other_enrollment_id", String(128), nullable=False),
+    Column("office_id", String(64), nullable=False),
+    Column("other_office_id", String(64), nullable=False),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("other_kiosk_id", String(64), nullable=False),
+    Column("score", Float),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False),  # "open", "resolved"
+    Column("resolved_by", String(64)),
+    Column("resolved_at", UTCDateTime),
+    UniqueConstraint("reason", "enrollment_id", "other_enrollment_id", name="dedup_flags_pair"),
+)
+
+dedup_state = Table(
+    "dedup_state",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("watermark", BigInteger, nullable=False),
+)
+
+audit_heads = Table(
+    "audit_heads",
+    metadata,
+    Column("kiosk_id", String(64), primary_key=True),
+    Column("idempotency_key", String(128), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+
+device_health = Table(
+    "device_health",
+    metadata,
+    Column("kiosk_id", String(64), nullable=False),
+    Column("device_id", String(128), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("observed_at", UTCDateTime, nullable=False),
+    Column("payload", Text, nullable=False),
+    PrimaryKeyConstraint("kiosk_id", "device_id"),
+)
+
+kiosk_status = Table(
+    "kiosk_status",
+    metadata,
+    Column("kiosk_id", String(64), primary_key=True),
+    Column("reported_at", UTCDateTime, nullable=False),
+    Column("checkpoint", BigInteger, nullable=False),
+    Column("outbox_depth", Integer, nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("payload", Text, nullable=False),
+)
+
+admin_tokens = Table(
+    "admin_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("label", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+)
