@@ -1,0 +1,144 @@
+"""The document step of a traveller transaction (Qt-free, runs on the worker thread).
+
+1. The data page on the document scanner: the MRZ is read and its check digits
+   checked (scanning again while the traveller adjusts the page);
+2. the chip on the card reader, opened with the MRZ (PACE, else BAC), read with
+   progress, then inspected: Passive Authentication, Chip/Active
+   Authentication, DG1 against the printed MRZ, the DG2 photo.
+
+User-correctable outcomes (no page yet, no card yet) are waited for until the
+step is cancelled or times out; device failures raise from the error tree and
+the flow refers the traveller.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import numpy.typing as npt
+
+from devices.base import CardChannel, CardReader, DocumentImage, DocumentScanner, Retry
+from devices.epassport.access_key import MRZKey
+from devices.epassport.inspection import DocumentInspection, inspect
+from devices.epassport.reading import ReadProgress
+from devices.epassport.session import ReadOptions, read_document
+from devices.epassport.trust import TrustStore
+from devices.mrz.parser import MrzReading
+from devices.mrz.reader import ReadStatus, read_mrz_image
+from kiosk.traveller.facts import DocumentFacts
+from kiosk.traveller.services import Cancelled, Progress
+from models.events import CheckOutcome
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class DocumentOutcome:
+    facts: DocumentFacts
+    chip_photo: npt.NDArray[np.uint8] | None  # the DG2 face, for the 1:1 comparison
+    inspection: DocumentInspection | None
+
+
+def _grey(page: DocumentImage) -> npt.NDArray[np.uint8]:
+    image = page.image
+    if image.ndim == 3:
+        import cv2
+
+        return np.asarray(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
+    return image
+
+
+class DocumentStep:
+    def __init__(
+        self,
+        scanner: DocumentScanner,
+        reader: CardReader,
+        trust: TrustStore,
+        *,
+        timeout_s: float = 60.0,
+        poll_s: float = 1.0,
+        extended_length: bool = True,
+        clock: Clock = lambda: datetime.now(UTC),
+    ) -> None:
+        self.scanner = scanner
+        self.reader = reader
+        self.trust = trust
+        self.timeout_s = timeout_s
+        self.poll_s = poll_s
+        self.extended_length = extended_length
+        self.clock = clock
+
+    def _scan_mrz(self, cancelled: Cancelled, deadline: float) -> MrzReading | None:
+        """Scan until an MRZ parses (valid or not), or the step ends."""
+        while not cancelled() and time.monotonic() < deadline:
+            page = self.scanner.scan(self.poll_s)
+            if isinstance(page, Retry):
+                continue
+            reading = read_mrz_image(_grey(page), reference_date=self.clock().date())
+            if reading.reading is not None and reading.status in (
+                ReadStatus.VALID,
+                ReadStatus.CHECK_FAILED,
+            ):
+                return reading.reading
+        return None
+
+    def _wait_card(self, cancelled: Cancelled, deadline: float) -> CardChannel | None:
+        while not cancelled() and time.monotonic() < deadline:
+            channel = self.reader.wait_for_card(self.poll_s)
+            if isinstance(channel, CardChannel):
+                return channel
+        return None
+
+    def run(self, progress: Progress, cancelled: Cancelled) -> DocumentOutcome:
+        deadline = time.monotonic() + self.timeout_s
+        mrz = self._scan_mrz(cancelled, deadline)
+        if mrz is None:
+            return DocumentOutcome(
+                DocumentFacts(None, False, False, detail="mrz_not_read"), None, None
+            )
+        document, lines = mrz.document, mrz.lines
+        if not mrz.valid:
+            return DocumentOutcome(
+                DocumentFacts(document, False, False, detail="mrz_check_digits"), None, None
+            )
+        channel = self._wait_card(cancelled, deadline)
+        if channel is None:
+            return DocumentOutcome(
+                DocumentFacts(document, True, False, detail="no_chip"), None, None
+            )
+        files: dict[str, tuple[int, int]] = {}
+
+        def on_progress(step: ReadProgress) -> None:
+            files[step.file] = (step.read, step.total)
+            progress(sum(r for r, _ in files.values()), sum(t for _, t in files.values()))
+
+        result = read_document(
+            channel,
+            MRZKey.from_mrz(list(lines)),
+            ReadOptions(extended_length=self.extended_length),
+            atr=self.reader.atr,
+            progress=on_progress,
+        )
+        found = inspect(
+            result,
+            self.trust,
+            self.clock(),
+            printed_mrz=list(lines),
+            issuing_country=document.issuing_state,
+        )
+        facts = DocumentFacts(
+            document=document,
+            mrz_valid=True,
+            chip_present=True,
+            chip_read=CheckOutcome.PASSED,
+            passive_authentication=found.passive_authentication,
+            chip_authentication=found.chip_authentication,
+            dg1_matches_mrz=found.dg1_matches_printed,
+            has_chip_photo=found.face is not None,
+            detail=found.face_problem,
+        )
+        return DocumentOutcome(facts, found.face.pixels if found.face else None, found)
