@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -53,6 +53,12 @@ _KEYRING = "keyring.json"
 def kek_id(kek: bytes) -> str:
     """A public identifier of a kiosk key (reveals nothing about the key)."""
     return hashlib.sha256(b"gerbang-kek-id:" + kek).hexdigest()[:16]
+
+
+def public_key_id(key: Ed25519PublicKey) -> str:
+    """A short public identifier of a kiosk's Ed25519 identity key."""
+    raw = key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return hashlib.sha256(b"gerbang-kiosk-public-key:" + raw).hexdigest()[:16]
 
 
 def _wrap(kek: bytes, name: str, key: bytes) -> str:
@@ -206,6 +212,11 @@ class KeyStore:
         """The kiosk's Ed25519 identity key (signs sync requests and audit records)."""
         return Ed25519PrivateKey.from_private_bytes(self.load_or_create("signing"))
 
+    def signing_public_key(self) -> Ed25519PublicKey | None:
+        """The public half of the signing key, or None if this kiosk has none yet (creates nothing)."""
+        seed = self.export_data_keys().get("signing")
+        return None if seed is None else Ed25519PrivateKey.from_private_bytes(seed).public_key()
+
     def names(self) -> list[str]:
         with self._locked():
             ring = self._read_keyring()
@@ -234,6 +245,16 @@ class KeyStore:
             self._write_keyring(
                 kek, {n: {"wrapped": _wrap(kek, n, k), "created": now} for n, k in keys.items()}
             )
+
+    def copy_kiosk_key_to(self, other: KeyStore) -> None:
+        """Give the empty key store ``other`` this store's kiosk key (a restore on the same kiosk)."""
+        with self._locked():
+            kek = self._current_kek(self._read_keyring())
+        with other._locked():
+            target = other.key_dir / _KEK
+            if target.exists():
+                raise KeyStoreError(f"{target} exists already")
+            _write_private(target, kek)
 
     def seal_with_kiosk_key(self, secret: bytes, *, context: str) -> dict[str, str]:
         """Wrap ``secret`` with the kiosk key; the result names the kiosk key's id."""

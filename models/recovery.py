@@ -5,6 +5,13 @@ It is an X25519 key pair. The kiosk keeps only the *public* half
 kiosk's disk learns nothing from it. The private half is written once, encrypted
 with a passphrase (scrypt, then AES-256-GCM), to a file the supervisor keeps
 offline (a USB stick in the office safe).
+
+The file also records which kiosk it belongs to: the kiosk id and the kiosk's
+Ed25519 public key (the key that signs its backups). They are readable without
+the passphrase (so a supervisor can tell files apart) but bound to the sealed
+private key as associated data, so altering them makes the file unreadable. A
+replacement kiosk therefore checks a backup's signature against a public key that
+came from the supervisor's safe, not from the backup itself.
 """
 
 from __future__ import annotations
@@ -12,11 +19,13 @@ from __future__ import annotations
 import base64
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -25,31 +34,47 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from models.errors import KeyStoreError
 
-_FORMAT = "gerbang-recovery-key-v1"
+_FORMAT = "gerbang-recovery-key-v2"
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**15, 8, 1
 MIN_PASSPHRASE = 12
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryKey:
+    """The private recovery key and the kiosk whose backups it opens."""
+
+    private: X25519PrivateKey
+    kiosk_id: str
+    kiosk_public_key: Ed25519PublicKey
 
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def public_bytes(key: X25519PublicKey) -> bytes:
+def public_bytes(key: X25519PublicKey | Ed25519PublicKey) -> bytes:
     return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
-def _passphrase_key(passphrase: str, salt: bytes) -> bytes:
-    return Scrypt(salt=salt, length=32, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P).derive(
-        passphrase.encode()
-    )
+def _passphrase_key(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode())
 
 
-def write_private_key(path: Path, key: X25519PrivateKey, passphrase: str) -> None:
+def _aad(meta: dict[str, Any]) -> bytes:
+    return _FORMAT.encode() + json.dumps(meta, sort_keys=True, separators=(",", ":")).encode()
+
+
+def write_recovery_key(path: Path, key: RecoveryKey, passphrase: str) -> None:
+    """Write ``key`` to the new file ``path`` (mode 0600), sealed with ``passphrase``."""
     if len(passphrase) < MIN_PASSPHRASE:
         raise KeyStoreError(f"recovery passphrase must have at least {MIN_PASSPHRASE} characters")
     salt, nonce = os.urandom(16), os.urandom(12)
-    raw = key.private_bytes_raw()
-    sealed = AESGCM(_passphrase_key(passphrase, salt)).encrypt(nonce, raw, _FORMAT.encode())
+    meta = {
+        "public": public_bytes(key.private.public_key()).hex(),
+        "kiosk_id": key.kiosk_id,
+        "kiosk_public_key": public_bytes(key.kiosk_public_key).hex(),
+    }
+    sealer = AESGCM(_passphrase_key(passphrase, salt, _SCRYPT_N, _SCRYPT_R, _SCRYPT_P))
     doc = {
         "format": _FORMAT,
         "kdf": {
@@ -59,38 +84,46 @@ def write_private_key(path: Path, key: X25519PrivateKey, passphrase: str) -> Non
             "p": _SCRYPT_P,
             "salt": _b64(salt),
         },
+        **meta,
         "nonce": _b64(nonce),
-        "sealed": _b64(sealed),
-        "public": public_bytes(key.public_key()).hex(),
+        "sealed": _b64(sealer.encrypt(nonce, key.private.private_bytes_raw(), _aad(meta))),
     }
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError as exc:
+        raise KeyStoreError(
+            f"{path} exists already; a recovery key file is never overwritten"
+        ) from exc
+    except OSError as exc:
+        raise KeyStoreError(f"cannot write recovery key {path}: {exc.strerror}") from exc
     with os.fdopen(fd, "w") as fh:
         json.dump(doc, fh, indent=1)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
-def read_private_key(path: Path, passphrase: str) -> X25519PrivateKey:
+def read_recovery_key(path: Path, passphrase: str) -> RecoveryKey:
     try:
         doc = json.loads(path.read_text())
         if doc.get("format") != _FORMAT:
-            raise KeyStoreError(f"{path} is not a Gerbang recovery key")
+            raise KeyStoreError(f"{path} is not a Gerbang recovery key (format {_FORMAT})")
         kdf = doc["kdf"]
-        key = Scrypt(
-            salt=base64.b64decode(kdf["salt"]),
-            length=32,
-            n=int(kdf["n"]),
-            r=int(kdf["r"]),
-            p=int(kdf["p"]),
-        ).derive(passphrase.encode())
-        raw = AESGCM(key).decrypt(
-            base64.b64decode(doc["nonce"]), base64.b64decode(doc["sealed"]), _FORMAT.encode()
+        meta = {name: str(doc[name]) for name in ("public", "kiosk_id", "kiosk_public_key")}
+        key = _passphrase_key(
+            passphrase, base64.b64decode(kdf["salt"]), int(kdf["n"]), int(kdf["r"]), int(kdf["p"])
         )
+        raw = AESGCM(key).decrypt(
+            base64.b64decode(doc["nonce"]), base64.b64decode(doc["sealed"]), _aad(meta)
+        )
+        private = X25519PrivateKey.from_private_bytes(raw)
+        kiosk_public = Ed25519PublicKey.from_public_bytes(bytes.fromhex(meta["kiosk_public_key"]))
     except InvalidTag as exc:
         raise KeyStoreError(
             "wrong recovery passphrase (or the recovery key file was altered)"
         ) from exc
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise KeyStoreError(f"cannot read recovery key {path}: {exc}") from exc
-    return X25519PrivateKey.from_private_bytes(raw)
+    return RecoveryKey(private, meta["kiosk_id"], kiosk_public)
 
 
 def _kdf(shared: bytes, context: str) -> bytes:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from kiosk.cli.context import emit_json
+from kiosk.cli.context import emit_json, json_option
 from models.backup import create_backup, restore_backup, verify_backup
 from models.events import (
     CheckOutcome,
@@ -59,8 +59,10 @@ def bench() -> None:
 @click.option(
     "--records", default=100_000, show_default=True, help="Verification events in the store."
 )
-def backup_bench(records: int) -> None:
-    """Time backup create / verify / restore of a store holding RECORDS events."""
+@json_option
+def backup_bench(records: int, as_json: bool) -> None:
+    """Time backup create / verify / restore of a store holding RECORDS events (prints JSON)."""
+    del as_json  # the output is always JSON; --json is accepted like everywhere else
     with tempfile.TemporaryDirectory(prefix="gerbang-bench-") as tmp:
         root = Path(tmp)
         data = root / "data"

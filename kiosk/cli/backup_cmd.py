@@ -1,19 +1,38 @@
-"""``gerbang backup``: encrypted backups of store, data keys and index."""
+"""``gerbang backup``: encrypted, signed backups of store, data keys and index."""
 
 from __future__ import annotations
 
+import getpass
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from kiosk.cli.context import app, emit_json, json_option, open_store
 from models.audit import AuditLog
-from models.backup import create_backup, prune_backups, restore_backup, verify_backup
+from models.backup import (
+    create_backup,
+    finish_interrupted_restore,
+    prune_backups,
+    restore_backup,
+    verify_backup,
+)
 from models.keys import KeyStore
-from models.recovery import read_private_key
+from models.recovery import RecoveryKey, read_recovery_key
 
 ENV_RECOVERY = "GERBANG_RECOVERY_PASSPHRASE"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def cli_actor() -> str:
+    """The audit actor of an administration command: ``cli:<OS user name>``."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name and no passwd entry (some containers)
+        return f"cli:uid-{os.getuid()}"
 
 
 def recovery_passphrase(*, confirm: bool) -> str:
@@ -22,6 +41,38 @@ def recovery_passphrase(*, confirm: bool) -> str:
     if value:
         return value
     return str(click.prompt("Recovery passphrase", hide_input=True, confirmation_prompt=confirm))
+
+
+def _load_recovery(path: Path | None) -> RecoveryKey | None:
+    return None if path is None else read_recovery_key(path, recovery_passphrase(confirm=False))
+
+
+def _parse_public_key(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> Ed25519PublicKey | None:
+    if value is None:
+        return None
+    try:
+        return Ed25519PublicKey.from_public_bytes(bytes.fromhex(value))
+    except ValueError as exc:
+        raise click.BadParameter("expected 64 hex digits (an Ed25519 public key)") from exc
+
+
+def trust_options(func: F) -> F:
+    """``--recovery FILE`` and ``--kiosk-public-key HEX``."""
+    func = click.option(
+        "--kiosk-public-key",
+        "kiosk_public_key",
+        metavar="HEX",
+        callback=_parse_public_key,
+        help="Public key of the kiosk that made the backup (`gerbang keys status` shows it); "
+        "default: the one in the recovery key file, else this kiosk's own.",
+    )(func)
+    return click.option(
+        "--recovery",
+        type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        help="Recovery key file (for a backup this kiosk's keys cannot open).",
+    )(func)
 
 
 @click.group()
@@ -41,13 +92,17 @@ def backup() -> None:
 def create(ctx: click.Context, out_dir: Path | None, as_json: bool) -> None:
     """Back up the running kiosk (online: it keeps working meanwhile)."""
     settings = app(ctx).start_logging()
+    finish_interrupted_restore(settings.data_dir)
     store, keys = open_store(settings)
     target = out_dir or settings.backup_dir
     try:
         info = create_backup(store, keys, settings.data_dir, target, kiosk_id=settings.kiosk.id)
         pruned = prune_backups(target, settings.backup.keep)
         AuditLog(store, keys.signing_key()).append(
-            "system", "backup.create", info.path.name, {"bytes": info.bytes, "pruned": len(pruned)}
+            cli_actor(),
+            "backup.create",
+            info.path.name,
+            {"bytes": info.bytes, "pruned": len(pruned)},
         )
     finally:
         store.close()
@@ -71,27 +126,32 @@ def create(ctx: click.Context, out_dir: Path | None, as_json: bool) -> None:
 
 @backup.command()
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option(
-    "--recovery",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="Recovery key file.",
-)
+@trust_options
 @json_option
 @click.pass_context
-def verify(ctx: click.Context, path: Path, recovery: Path | None, as_json: bool) -> None:
-    """Decrypt and check a backup completely without restoring it."""
+def verify(
+    ctx: click.Context,
+    path: Path,
+    recovery: Path | None,
+    kiosk_public_key: Ed25519PublicKey | None,
+    as_json: bool,
+) -> None:
+    """Check a backup's signature, decrypt and check it completely, in memory; restore nothing."""
     settings = app(ctx).start_logging(to_file=False)
-    private = (
-        None if recovery is None else read_private_key(recovery, recovery_passphrase(confirm=False))
-    )
+    key = _load_recovery(recovery)
     report = verify_backup(
-        path, keys=None if private else KeyStore(settings.key_dir), recovery=private
+        path,
+        keys=None if key else KeyStore(settings.key_dir),
+        recovery=key,
+        kiosk_public_key=kiosk_public_key,
     )
     data = {
         "valid": True,
         "kiosk_id": report.kiosk_id,
         "created_at": report.created_at,
         "schema_version": report.schema_version,
+        "signed_by": report.signer,
+        "integrity_checked": report.integrity_checked,
         "files": report.files,
         "seconds": round(report.seconds, 3),
     }
@@ -105,29 +165,36 @@ def verify(ctx: click.Context, path: Path, recovery: Path | None, as_json: bool)
 
 @backup.command()
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option(
-    "--recovery",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="Recovery key file.",
-)
+@trust_options
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @json_option
 @click.pass_context
 def restore(
-    ctx: click.Context, path: Path, recovery: Path | None, yes: bool, as_json: bool
+    ctx: click.Context,
+    path: Path,
+    recovery: Path | None,
+    kiosk_public_key: Ed25519PublicKey | None,
+    yes: bool,
+    as_json: bool,
 ) -> None:
-    """Restore a backup into the data directory (stop the kiosk first)."""
+    """Restore a backup into the data directory (stop the kiosk first).
+
+    The replaced store, index and keys are kept in DATA_DIR/pre-restore-<time>/.
+    """
     settings = app(ctx).start_logging(to_file=False)
     if not yes:
         click.confirm(f"Replace the store, keys and index in {settings.data_dir}?", abort=True)
-    private = (
-        None if recovery is None else read_private_key(recovery, recovery_passphrase(confirm=False))
+    key = _load_recovery(recovery)
+    report = restore_backup(
+        path, settings.data_dir, recovery=key, kiosk_public_key=kiosk_public_key
     )
-    report = restore_backup(path, settings.data_dir, recovery=private)
     store, keys = open_store(settings)
     try:
         AuditLog(store, keys.signing_key()).append(
-            "technician", "backup.restore", path.name, {"made": report.created_at}
+            cli_actor(),
+            "backup.restore",
+            path.name,
+            {"made": report.created_at, "recovery": key is not None},
         )
     finally:
         store.close()
@@ -135,6 +202,8 @@ def restore(
         "restored": True,
         "kiosk_id": report.kiosk_id,
         "created_at": report.created_at,
+        "signed_by": report.signer,
+        "kept": None if report.kept is None else str(report.kept),
         "seconds": round(report.seconds, 3),
     }
     if as_json:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import getpass
 import json
 from pathlib import Path
 
@@ -157,6 +158,12 @@ def test_audit_verify_and_tail_on_the_configured_store(
     assert json.loads(out)["first_break"]["kind"] == "truncation"
 
 
+def _actors(capsys: pytest.CaptureFixture[str]) -> list[tuple[str, str]]:
+    return [
+        (r["action"], r["actor"]) for r in json.loads(run(capsys, "audit", "tail", "--json")[1])
+    ]
+
+
 def test_keys_rotate_keeps_the_store_readable(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -165,12 +172,23 @@ def test_keys_rotate_keeps_the_store_readable(
     code, out, _ = run(capsys, "keys", "status", "--json")
     before = json.loads(out)
     assert before["data_keys"] == ["signing", "store"]
+    assert len(before["kiosk_public_key"]) == 64 and len(before["kiosk_public_key_id"]) == 16
     code, out, _ = run(capsys, "keys", "rotate", "--json")
     assert code == 0
     rotated = json.loads(out)
     assert rotated["previous_kiosk_key_id"] == before["kiosk_key_id"] != rotated["kiosk_key_id"]
     code, out, _ = run(capsys, "audit", "verify", "--json")
     assert code == 0 and json.loads(out)["records"] == 2  # the decision and the rotation
+
+
+def test_admin_commands_audit_the_os_user_not_a_made_up_role(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _demo_settings(monkeypatch, tmp_path)
+    assert run(capsys, "keys", "rotate", "--json")[0] == 0
+    assert run(capsys, "backup", "create", "--json")[0] == 0
+    user = f"cli:{getpass.getuser()}"
+    assert _actors(capsys) == [("keys.rotate", user), ("backup.create", user)]
 
 
 def test_backup_create_verify_restore_and_recovery(
@@ -184,14 +202,31 @@ def test_backup_create_verify_restore_and_recovery(
         capsys, "keys", "recovery-init", "--out", str(tmp_path / "recovery.json"), "--json"
     )
     assert code == 0
+    kiosk_public_key = json.loads(out)["kiosk_public_key"]
     code, out, _ = run(capsys, "backup", "create", "--json")
     assert code == 0
     made = json.loads(out)
     assert made["recovery_sealed"] is True and "store.db" in made["files"]
     code, out, _ = run(capsys, "backup", "verify", made["path"], "--json")
     assert code == 0 and json.loads(out)["valid"] is True
+    assert json.loads(out)["integrity_checked"] is True
+    user = f"cli:{getpass.getuser()}"
+    assert _actors(capsys)[-2:] == [("keys.recovery_init", user), ("backup.create", user)]
     # a replacement kiosk with an empty data directory restores with the recovery key
     monkeypatch.setenv("GERBANG_PATHS__DATA_DIR", str(tmp_path / "replacement"))
+    stranger = "11" * 32
+    code, out, _ = run(
+        capsys,
+        "backup",
+        "verify",
+        made["path"],
+        "--recovery",
+        str(tmp_path / "recovery.json"),
+        "--kiosk-public-key",
+        stranger,
+        "--json",
+    )
+    assert code == ExitCode.DATA and "differs" in json.loads(out)["error"]["message"]
     code, out, err = run(
         capsys,
         "backup",
@@ -199,14 +234,35 @@ def test_backup_create_verify_restore_and_recovery(
         made["path"],
         "--recovery",
         str(tmp_path / "recovery.json"),
+        "--kiosk-public-key",
+        kiosk_public_key,
         "--yes",
         "--json",
     )
     assert code == 0, err
+    assert json.loads(out)["kept"] is None  # the replacement kiosk had nothing to keep
     code, out, _ = run(capsys, "audit", "verify", "--json")
     assert code == 0
-    actions = [r["action"] for r in json.loads(run(capsys, "audit", "tail", "--json")[1])]
-    assert actions == ["decision", "keys.recovery_init", "backup.restore"]
+    assert _actors(capsys) == [
+        ("decision", "kiosk"),
+        ("keys.recovery_init", user),
+        ("backup.restore", user),
+    ]
+
+
+def test_recovery_init_never_overwrites_a_recovery_file(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    _demo_settings(monkeypatch, data)
+    monkeypatch.setenv("GERBANG_RECOVERY_PASSPHRASE", "a long enough passphrase")
+    target = tmp_path / "recovery.json"
+    assert run(capsys, "keys", "recovery-init", "--out", str(target), "--json")[0] == 0
+    before = target.read_bytes()
+    code, _, err = run(capsys, "keys", "recovery-init", "--out", str(target), "--json")
+    assert code == ExitCode.USAGE
+    assert "exists already" in err and "Traceback" not in err
+    assert target.read_bytes() == before
 
 
 def test_corrupted_backup_is_refused_with_data_exit_code(
@@ -224,7 +280,7 @@ def test_corrupted_backup_is_refused_with_data_exit_code(
 
 
 def test_bench_backup_reports_a_complete_restore(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "bench", "backup", "--records", "300")
+    code, out, _ = run(capsys, "bench", "backup", "--records", "300", "--json")
     assert code == 0
     result = json.loads(out)
     assert result["restored_records"] == 300 and result["restored_sample_ok"] is True

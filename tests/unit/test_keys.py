@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from models.errors import KeyStoreError
-from models.keys import KeyStore
+from models.keys import KeyStore, public_key_id
 
 
 def test_data_keys_are_created_once_and_wrapped(tmp_path: Path) -> None:
@@ -103,3 +103,24 @@ def test_crash_at_any_step_of_rotation_leaves_keys_readable(tmp_path: Path, step
     assert (fresh.kiosk_key_id() == old_id) is (step == "next_written")
     fresh.rotate_kiosk_key()  # and a later rotation works
     assert fresh.store_key() == store
+
+
+def test_the_signing_public_key_is_read_without_creating_one(tmp_path: Path) -> None:
+    keys = KeyStore(tmp_path / "keys")
+    keys.store_key()
+    assert keys.signing_public_key() is None
+    assert keys.names() == ["store"]  # nothing was created
+    public = keys.signing_key().public_key()
+    assert keys.signing_public_key() == public
+    assert len(public_key_id(public)) == 16
+
+
+def test_copying_the_kiosk_key_for_a_restore(tmp_path: Path) -> None:
+    keys = KeyStore(tmp_path / "keys")
+    store = keys.store_key()
+    staged = KeyStore(tmp_path / "staged")
+    keys.copy_kiosk_key_to(staged)
+    staged.import_data_keys({"store": store})
+    assert staged.kiosk_key_id() == keys.kiosk_key_id() and staged.store_key() == store
+    with pytest.raises(KeyStoreError, match="exists already"):
+        keys.copy_kiosk_key_to(staged)
