@@ -48,7 +48,14 @@ class AppContext:
 
 
 def open_store(settings: Settings) -> tuple[Store, KeyStore]:
-    """The kiosk store of the configured data directory, with its key store."""
+    """The kiosk store of the configured data directory, with its key store.
+
+    A restore that a crash interrupted is finished or undone first, before any
+    key or store file is opened.
+    """
+    from models.backup import finish_interrupted_restore
+
+    finish_interrupted_restore(settings.data_dir)
     keys = KeyStore(settings.key_dir)
     return Store.open(settings.store_path, keys.store_key()), keys
 
