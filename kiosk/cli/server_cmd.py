@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +27,20 @@ def _central(ctx: click.Context, database_url: str | None) -> Central:
 
     settings = app(ctx).start_logging()
     return Central(ServerConfig.from_settings(settings, url=database_url))
+
+
+@contextlib.contextmanager
+def _operation(ctx: click.Context, database_url: str | None) -> Iterator[Central]:
+    """A Central for one command; an API refusal (unknown name, exists) is a usage error."""
+    from sync.server.apierror import ApiError
+
+    central = _central(ctx, database_url)
+    try:
+        yield central
+    except ApiError as exc:
+        raise click.UsageError(f"{exc.message} ({exc.code})") from exc
+    finally:
+        central.close()
 
 
 def _out(data: Any, as_json: bool, text: str) -> None:
@@ -56,9 +72,11 @@ def run(
     database_url: str | None,
 ) -> None:
     """Migrate the database, then serve the API with uvicorn."""
+    from kiosk import logsetup
     from sync.server.runner import serve
 
-    settings = app(ctx).start_logging()
+    context = app(ctx)
+    settings = context.start_logging()
     if database_url:
         settings = settings.model_copy(
             update={"server": settings.server.model_copy(update={"database_url": database_url})}
@@ -68,6 +86,10 @@ def run(
         host=host or settings.server.host,
         port=port or settings.server.port,
         workers=workers or settings.server.workers,
+        log_config=logsetup.server_log_config(
+            level="DEBUG" if context.verbose else settings.logging.level,
+            json_stderr=settings.logging.json_stderr,
+        ),
     )
 
 
@@ -182,11 +204,8 @@ def revoke(
     ctx: click.Context, kiosk_id: str, reason: str, database_url: str | None, as_json: bool
 ) -> None:
     """Revoke a kiosk: the server refuses all its requests from now on."""
-    central = _central(ctx, database_url)
-    try:
+    with _operation(ctx, database_url) as central:
         row = central.revoke(kiosk_id, reason=reason)
-    finally:
-        central.close()
     _out(row, as_json, f"{kiosk_id} revoked")
 
 
@@ -263,19 +282,112 @@ def flags(ctx: click.Context, show_all: bool, database_url: str | None, as_json:
     )
 
 
-@server.command("admin-token")
-@click.option("--label", required=True, help="Who or what uses the token.")
+@server.group()
+def token() -> None:
+    """Named API tokens of the admin API: create, list, revoke."""
+
+
+@token.command("create")
+@click.option("--name", required=True, help="Who or what uses it (unique, never reused).")
+@click.option(
+    "--role",
+    type=click.Choice(["admin", "viewer"]),
+    default="admin",
+    show_default=True,
+    help="admin: everything; viewer: read only.",
+)
 @_DB_OPTION
 @json_option
 @click.pass_context
-def admin_token(ctx: click.Context, label: str, database_url: str | None, as_json: bool) -> None:
-    """Create an admin API token (shown once; only its hash is stored)."""
+def token_create(
+    ctx: click.Context, name: str, role: str, database_url: str | None, as_json: bool
+) -> None:
+    """Create a token (shown once; only its hash is stored)."""
+    from sync.server.tokens import Role
+
+    with _operation(ctx, database_url) as central:
+        secret = central.create_token(name, Role(role))
+    _out({"name": name, "role": role, "token": secret}, as_json, secret)
+
+
+@token.command("list")
+@_DB_OPTION
+@json_option
+@click.pass_context
+def token_list(ctx: click.Context, database_url: str | None, as_json: bool) -> None:
+    """Tokens: name, role, created, last used, revoked (never the tokens)."""
     central = _central(ctx, database_url)
     try:
-        token = central.create_admin_token(label)
+        rows = central.list_tokens()
     finally:
         central.close()
-    _out({"label": label, "token": token}, as_json, token)
+    _out(
+        rows,
+        as_json,
+        "\n".join(
+            f"{r['name']:<24} {r['role']:<7} last used {r['last_used_at'] or 'never'}"
+            + (f"  REVOKED {r['revoked_at']}" if r["revoked_at"] else "")
+            for r in rows
+        )
+        or "no tokens",
+    )
+
+
+@token.command("revoke")
+@click.argument("name")
+@_DB_OPTION
+@json_option
+@click.pass_context
+def token_revoke(ctx: click.Context, name: str, database_url: str | None, as_json: bool) -> None:
+    """Revoke a token: the admin API refuses it from the next request on."""
+    with _operation(ctx, database_url) as central:
+        central.revoke_token(name)
+    _out({"name": name, "revoked": True}, as_json, f"{name} revoked")
+
+
+@server.command()
+@click.option("--all", "show_all", is_flag=True, help="Acknowledged alerts too.")
+@click.option("--kiosk", "kiosk_id", help="Only this kiosk's alerts.")
+@click.option("--ack", "ack_id", type=int, help="Acknowledge this alert (needs --by).")
+@click.option("--by", help="Who acknowledges (recorded with the alert).")
+@_DB_OPTION
+@json_option
+@click.pass_context
+def alerts(
+    ctx: click.Context,
+    show_all: bool,
+    kiosk_id: str | None,
+    ack_id: int | None,
+    by: str | None,
+    database_url: str | None,
+    as_json: bool,
+) -> None:
+    """Security alerts: audit-chain heads refused as rollback, fork or bad signature."""
+    if ack_id is not None and not by:
+        raise click.UsageError("--ack needs --by NAME")
+    central = _central(ctx, database_url)
+    try:
+        if ack_id is not None and by:
+            done = central.acknowledge_alert(ack_id, by=by)
+            _out(
+                {"alert_id": ack_id, "acknowledged": done},
+                as_json,
+                "acknowledged" if done else "no open alert with that id",
+            )
+            return
+        rows = central.security_alerts(None if show_all else "open", kiosk_id=kiosk_id)
+    finally:
+        central.close()
+    _out(
+        rows,
+        as_json,
+        "\n".join(
+            f"#{r['alert_id']} {r['kind']}: {r['kiosk_id']} head {r['seq']} "
+            f"(held {r['held_seq']}) x{r['count']} {r['status']}"
+            for r in rows
+        )
+        or "no alerts",
+    )
 
 
 @server.command()
@@ -289,7 +401,10 @@ def dashboard(ctx: click.Context, database_url: str | None, as_json: bool) -> No
         data = central.dashboard()
     finally:
         central.close()
-    lines = [f"feed head {data['feed_head']}; open dedup flags {data['open_dedup_flags']}"]
+    lines = [
+        f"feed head {data['feed_head']}; open dedup flags {data['open_dedup_flags']}; "
+        f"open security alerts {data['open_security_alerts']}"
+    ]
     lines += [
         f"{k['kiosk_id']:<24} {k['status']:<8} mode={k['mode']} lag={k['feed_lag']} outbox={k['outbox_depth']}"
         for k in data["kiosks"]

@@ -79,8 +79,16 @@ def test_officer_registers_a_kiosk_which_syncs(
     assert code == ExitCode.SECURITY and error["error"]["code"] == "security.revoked"  # type: ignore[index]
     for command in ("flags", "dedup", "migrate"):
         assert _run(capsys, "server", command, *db, "--json")[0] == 0
-    code, token = _run(capsys, "server", "admin-token", "--label", "t", *db, "--json")
-    assert len(token["token"]) > 30  # type: ignore[index]
+    code, token = _run(capsys, "server", "token", "create", "--name", "ops", *db, "--json")
+    assert code == 0 and token["token"].startswith("gbt_")  # type: ignore[index]
+    assert token["role"] == "admin"  # type: ignore[index]
+    code, _ = _run(capsys, "server", "token", "create", "--name", "ops", *db, "--json")
+    assert code == ExitCode.USAGE  # names are never reused
+    code, _ = _run(capsys, "server", "token", "revoke", "ops", *db, "--json")
+    code, tokens = _run(capsys, "server", "token", "list", *db, "--json")
+    assert [(t["name"], t["revoked_at"] is not None) for t in tokens] == [("ops", True)]  # type: ignore[index,union-attr]
+    code, alerts = _run(capsys, "server", "alerts", *db, "--json")
+    assert code == 0 and alerts == []
     code, spec = _run(capsys, "server", "openapi")
     assert "/v1/feed" in spec["paths"]  # type: ignore[index]
 
