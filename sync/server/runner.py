@@ -139,14 +139,14 @@ class ThreadedServer:
         self.port = port or free_port()
         self.central = Central(config)
         self.tls = "ssl_certfile" in options
-        app = create_app(config, central=self.central)
+        self.app = create_app(config, central=self.central)
         self._server = uvicorn.Server(
             uvicorn.Config(
-                app,
+                self.app,
                 host="127.0.0.1",
                 port=self.port,
                 log_level="error",
-                **{"access_log": False, **options},
+                **{"access_log": False, "server_header": False, **options},
             )
         )
         self._thread = threading.Thread(target=self._server.run, name="sync-server", daemon=True)
