@@ -139,5 +139,6 @@ def server_log_config(*, level: str = "INFO", json_stderr: bool = False) -> dict
             "uvicorn": quiet,
             "uvicorn.error": quiet,
             "uvicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
+            "alembic": quiet,  # the readiness probe reads the schema revision every few seconds
         },
     }
