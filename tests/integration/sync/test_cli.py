@@ -118,6 +118,9 @@ def test_officer_registers_a_kiosk_which_syncs(
     assert [(t["name"], t["revoked_at"] is not None) for t in tokens] == [("ops", True)]  # type: ignore[index,union-attr]
     code, alerts = _run(capsys, "server", "alerts", *db, "--json")
     assert code == 0 and alerts == []
+    code, ack = _run(capsys, "server", "alerts", "--ack", "1", "--by", "desk", *db, "--json")
+    assert ack == {"alert_id": 1, "acknowledged": False}
+    assert _run(capsys, "server", "alerts", "--ack", "1", *db)[0] == ExitCode.USAGE
     code, spec = _run(capsys, "server", "openapi")
     assert "/v1/feed" in spec["paths"]  # type: ignore[index]
 
