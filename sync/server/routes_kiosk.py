@@ -125,8 +125,17 @@ async def server_key(request: Request, _sig: Signed) -> ServerKey:
     return await run_in_threadpool(work)
 
 
-@router.post("/register", response_model=Registration, tags=["public"])
-async def register(request: Request) -> Registration:
+@router.post(
+    "/register",
+    response_model=Registration,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": RegisterRequest.model_json_schema()}},
+        }
+    },
+)
+async def register(request: Request, _sig: Signed) -> Registration:
     """Register a kiosk with an officer's one-time code.
 
     The request is signed like every other, with the key being registered
