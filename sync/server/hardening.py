@@ -2,14 +2,14 @@
 
 From the outside in:
 
-* :class:`ErrorShield` — any exception that escapes a handler becomes a plain
-  ``500 server.internal`` answer with an error id; the log gets the id and the
-  exception's type, never its message or traceback (they can quote data).
 * :class:`SecurityHeaders` — ``X-Content-Type-Options``, ``X-Frame-Options``,
   ``Referrer-Policy``, a strict ``Content-Security-Policy`` (self only, no inline
   script or style, no framing), ``Cache-Control: no-store`` unless the route set
   one, and HSTS on answers over https (``X-Forwarded-Proto`` from a trusted proxy
   counts, see ``[server] forwarded_allow_ips``).
+* :class:`ErrorShield` — any exception that escapes a handler becomes a plain
+  ``500 server.internal`` answer with an error id; the log gets the id and the
+  exception's type, never its message or traceback (they can quote data).
 * :class:`ClientRateLimit` — a token bucket per client address and process
   (:mod:`sync.server.ratelimit` explains why there, and what it means behind a
   load balancer).
@@ -267,5 +267,5 @@ def install(app: FastAPI, config: ServerConfig) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_middleware(BodyLimit, limits=BODY_LIMITS, default=params.DEFAULT_MAX_BODY_BYTES)
     app.add_middleware(ClientRateLimit, rate=config.rate_ip_per_s, burst=config.rate_ip_burst)
-    app.add_middleware(SecurityHeaders)
     app.add_middleware(ErrorShield)
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, the shield's 500 too

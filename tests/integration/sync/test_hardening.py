@@ -227,6 +227,7 @@ def test_errors_leak_no_traceback_sql_or_input(
     caplog.set_level(logging.DEBUG)
     crashed = httpx.get(f"{server.url}/admin/v1/counts", headers=auth)
     assert (crashed.status_code, _code(crashed)) == (500, "server.internal")
+    assert crashed.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     invalid = httpx.post(
         f"{server.url}/admin/v1/registration-codes",
         json={"office_id": "W", "name": PERSONAL_NAME},
