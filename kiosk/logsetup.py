@@ -38,6 +38,7 @@ ALLOWED_FIELDS = frozenset(
         "command",
         "version",
         "path",
+        "actor",  # the name of an API token or staff account (central server), never a secret
     }
 )
 _INSTALLED: list[logging.Handler] = []
@@ -112,3 +113,32 @@ def configure(
     for handler in handlers:
         root.addHandler(handler)
         _INSTALLED.append(handler)
+
+
+def server_log_config(*, level: str = "INFO", json_stderr: bool = False) -> dict[str, Any]:
+    """``logging.config.dictConfig`` of the central server: every process (uvicorn
+    applies it in each worker) writes to stderr through the formatters above, so
+    the same field filter applies; uvicorn's own loggers propagate to it at WARNING.
+    A server runs under systemd or a container runtime, which keep stderr; several
+    worker processes must not rotate one file between them."""
+    formatter = "kiosk.logsetup.JsonFormatter" if json_stderr else "kiosk.logsetup.ConsoleFormatter"
+    quiet = {"level": "WARNING", "handlers": [], "propagate": True}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"gerbang": {"()": formatter}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "gerbang",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"level": level, "handlers": ["stderr"]},
+        "loggers": {
+            "uvicorn": quiet,
+            "uvicorn.error": quiet,
+            "uvicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
+            "alembic": quiet,  # the readiness probe reads the schema revision every few seconds
+        },
+    }

@@ -92,6 +92,28 @@ class ServerSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8470, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)  # uvicorn worker processes
+    # TLS served by uvicorn itself (both or neither); usually TLS ends at a reverse
+    # proxy instead (docs/security.md, "Central server hardening").
+    tls_certfile: Path | None = None  # PEM certificate chain
+    tls_keyfile: Path | None = None  # PEM private key (mode 0600)
+    # Proxies whose X-Forwarded-For/-Proto are trusted (uvicorn's forwarded_allow_ips):
+    # the client address that per-address rate limits count, and https for HSTS.
+    forwarded_allow_ips: str = Field(default="127.0.0.1", max_length=1000)
+    # Rate limits; unset = the defaults in sync/params.py, 0 = off.
+    rate_ip_per_s: float | None = Field(default=None, ge=0)
+    rate_ip_burst: int | None = Field(default=None, ge=0)
+    rate_kiosk_per_min: int | None = Field(default=None, ge=0)
+
+    @field_validator("tls_certfile", "tls_keyfile")
+    @classmethod
+    def _expand_tls(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> ServerSettings:
+        if (self.tls_certfile is None) != (self.tls_keyfile is None):
+            raise ValueError("tls_certfile and tls_keyfile go together (set both or neither)")
+        return self
 
 
 class BackupSettings(_Section):

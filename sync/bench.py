@@ -193,7 +193,15 @@ def run(
             central = Central(config)
             central.migrate()
             port = free_port()
-            process = spawn_server(url, root / "server", port, server_workers)
+            # Every simulated kiosk connects from 127.0.0.1: the per-address limit (a
+            # guard against floods from one address) would throttle the benchmark itself.
+            process = spawn_server(
+                url,
+                root / "server",
+                port,
+                server_workers,
+                settings_env={"GERBANG_SERVER__RATE_IP_PER_S": "0"},
+            )
             server_url = f"http://127.0.0.1:{port}"
             progress(f"server ready on {server_url}; registering {kiosks} kiosks")
             server_cpu = _cpu_seconds(process.pid)

@@ -23,6 +23,8 @@ from urllib.parse import urlencode
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from models.audit import ChainHead
+from models.errors import SecurityError
 from models.store.outbox import OutboxItem
 from sync import params, protocol
 from sync.errors import (
@@ -32,6 +34,7 @@ from sync.errors import (
     NotRegisteredError,
     ProtocolError,
     RegistrationRefusedError,
+    ServerBusyError,
     ServerFailedError,
     ServerUnreachableError,
 )
@@ -165,6 +168,12 @@ class SyncClient:
         if status < 400:
             return
         code = _error_code(response) or f"http.{status}"
+        if status == 429:
+            retry = response.headers.get("Retry-After", "")
+            raise ServerBusyError(
+                f"{path}: rate limited by the server ({code})",
+                retry_after_s=float(retry) if retry.isdigit() else 60.0,
+            )
         if status >= 500:
             raise ServerFailedError(f"{path}: server failed ({code})", status=status)
         if code == "kiosk.revoked":
@@ -241,6 +250,29 @@ class SyncClient:
         if page.kiosk_id != self.kiosk_id or page.nonce != nonce or page.since != since:
             raise FeedIntegrityError("feed page answers another request; nothing applied")
         return page
+
+    def audit_heads(
+        self, after: int = 0, *, limit: int = params.AUDIT_HEADS_PAGE
+    ) -> tuple[list[ChainHead], bool]:
+        """The audit-chain heads the centre holds for this kiosk after ``after``, oldest
+        first, and whether more follow. The answer is verified like a feed page."""
+        if self.server_public_key is None:
+            raise NotRegisteredError("no pinned server key: register this kiosk first")
+        response, nonce = self._send("GET", "/audit/heads", query={"after": after, "limit": limit})
+        signature = response.headers.get(protocol.H_FEED_SIGNATURE, "")
+        if not protocol.verify_feed(self.server_public_key, response.content, signature):
+            raise FeedIntegrityError("audit heads answer: signature does not verify")
+        data = _json(response)
+        if data.get("kiosk_id") != self.kiosk_id or data.get("nonce") != nonce:
+            raise FeedIntegrityError("audit heads answer is for another request")
+        raw = data.get("heads")
+        if not isinstance(raw, list):
+            raise ProtocolError("audit heads answer: no heads list")
+        try:
+            heads = [ChainHead.from_json(item) for item in raw]
+        except SecurityError as exc:
+            raise ProtocolError("audit heads answer: a malformed head") from exc
+        return heads, bool(data.get("more"))
 
     def report_status(self, report: dict[str, Any]) -> None:
         body = json.dumps(report, separators=(",", ":")).encode()

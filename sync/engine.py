@@ -8,6 +8,8 @@ without the network.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -20,16 +22,17 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from models.errors import GerbangError, SecurityError
+from models.audit import AuditLog, ChainHead
+from models.errors import DuplicateRecordError, GerbangError, SecurityError
 from models.operations import KioskIdentity, KioskStatus
 from models.settings import Settings
 from models.store import Store
 from sync import params, protocol
 from sync.apply import FEED_CURRENT_AT, FeedApplier, IndexHook
 from sync.client import Clock, Registration, SyncClient, utc_now
-from sync.errors import KioskRevokedError, NotRegisteredError
+from sync.errors import KioskRevokedError, NotRegisteredError, ProtocolError
 from sync.policy import OfflinePolicy, OfflineStatus, effective_policy
-from sync.protocol import FeedKind, FeedPage, ItemStatus
+from sync.protocol import FeedKind, FeedPage, ItemStatus, PushKind
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +210,7 @@ class SyncEngine:
         max_batches: int | None = None,
     ) -> PushReport:
         """Send pending outbox items in batches; accepted and duplicate ones are done."""
+        self.enqueue_audit_head()
         batches = accepted = duplicate = rejected = 0
         outbox = self.store.outbox
         while not should_stop() and (max_batches is None or batches < max_batches):
@@ -232,6 +236,36 @@ class SyncEngine:
             batches += 1
         self.store.sync_state.set_time(K_LAST_PUSH, self._clock())
         return PushReport(batches, accepted, duplicate, rejected)
+
+    # ------------------------------------------------------------ audit-chain heads
+    def enqueue_audit_head(self) -> ChainHead | None:
+        """Put the audit chain's current head in the outbox (key ``audit_head:<seq>``),
+        once per head; called before each push. The centre keeps the heads and refuses
+        any that goes back or disagrees with one it holds (``docs/security.md``)."""
+        head = AuditLog(self.store, self._key).head()
+        if head is None:
+            return None
+        payload = json.dumps(head.to_json(), sort_keys=True, separators=(",", ":")).encode()
+        with contextlib.suppress(DuplicateRecordError):  # queued or delivered already
+            self.store.outbox.enqueue(
+                PushKind.AUDIT_HEAD.value, f"audit_head:{head.seq}", payload, now=self._clock()
+            )
+        return head
+
+    def held_audit_heads(self) -> list[ChainHead]:
+        """Every audit-chain head the centre holds for this kiosk's key, oldest first
+        (verified answers; network)."""
+        if not self.registered:
+            raise NotRegisteredError("this kiosk is not registered: run `gerbang sync register`")
+        heads: list[ChainHead] = []
+        with self._client() as client:
+            more = True
+            while more:
+                page, more = client.audit_heads(heads[-1].seq if heads else 0)
+                if more and not page:
+                    raise ProtocolError("audit heads answer: 'more' with an empty page")
+                heads.extend(page)
+        return heads
 
     def pull(
         self, client: SyncClient, should_stop: Callable[[], bool] = lambda: False

@@ -5,6 +5,7 @@ Tree::
     SyncError
     ├── ServerUnreachableError   network failure or timeout; retry later
     ├── ServerFailedError        the server answered 5xx or 503 (not ready); retry later
+    ├── ServerBusyError          the server's rate limit refused the request (429); retry later
     ├── NotRegisteredError       this kiosk has no registration (run ``gerbang sync register``)
     └── ProtocolError            the server's answer does not have the documented shape
     SecurityError
@@ -29,6 +30,14 @@ class ServerFailedError(SyncError):
     def __init__(self, message: str, *, status: int) -> None:
         super().__init__(message)
         self.status = status
+
+
+class ServerBusyError(SyncError):
+    code = "sync.busy"
+
+    def __init__(self, message: str, *, retry_after_s: float) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 class NotRegisteredError(SyncError):

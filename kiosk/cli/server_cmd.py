@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +27,20 @@ def _central(ctx: click.Context, database_url: str | None) -> Central:
 
     settings = app(ctx).start_logging()
     return Central(ServerConfig.from_settings(settings, url=database_url))
+
+
+@contextlib.contextmanager
+def _operation(ctx: click.Context, database_url: str | None) -> Iterator[Central]:
+    """A Central for one command; an API refusal (unknown name, exists) is a usage error."""
+    from sync.server.apierror import ApiError
+
+    central = _central(ctx, database_url)
+    try:
+        yield central
+    except ApiError as exc:
+        raise click.UsageError(f"{exc.message} ({exc.code})") from exc
+    finally:
+        central.close()
 
 
 def _out(data: Any, as_json: bool, text: str) -> None:
@@ -56,9 +72,11 @@ def run(
     database_url: str | None,
 ) -> None:
     """Migrate the database, then serve the API with uvicorn."""
+    from kiosk import logsetup
     from sync.server.runner import serve
 
-    settings = app(ctx).start_logging()
+    context = app(ctx)
+    settings = context.start_logging()
     if database_url:
         settings = settings.model_copy(
             update={"server": settings.server.model_copy(update={"database_url": database_url})}
@@ -68,6 +86,10 @@ def run(
         host=host or settings.server.host,
         port=port or settings.server.port,
         workers=workers or settings.server.workers,
+        log_config=logsetup.server_log_config(
+            level="DEBUG" if context.verbose else settings.logging.level,
+            json_stderr=settings.logging.json_stderr,
+        ),
     )
 
 
@@ -182,11 +204,8 @@ def revoke(
     ctx: click.Context, kiosk_id: str, reason: str, database_url: str | None, as_json: bool
 ) -> None:
     """Revoke a kiosk: the server refuses all its requests from now on."""
-    central = _central(ctx, database_url)
-    try:
+    with _operation(ctx, database_url) as central:
         row = central.revoke(kiosk_id, reason=reason)
-    finally:
-        central.close()
     _out(row, as_json, f"{kiosk_id} revoked")
 
 
@@ -263,21 +282,6 @@ def flags(ctx: click.Context, show_all: bool, database_url: str | None, as_json:
     )
 
 
-@server.command("admin-token")
-@click.option("--label", required=True, help="Who or what uses the token.")
-@_DB_OPTION
-@json_option
-@click.pass_context
-def admin_token(ctx: click.Context, label: str, database_url: str | None, as_json: bool) -> None:
-    """Create an admin API token (shown once; only its hash is stored)."""
-    central = _central(ctx, database_url)
-    try:
-        token = central.create_admin_token(label)
-    finally:
-        central.close()
-    _out({"label": label, "token": token}, as_json, token)
-
-
 @server.command()
 @_DB_OPTION
 @json_option
@@ -289,7 +293,10 @@ def dashboard(ctx: click.Context, database_url: str | None, as_json: bool) -> No
         data = central.dashboard()
     finally:
         central.close()
-    lines = [f"feed head {data['feed_head']}; open dedup flags {data['open_dedup_flags']}"]
+    lines = [
+        f"feed head {data['feed_head']}; open dedup flags {data['open_dedup_flags']}; "
+        f"open security alerts {data['open_security_alerts']}"
+    ]
     lines += [
         f"{k['kiosk_id']:<24} {k['status']:<8} mode={k['mode']} lag={k['feed_lag']} outbox={k['outbox_depth']}"
         for k in data["kiosks"]

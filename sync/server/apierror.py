@@ -6,11 +6,14 @@ from __future__ import annotations
 class ApiError(Exception):
     """Raised by handlers; the app turns it into a JSON error answer."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers
 
 
 def bad_request(code: str, message: str) -> ApiError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -18,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from models.errors import StoreError
 from models.settings import load_settings
 from sync import params, protocol
-from sync.server import routes_admin, routes_kiosk
+from sync.server import hardening, routes_admin, routes_kiosk
 from sync.server.api_models import ErrorBody, Health
 from sync.server.apierror import ApiError
 from sync.server.config import ServerConfig
@@ -55,8 +56,12 @@ class ServerTimeMiddleware:
         await self.app(scope, receive, send_with_time)
 
 
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+def _error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
+    )
 
 
 def create_app(config: ServerConfig, *, central: Central | None = None) -> FastAPI:
@@ -93,10 +98,11 @@ def create_app(config: ServerConfig, *, central: Central | None = None) -> FastA
         compresslevel=params.FEED_GZIP_LEVEL,
     )
     app.add_middleware(ServerTimeMiddleware)
+    hardening.install(app, config)
 
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return _error(exc.status, exc.code, exc.message)
+        return _error(exc.status, exc.code, exc.message, exc.headers)
 
     @app.exception_handler(StoreError)
     async def store_error(_request: Request, exc: StoreError) -> JSONResponse:
@@ -133,11 +139,5 @@ def app_from_environment() -> FastAPI:
     settings, _ = load_settings()
     config = ServerConfig.from_settings(settings)
     if os.environ.get(ENV_MIGRATED) == "1":
-        config = ServerConfig(
-            config.database_url,
-            config.signing_key,
-            config.index_key,
-            config.max_clock_skew_s,
-            migrate_on_start=False,
-        )
+        config = dataclasses.replace(config, migrate_on_start=False)
     return create_app(config)

@@ -30,12 +30,30 @@ REQUIRED = (
 )
 
 
+# Longest value of each header that a well-formed request can carry.
+_MAX_LENGTH = {
+    protocol.H_KIOSK: 64,
+    protocol.H_TIMESTAMP: 16,
+    protocol.H_NONCE: 64,
+    protocol.H_CONTENT_SHA256: 64,
+    protocol.H_SIGNATURE: 100,  # base64 of 64 bytes is 88
+}
+
+
 def _headers(headers: Mapping[str, str]) -> dict[str, str]:
     lower = {k.lower(): v for k, v in headers.items()}
     missing = [h for h in REQUIRED if h.lower() not in lower]
     if missing:
         raise unauthorized("auth.missing", f"missing authentication headers: {', '.join(missing)}")
-    return {h: lower[h.lower()] for h in REQUIRED}
+    found = {h: lower[h.lower()] for h in REQUIRED}
+    if any(len(found[h]) > n for h, n in _MAX_LENGTH.items()):
+        raise unauthorized("auth.malformed", "an authentication header is too long")
+    return found
+
+
+def require_headers(headers: Mapping[str, str]) -> None:
+    """401 unless the signature headers are there (checked before a body is read)."""
+    _headers(headers)
 
 
 def check_signature(

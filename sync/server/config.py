@@ -35,6 +35,10 @@ class ServerConfig:
     index_key: bytes  # keyed hash of document numbers for central de-duplication
     max_clock_skew_s: int = params.MAX_CLOCK_SKEW_S
     migrate_on_start: bool = True
+    # Rate limits (0 = off): per client address and process, per kiosk across instances.
+    rate_ip_per_s: float = params.RATE_IP_PER_S
+    rate_ip_burst: int = params.RATE_IP_BURST
+    rate_kiosk_per_min: int = params.RATE_KIOSK_PER_MIN
 
     @classmethod
     def from_key_dir(cls, url: str, key_dir: Path, **kwargs: object) -> ServerConfig:
@@ -44,4 +48,16 @@ class ServerConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings, *, url: str | None = None) -> ServerConfig:
-        return cls.from_key_dir(url or database_url(settings), server_dir(settings) / "keys")
+        server = settings.server
+        limits = {
+            name: value
+            for name, value in (
+                ("rate_ip_per_s", server.rate_ip_per_s),
+                ("rate_ip_burst", server.rate_ip_burst),
+                ("rate_kiosk_per_min", server.rate_kiosk_per_min),
+            )
+            if value is not None
+        }
+        return cls.from_key_dir(
+            url or database_url(settings), server_dir(settings) / "keys", **limits
+        )

@@ -98,8 +98,9 @@ def current_revision(conn: Connection) -> str | None:
     return MigrationContext.configure(conn).get_current_revision()
 
 
-def migrate(engine: Engine) -> list[str]:
-    """Upgrade the database to the newest revision; returns the revisions applied.
+def migrate(engine: Engine, destination: str = "head") -> list[str]:
+    """Upgrade the database to the newest revision (or ``destination``); returns the
+    revisions applied.
 
     Runs Alembic in-process (no ``alembic.ini``/``env.py``). On PostgreSQL an
     advisory lock makes instances that start together migrate one at a time.
@@ -110,14 +111,14 @@ def migrate(engine: Engine) -> list[str]:
 
     def upgrade(rev: Any, _context: Any) -> Any:
         # What alembic.command.upgrade does; ScriptDirectory has no public equivalent.
-        steps = script._upgrade_revs("head", rev)
+        steps = script._upgrade_revs(destination, rev)
         applied.extend(step.revision.revision for step in steps)
         return steps
 
     with translate_errors("migration"), engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
-        with EnvironmentContext(config, script, fn=upgrade, destination_rev="head") as env:
+        with EnvironmentContext(config, script, fn=upgrade, destination_rev=destination) as env:
             env.configure(connection=conn, target_metadata=metadata)
             with env.begin_transaction():
                 env.run_migrations()

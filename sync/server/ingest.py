@@ -3,16 +3,17 @@
 Exactly-once effect: every item is stored under the unique pair (kiosk id,
 idempotency key) with ``INSERT ... ON CONFLICT DO NOTHING``; only the rows this
 statement really inserted get their side effects (enrollment de-duplication and
-redistribution, audit heads, device health), in the same transaction. A second
-delivery of the same key is answered ``duplicate`` (done); the same key with a
-different payload is ``rejected`` with ``key_reused``.
+redistribution, device health), in the same transaction. A second delivery of
+the same key is answered ``duplicate`` (done); the same key with a different
+payload is ``rejected`` with ``key_reused``. Audit-chain heads are screened and
+kept by :mod:`sync.server.audit_heads` (their own idempotency: kiosk, key, seq).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,12 +26,11 @@ from models.errors import MalformedDataError
 from models.events import Referral, VerificationEvent
 from models.operations import DeviceStatus
 from sync.protocol import FeedKind, ItemStatus, PushKind, sha256_hex
-from sync.server import dedup, feeds
+from sync.server import audit_heads, dedup, feeds
 from sync.server import schema as s
+from sync.server.api_models import PushItemIn
 from sync.server.db import upsert
 from sync.server.registry import Kiosk
-
-MAX_KEY = 128
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +51,7 @@ def _reject(key: str, code: str) -> dict[str, str]:
 def _decode(kind: PushKind, payload: str, kiosk: Kiosk) -> tuple[Any, str | None]:
     """The decoded record and its id; raises MalformedDataError or PermissionError."""
     if kind is PushKind.AUDIT_HEAD:
-        value = json.loads(payload)
-        if not isinstance(value, dict):
-            raise MalformedDataError("audit head must be a JSON object")
-        return value, None
+        return audit_heads.parse_head(payload), None
     if kind is PushKind.VERIFICATION_EVENT:
         event = codec.loads(VerificationEvent, payload)
         _own(event.kiosk_id == kiosk.kiosk_id and event.office_id == kiosk.office_id)
@@ -72,9 +69,7 @@ def _decode(kind: PushKind, payload: str, kiosk: Kiosk) -> tuple[Any, str | None
     return device, device.device_id
 
 
-def _created_at(payload: object, created_raw: object) -> datetime:
-    if not isinstance(payload, str) or not isinstance(created_raw, str):
-        raise MalformedDataError("payload and created_at must be strings")
+def _created_at(created_raw: str) -> datetime:
     created_at = datetime.fromisoformat(created_raw)
     if created_at.tzinfo is None:
         raise MalformedDataError("created_at has no timezone")
@@ -86,27 +81,27 @@ def _own(ok: bool) -> None:
         raise PermissionError("record names another kiosk or office")
 
 
-def validate_items(raw_items: list[Any], kiosk: Kiosk) -> tuple[list[_Valid], list[dict[str, str]]]:
+def validate_items(
+    raw_items: Sequence[PushItemIn], kiosk: Kiosk
+) -> tuple[list[_Valid], list[dict[str, str]]]:
+    """Items whose envelope (``PushBatchIn``) is valid: decode each payload as its record."""
     valid: list[_Valid] = []
     rejected: list[dict[str, str]] = []
     seen: set[str] = set()
     for raw in raw_items:
-        key = raw.get("key") if isinstance(raw, dict) else None
-        if not isinstance(key, str) or not (0 < len(key) <= MAX_KEY):
-            raise ValueError("every item needs a key of 1-128 characters")
+        key = raw.key
         if key in seen:
-            raise ValueError(f"key {key!r} appears twice in one batch")
+            raise ValueError("an idempotency key appears twice in one batch")
         seen.add(key)
         try:
-            kind = PushKind(raw.get("kind"))
+            kind = PushKind(raw.kind)
         except ValueError:
             rejected.append(_reject(key, "unknown_kind"))
             continue
-        payload = raw.get("payload")
-        created_raw = raw.get("created_at")
+        payload = raw.payload
         try:
-            created_at = _created_at(payload, created_raw)
-            record, record_id = _decode(kind, str(payload), kiosk)
+            created_at = _created_at(raw.created_at)
+            record, record_id = _decode(kind, payload, kiosk)
         except PermissionError:
             rejected.append(_reject(key, "not_own_record"))
             continue
@@ -120,10 +115,21 @@ def validate_items(raw_items: list[Any], kiosk: Kiosk) -> tuple[list[_Valid], li
 
 
 def ingest(
-    conn: Connection, kiosk: Kiosk, raw_items: list[Any], *, now: datetime, index_key: bytes
+    conn: Connection,
+    kiosk: Kiosk,
+    raw_items: Sequence[PushItemIn],
+    *,
+    now: datetime,
+    index_key: bytes,
 ) -> list[dict[str, str]]:
     """Store a batch in the caller's transaction; returns one result per item."""
-    valid, results = validate_items(raw_items, kiosk)
+    checked, results = validate_items(raw_items, kiosk)
+    heads = [
+        audit_heads.PushedHead(v.key, v.record) for v in checked if v.kind is PushKind.AUDIT_HEAD
+    ]
+    if heads:
+        results.extend(audit_heads.ingest_heads(conn, kiosk, heads, now=now))
+    valid = [v for v in checked if v.kind is not PushKind.AUDIT_HEAD]
     if not valid:
         return results
     t = s.pushed_records
@@ -220,16 +226,6 @@ def _side_effects(
 ) -> None:
     if v.kind is PushKind.ENROLLMENT:
         _enrollment(conn, kiosk, v.record, now=now, index_key=index_key)
-    elif v.kind is PushKind.AUDIT_HEAD:
-        stmt = upsert(conn, s.audit_heads).values(
-            kiosk_id=kiosk.kiosk_id, idempotency_key=v.key, payload=v.payload, received_at=now
-        )
-        conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["kiosk_id"],
-                set_={"idempotency_key": v.key, "payload": v.payload, "received_at": now},
-            )
-        )
     elif v.kind is PushKind.DEVICE_STATUS:
         device: DeviceStatus = v.record
         values = {

@@ -1,4 +1,4 @@
-"""Kiosk registration with one-time codes, revocation, admin tokens."""
+"""Kiosk registration with one-time codes, revocation."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import Connection, select, update
 
 from sync import params
 from sync.server import schema as s
-from sync.server.apierror import ApiError, bad_request, forbidden, not_found, unauthorized
+from sync.server.apierror import ApiError, bad_request, forbidden, not_found
 from sync.server.db import upsert
 from sync.server.store_errors import CentralStoreError
 
@@ -205,27 +205,3 @@ def revoke(conn: Connection, kiosk_id: str, *, reason: str, now: datetime) -> Ki
     if result.rowcount == 0:
         raise not_found("kiosk.unknown", f"no kiosk {kiosk_id!r}")
     return _reread(conn, kiosk_id)
-
-
-# ---------------------------------------------------------------- admin tokens
-def create_admin_token(conn: Connection, *, label: str, now: datetime) -> str:
-    token = secrets.token_urlsafe(32)
-    conn.execute(
-        s.admin_tokens.insert().values(token_hash=_hash(token), label=label, created_at=now)
-    )
-    return token
-
-
-def check_admin_token(conn: Connection, authorization: str | None) -> str:
-    """The label of a valid ``Authorization: Bearer <token>``; 401 otherwise."""
-    if not authorization or not authorization.lower().startswith("bearer "):
-        raise unauthorized("admin.missing_token", "an admin bearer token is required")
-    token = authorization[7:].strip()
-    row = conn.execute(
-        select(s.admin_tokens.c.label).where(
-            s.admin_tokens.c.token_hash == _hash(token), s.admin_tokens.c.revoked_at.is_(None)
-        )
-    ).first()
-    if row is None:
-        raise unauthorized("admin.bad_token", "unknown or revoked admin token")
-    return str(row[0])

@@ -83,6 +83,8 @@ request_nonces = Table(
     Column("nonce", String(64), nullable=False),
     Column("seen_at", UTCDateTime, nullable=False, index=True),
     PrimaryKeyConstraint("kiosk_id", "nonce"),
+    # the per-kiosk rate limit counts a kiosk's requests of the last minute
+    Index("request_nonces_kiosk_seen", "kiosk_id", "seen_at"),
 )
 
 feed_counter = Table(
@@ -177,13 +179,44 @@ dedup_state = Table(
     Column("watermark", BigInteger, nullable=False),
 )
 
+# Every accepted audit-chain head of every kiosk (history, not only the newest), per
+# kiosk key: a kiosk re-keyed by an officer starts a new chain. Refused heads
+# (rollback, fork, bad signature) never land here; they are security_alerts.
 audit_heads = Table(
     "audit_heads",
     metadata,
-    Column("kiosk_id", String(64), primary_key=True),
-    Column("idempotency_key", String(128), nullable=False),
-    Column("payload", Text, nullable=False),
+    Column("row_id", BigId, primary_key=True, autoincrement=True),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("key_id", String(64), nullable=False),  # SHA-256 (hex) of the kiosk's public key
+    Column("seq", BigInteger, nullable=False),
+    Column("entry_hash", String(64), nullable=False),  # hex
+    Column("signature", String(128), nullable=False),  # hex Ed25519 over entry_hash
     Column("received_at", UTCDateTime, nullable=False),
+    UniqueConstraint("kiosk_id", "key_id", "seq", name="audit_heads_kiosk_key_seq"),
+)
+
+# What the centre concluded is wrong: a replayed or older audit head (rollback), a
+# rewritten history (fork), a head the kiosk key did not sign. One row per distinct
+# finding; a finding seen again bumps ``count`` and ``last_seen_at``.
+security_alerts = Table(
+    "security_alerts",
+    metadata,
+    Column("alert_id", BigId, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),  # audit_rollback, audit_fork, audit_bad_signature
+    Column("kiosk_id", String(64), nullable=False),
+    Column("office_id", String(64), nullable=False),
+    Column("seq", BigInteger, nullable=False),  # the refused head's position
+    Column("entry_hash", String(64), nullable=False),  # the refused head's hash
+    Column("held_seq", BigInteger),  # the head the centre held then
+    Column("held_hash", String(64)),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # open, acknowledged
+    Column("acknowledged_by", String(64)),
+    Column("acknowledged_at", UTCDateTime),
+    UniqueConstraint("kiosk_id", "kind", "seq", "entry_hash", name="security_alerts_finding"),
+    Index("security_alerts_status", "status", "kiosk_id"),
 )
 
 device_health = Table(
@@ -209,11 +242,16 @@ kiosk_status = Table(
     Column("payload", Text, nullable=False),
 )
 
-admin_tokens = Table(
-    "admin_tokens",
+# Named API tokens of the admin API (SHA-256 of the token; the token is shown once).
+# Names are unique for ever, so a log line's token name means one token.
+api_tokens = Table(
+    "api_tokens",
     metadata,
-    Column("token_hash", String(64), primary_key=True),
-    Column("label", String(100), nullable=False),
+    Column("token_id", BigId, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),  # admin, viewer
+    Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime),
     Column("revoked_at", UTCDateTime),
 )

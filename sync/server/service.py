@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from sync import protocol
-from sync.server import dedup, feeds, registry
+from sync import params, protocol
+from sync.server import audit_heads, dedup, feeds, registry, tokens
 from sync.server import schema as s
 from sync.server.config import ServerConfig
 from sync.server.db import current_revision, head_revision, make_engine, migrate, translate_errors
@@ -59,9 +59,46 @@ class Central:
         with translate_errors("revoke"), self.engine.begin() as conn:
             return registry.revoke(conn, kiosk_id, reason=reason, now=_now()).as_json()
 
-    def create_admin_token(self, label: str) -> str:
-        with translate_errors("admin token"), self.engine.begin() as conn:
-            return registry.create_admin_token(conn, label=label, now=_now())
+    # ------------------------------------------------------------ API tokens
+    def create_token(self, name: str, role: tokens.Role = tokens.Role.ADMIN) -> str:
+        """A named API token (returned once; only its hash is stored)."""
+        with translate_errors("create token"), self.engine.begin() as conn:
+            return tokens.create(conn, name=name, role=role, now=_now())
+
+    def list_tokens(self) -> list[dict[str, Any]]:
+        with translate_errors("list tokens"), self.engine.connect() as conn:
+            return tokens.list_tokens(conn)
+
+    def revoke_token(self, name: str) -> None:
+        with translate_errors("revoke token"), self.engine.begin() as conn:
+            tokens.revoke(conn, name, now=_now())
+
+    def authenticate_token(self, authorization: str | None) -> tokens.Token:
+        with translate_errors("token auth"), self.engine.begin() as conn:
+            return tokens.authenticate(conn, authorization, now=_now())
+
+    # ------------------------------------------------------------ audit heads and alerts
+    def kiosk_audit_heads(
+        self, kiosk_id: str, *, after: int = 0, limit: int = params.AUDIT_HEADS_PAGE
+    ) -> list[dict[str, Any]]:
+        """Held audit-chain heads of a kiosk's current key, oldest first."""
+        with translate_errors("audit heads"), self.engine.connect() as conn:
+            kiosk = registry.get_kiosk(conn, kiosk_id)
+            if kiosk is None:
+                return []
+            key = audit_heads.key_id(kiosk.public_key)
+            return audit_heads.history(conn, kiosk_id, key, after=after, limit=limit)
+
+    def security_alerts(
+        self, status: str | None = audit_heads.OPEN, *, kiosk_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Refused audit heads (rollback, fork, bad signature), newest first."""
+        with translate_errors("security alerts"), self.engine.connect() as conn:
+            return audit_heads.list_alerts(conn, status=status, kiosk_id=kiosk_id)
+
+    def acknowledge_alert(self, alert_id: int, *, by: str) -> bool:
+        with translate_errors("acknowledge alert"), self.engine.begin() as conn:
+            return audit_heads.acknowledge(conn, alert_id, by=by, now=_now())
 
     # ------------------------------------------------------------ feeds
     def publish(self, changes: Iterable[dict[str, Any]]) -> dict[str, int]:
@@ -120,6 +157,9 @@ class Central:
                 "kiosks": int(
                     conn.execute(select(func.count()).select_from(s.kiosks)).scalar_one()
                 ),
+                "audit_heads": int(
+                    conn.execute(select(func.count()).select_from(s.audit_heads)).scalar_one()
+                ),
             }
 
     def dashboard(self) -> dict[str, Any]:
@@ -127,7 +167,8 @@ class Central:
         with translate_errors("dashboard"), self.engine.connect() as conn:
             head = feeds.head(conn)
             status = {r.kiosk_id: r for r in conn.execute(select(s.kiosk_status))}
-            heads = {r.kiosk_id: r for r in conn.execute(select(s.audit_heads))}
+            heads = audit_heads.newest_per_kiosk(conn)
+            alerts = audit_heads.open_alerts_per_kiosk(conn)
             open_flags = conn.execute(
                 select(func.count())
                 .select_from(s.dedup_flags)
@@ -147,7 +188,14 @@ class Central:
                         "outbox_depth": int(row.outbox_depth) if row else None,
                         "mode": row.mode if row else None,
                         "offline": report.get("offline") if isinstance(report, dict) else None,
-                        "audit_head_at": audit.received_at.isoformat() if audit else None,
+                        "audit_head_at": audit["received_at"] if audit else None,
+                        "audit_head_seq": audit["seq"] if audit else None,
+                        "open_security_alerts": alerts.get(k.kiosk_id, 0),
                     }
                 )
-        return {"feed_head": head, "open_dedup_flags": int(open_flags), "kiosks": kiosks}
+        return {
+            "feed_head": head,
+            "open_dedup_flags": int(open_flags),
+            "open_security_alerts": sum(alerts.values()),
+            "kiosks": kiosks,
+        }

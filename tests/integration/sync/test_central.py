@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 
 import httpx
 import numpy as np
@@ -13,7 +12,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
 from models import codec
+from models.audit import AuditLog
 from models.biometric import FaceTemplate
+from sync.server.db import head_revision
 from sync.server.runner import ThreadedServer
 from sync.server.schema import metadata
 from tests import factories
@@ -29,7 +30,10 @@ def test_migrations_create_exactly_the_declared_schema(server: ThreadedServer) -
     assert diff == []
     assert server.central.migrate() == []  # idempotent
     assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok", "revision": None}
-    assert httpx.get(f"{server.url}/readyz").json() == {"status": "ready", "revision": "0001"}
+    assert httpx.get(f"{server.url}/readyz").json() == {
+        "status": "ready",
+        "revision": head_revision(),
+    }
 
 
 def test_same_person_enrolled_at_two_offline_posts_is_flagged(
@@ -86,10 +90,10 @@ def test_status_audit_heads_and_device_health_feed_the_dashboard(
     server: ThreadedServer, make_kiosk: KioskFactory
 ) -> None:
     store, engine = make_kiosk(server, "K-DASH")
-    head = {"seq": 42, "entry_hash": "ab" * 32, "signature": "cd" * 64}
-    with store.atomic():
-        store.outbox.enqueue("audit_head", "audit:42", json.dumps(head).encode())
-        store.outbox.enqueue("device_status", "dev:1", codec.dumps(factories.device_status()))
+    audit = AuditLog(store, engine._key)
+    for i in range(3):
+        audit.append("officer-1", "decision", f"ev-{i}")
+    store.outbox.enqueue("device_status", "dev:1", codec.dumps(factories.device_status()))
     server.central.publish(
         [
             {
@@ -108,12 +112,14 @@ def test_status_audit_heads_and_device_health_feed_the_dashboard(
     (row,) = server.central.dashboard()["kiosks"]
     assert row["kiosk_id"] == "K-DASH" and row["feed_lag"] == 0 and row["outbox_depth"] == 0
     assert row["mode"] == "normal" and row["offline"]["reasons"] == []  # feed fully applied
-    assert row["audit_head_at"] is not None
+    assert row["audit_head_at"] is not None and row["audit_head_seq"] == 3
+    assert row["open_security_alerts"] == 0
+    head = audit.head()
+    assert head is not None
+    held = server.central.kiosk_audit_heads("K-DASH")
+    assert [(h["seq"], h["entry_hash"]) for h in held] == [(3, head.entry_hash.hex())]
     with server.central.engine.connect() as conn:
         assert conn.execute(text("SELECT state FROM device_health")).scalar_one() == "ready"
-        assert (
-            json.loads(conn.execute(text("SELECT payload FROM audit_heads")).scalar_one()) == head
-        )
     assert engine.policy().max_days_offline == 10
 
 
@@ -121,7 +127,7 @@ def test_admin_api_needs_a_token(server: ThreadedServer) -> None:
     assert httpx.get(f"{server.url}/admin/v1/kiosks").status_code == 401
     bad = httpx.get(f"{server.url}/admin/v1/kiosks", headers={"Authorization": "Bearer nope"})
     assert bad.json()["error"]["code"] == "admin.bad_token"
-    token = server.central.create_admin_token("dashboard")
+    token = server.central.create_token("dashboard")
     auth = {"Authorization": f"Bearer {token}"}
     issued = httpx.post(
         f"{server.url}/admin/v1/registration-codes", json={"office_id": "WAYKANAN"}, headers=auth
@@ -152,5 +158,4 @@ def test_admin_api_needs_a_token(server: ThreadedServer) -> None:
     assert httpx.get(f"{server.url}/admin/v1/dedup/flags", headers=auth).json() == []
     assert httpx.post(f"{server.url}/admin/v1/dedup/run", json={}, headers=auth).json()["new"] == 0
     assert httpx.get(f"{server.url}/admin/v1/counts", headers=auth).json()["feed_records"] == 1
-    key = httpx.get(f"{server.url}/v1/server-key").json()
-    assert key["fingerprint"].count(":") == 7
+    assert httpx.get(f"{server.url}/v1/server-key").status_code == 401  # kiosks only

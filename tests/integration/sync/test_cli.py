@@ -11,6 +11,9 @@ import pytest
 
 from kiosk.cli import main
 from kiosk.cli.exitcodes import ExitCode
+from models.audit import AuditLog
+from models.keys import KeyStore
+from models.store import Store
 from sync.server.config import ServerConfig
 from sync.server.runner import ThreadedServer
 from tests.integration.sync.conftest import PG_ADMIN_URL, require_postgres
@@ -34,6 +37,19 @@ def cli_server(tmp_path: Path) -> Iterator[ThreadedServer]:
         ServerConfig.from_key_dir(url, tmp_path / "kiosk" / "server" / "keys")
     ) as running:
         yield running
+
+
+def _audit_records(data_dir: Path, n: int, *, truncate_to: int | None = None) -> None:
+    keys = KeyStore(data_dir / "keys")
+    store = Store.open(data_dir / "kiosk.db", keys.store_key())
+    try:
+        audit = AuditLog(store, keys.signing_key())
+        for i in range(n):
+            audit.append("officer-1", "decision", f"ev-{i}")
+        if truncate_to is not None:
+            store.database.execute("DELETE FROM audit_log WHERE seq > ?", (truncate_to,))
+    finally:
+        store.close()
 
 
 def test_officer_registers_a_kiosk_which_syncs(
@@ -70,6 +86,19 @@ def test_officer_registers_a_kiosk_which_syncs(
     assert report["pull"]["upserts"] == 3 and report["offline"]["mode"] == "normal"
     code, status = _run(capsys, "sync", "status", "--json")
     assert isinstance(status, dict) and status["checkpoint"] == 3
+    # the audit chain's head goes up with the next sync; verification anchors at it
+    _audit_records(tmp_path / "kiosk", 3)
+    code, report = _run(capsys, "sync", "now", "--json")
+    assert code == 0 and report["push"]["accepted"] == 1  # type: ignore[index]
+    code, verified = _run(capsys, "audit", "verify", "--from-server", "--json")
+    assert code == 0 and verified["valid"]  # type: ignore[index]
+    assert verified["anchors"]["server"] == 1 and verified["anchors"]["server_head"]["seq"] == 3  # type: ignore[index]
+    _audit_records(tmp_path / "kiosk", 0, truncate_to=2)  # the newest record deleted
+    code, verified = _run(capsys, "audit", "verify", "--json")
+    assert code == 0  # without the server's head the shorter chain looks intact
+    code, verified = _run(capsys, "audit", "verify", "--from-server", "--json")
+    assert code == ExitCode.CHECK_FAILED
+    assert verified["first_break"]["kind"] == "truncation"  # type: ignore[index]
     code, kiosks = _run(capsys, "server", "kiosks", *db, "--json")
     assert [k["kiosk_id"] for k in kiosks] == ["KIOSK-CLI"]  # type: ignore[union-attr]
     code, dashboard = _run(capsys, "server", "dashboard", *db, "--json")
@@ -79,8 +108,19 @@ def test_officer_registers_a_kiosk_which_syncs(
     assert code == ExitCode.SECURITY and error["error"]["code"] == "security.revoked"  # type: ignore[index]
     for command in ("flags", "dedup", "migrate"):
         assert _run(capsys, "server", command, *db, "--json")[0] == 0
-    code, token = _run(capsys, "server", "admin-token", "--label", "t", *db, "--json")
-    assert len(token["token"]) > 30  # type: ignore[index]
+    code, token = _run(capsys, "server", "token", "create", "--name", "ops", *db, "--json")
+    assert code == 0 and token["token"].startswith("gbt_")  # type: ignore[index]
+    assert token["role"] == "admin"  # type: ignore[index]
+    code, _ = _run(capsys, "server", "token", "create", "--name", "ops", *db, "--json")
+    assert code == ExitCode.USAGE  # names are never reused
+    code, _ = _run(capsys, "server", "token", "revoke", "ops", *db, "--json")
+    code, tokens = _run(capsys, "server", "token", "list", *db, "--json")
+    assert [(t["name"], t["revoked_at"] is not None) for t in tokens] == [("ops", True)]  # type: ignore[index,union-attr]
+    code, alerts = _run(capsys, "server", "alerts", *db, "--json")
+    assert code == 0 and alerts == []
+    code, ack = _run(capsys, "server", "alerts", "--ack", "1", "--by", "desk", *db, "--json")
+    assert ack == {"alert_id": 1, "acknowledged": False}
+    assert _run(capsys, "server", "alerts", "--ack", "1", *db)[0] == ExitCode.USAGE
     code, spec = _run(capsys, "server", "openapi")
     assert "/v1/feed" in spec["paths"]  # type: ignore[index]
 

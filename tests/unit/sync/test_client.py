@@ -20,6 +20,7 @@ from sync.errors import (
     NotRegisteredError,
     ProtocolError,
     RegistrationRefusedError,
+    ServerBusyError,
     ServerFailedError,
     ServerUnreachableError,
 )
@@ -228,3 +229,63 @@ def test_unsigned_or_foreign_signed_feed_is_refused() -> None:
         _client(_feed_handler(), pinned=None).fetch_page(0)
     with pytest.raises(NotRegisteredError):
         SyncClient("", kiosk_id="K", signing_key=KIOSK_KEY)
+
+
+def _heads_answer(
+    request: httpx.Request, heads: list[dict[str, object]], **changes: object
+) -> bytes:
+    answer = {
+        "kiosk_id": "K-1",
+        "nonce": request.headers[protocol.H_NONCE],
+        "key_id": "ab" * 32,
+        "heads": heads,
+        "more": False,
+        **changes,
+    }
+    return json.dumps(answer).encode()
+
+
+def test_held_audit_heads_are_verified_like_feed_pages() -> None:
+    head = {"seq": 7, "entry_hash": "aa" * 32, "signature": "bb" * 64, "received_at": "x"}
+    mode = {"value": "good"}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        _check_signature(request)
+        assert request.url.path == "/api/v1/audit/heads"
+        assert dict(request.url.params) == {"after": "3", "limit": "1000"}
+        if mode["value"] == "other_nonce":
+            body = _heads_answer(request, [head], nonce="0" * 32)
+        elif mode["value"] == "malformed":
+            body = _heads_answer(request, [{"seq": "x"}])
+        else:
+            body = _heads_answer(request, [head])
+        key = Ed25519PrivateKey.generate() if mode["value"] == "forged" else SERVER_KEY
+        return httpx.Response(
+            200, content=body, headers={protocol.H_FEED_SIGNATURE: protocol.sign_feed(key, body)}
+        )
+
+    client = _client(handler)
+    heads, more = client.audit_heads(3)
+    assert [(h.seq, h.entry_hash.hex()) for h in heads] == [(7, "aa" * 32)] and not more
+    mode["value"] = "forged"
+    with pytest.raises(FeedIntegrityError, match="signature"):
+        client.audit_heads(3)
+    mode["value"] = "other_nonce"
+    with pytest.raises(FeedIntegrityError, match="another request"):
+        client.audit_heads(3)
+    mode["value"] = "malformed"
+    with pytest.raises(ProtocolError, match="malformed head"):
+        client.audit_heads(3)
+    with pytest.raises(NotRegisteredError):
+        _client(handler, pinned=None).audit_heads()
+
+
+def test_a_rate_limited_request_is_a_retry_later_error() -> None:
+    client = _client(lambda _r: _error(429, "rate.kiosk", **{"Retry-After": "5"}))
+    with pytest.raises(ServerBusyError) as busy:
+        client.whoami()
+    assert busy.value.retry_after_s == 5.0 and busy.value.code == "sync.busy"
+    client = _client(lambda _r: _error(429, "rate.client"))
+    with pytest.raises(ServerBusyError) as default:
+        client.whoami()
+    assert default.value.retry_after_s == 60.0

@@ -6,7 +6,15 @@ from typing import Any
 
 from sync.server.openapi import document
 
-KIOSK_PATHS = {"/v1/register", "/v1/feed", "/v1/push", "/v1/status", "/v1/whoami", "/v1/server-key"}
+KIOSK_PATHS = {
+    "/v1/register",
+    "/v1/feed",
+    "/v1/push",
+    "/v1/status",
+    "/v1/whoami",
+    "/v1/server-key",
+    "/v1/audit/heads",
+}
 
 
 def _refs(node: Any) -> list[str]:
@@ -49,3 +57,20 @@ def test_security_schemes_are_declared_where_used() -> None:
     push = spec["paths"]["/v1/push"]["post"]
     assert push["requestBody"]["content"]["application/json"]["schema"]["required"] == ["items"]
     assert spec["paths"]["/admin/v1/feed"]["post"]["security"] == [{"adminToken": []}]
+
+
+def test_every_operation_but_health_declares_how_it_is_authenticated() -> None:
+    spec = document()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if path in {"/healthz", "/readyz"}:
+                assert "security" not in operation
+            elif path.startswith("/v1/"):  # /v1/register: signed by the key it registers
+                assert operation["security"] == [{"kioskSignature": []}], (method, path)
+            else:
+                assert operation["security"] == [{"adminToken": []}], (method, path)
+    push = spec["paths"]["/v1/push"]["post"]["requestBody"]["content"]["application/json"]
+    assert push["schema"]["additionalProperties"] is False
+    register = spec["paths"]["/v1/register"]["post"]["requestBody"]["content"]["application/json"]
+    assert register["schema"]["additionalProperties"] is False
+    assert set(register["schema"]["required"]) == {"code", "kiosk_id", "office_id", "public_key"}
