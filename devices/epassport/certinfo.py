@@ -8,8 +8,6 @@ construction, so that malformed certificates fail there with
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -17,30 +15,10 @@ from typing import Any
 from asn1crypto import algos, pem, x509  # type: ignore[import-untyped]
 from asn1crypto import keys as asn1_keys
 
-from devices.epassport.ec_explicit import ec_key_from_spki
+from devices.epassport.asn1_errors import asn1_guard
+from devices.epassport.publickeys import ec_key_from_spki
 from devices.epassport.signatures import SignatureOutcome, verify_signature
 from models.errors import MalformedDataError
-
-# asn1crypto raises these on bytes that do not match the ASN.1 it expects (AttributeError
-# too: found by fuzzing, e.g. ``.native`` of a mis-tagged choice).
-ASN1_ERRORS = (
-    ValueError,
-    TypeError,
-    KeyError,
-    IndexError,
-    OverflowError,
-    RecursionError,
-    AttributeError,
-)
-
-
-@contextmanager
-def asn1_guard(what: str) -> Iterator[None]:
-    """Turn asn1crypto's parse errors into MalformedDataError naming ``what``."""
-    try:
-        yield
-    except ASN1_ERRORS as exc:
-        raise MalformedDataError(f"{what} does not parse") from exc
 
 
 class CertInfo:

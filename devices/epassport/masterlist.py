@@ -23,7 +23,8 @@ from typing import Any, ClassVar
 
 from asn1crypto import core, x509  # type: ignore[import-untyped]
 
-from devices.epassport.certinfo import CertInfo, asn1_guard
+from devices.epassport.asn1_errors import asn1_guard
+from devices.epassport.certinfo import CertInfo
 from devices.epassport.cms import (
     check_ber_depth,
     content_type_consistent,

@@ -145,7 +145,7 @@ class _Session:
         self.retries = 0
         self.choice: pace.PaceChoice | None = None
         self.ca_choice: chip_auth.CaChoice | None = None
-        self.ca_valid = False
+        self.ca: CheckResult = NOT_PERFORMED  # the final word: re-runs after failures update it
         self.secure: SecureChannel | None = None
         self.reader: FileReader | None = None
         self.stats: dict[str, FileStats] = {}
@@ -236,13 +236,28 @@ class _Session:
         log.warning("chip session failed; running access control again",
                     extra={"step": "reestablish", "attempt": attempt, "code": getattr(exc, "code", "")})  # fmt: skip
         self.establish()
-        if self.ca_valid and self.ca_choice is not None and self.secure is not None:
+        if self.ca.valid and self.ca_choice is not None:
+            self._rerun_chip_authentication()
+
+    def _rerun_chip_authentication(self) -> None:
+        """CA again on the new session. If the chip fails it now, it is not the chip that
+        passed before (or it lost its key): the CA result becomes FAILED for the whole read,
+        and reading goes on under a fresh session without CA's keys."""
+        assert self.secure is not None and self.ca_choice is not None  # noqa: S101
+        try:
             outcome = chip_auth.perform_chip_authentication(
                 self.secure, self.ca_choice, keys=self.keys
             )
-            if not outcome.valid:
-                self.ca_valid = False
-                self.establish()
+        except DocumentError as exc:  # refused, or secure messaging broke during CA
+            outcome = chip_auth.CaOutcome(False, self.ca_choice.algorithm.name, None, exc.code)
+        if outcome.valid:
+            return
+        log.warning(
+            "chip authentication failed when re-established",
+            extra={"step": "ca", "outcome": outcome.reason},
+        )
+        self.ca = CheckResult(True, False, outcome.algorithm, f"reestablish:{outcome.reason}")
+        self.establish()
 
     # ------------------------------------------------------------- files and checks
 
@@ -271,18 +286,23 @@ class _Session:
             stats.ms += (time.perf_counter() - start) * 1000
             return data
 
-    def chip_authentication(self, dg14: bytes | None) -> tuple[CheckResult, SecurityInfos | None]:
+    def chip_authentication(self, dg14: bytes | None) -> SecurityInfos | None:
+        """Run CA once (result in ``self.ca``); the security infos of DG14 if it parses."""
         if dg14 is None:
-            return CheckResult(False, None, reason="no_dg14"), None
+            self.ca = CheckResult(False, None, reason="no_dg14")
+            return None
         try:
             infos = parse_dg14(dg14)
         except (MalformedDataError, UnsupportedProtocolError):
-            return CheckResult(False, None, reason="dg14_malformed"), None
+            self.ca = CheckResult(False, None, reason="dg14_malformed")
+            return None
         self.ca_choice = chip_auth.choose(infos)
         if not self.options.chip_authentication:
-            return CheckResult(False, None, reason="disabled"), infos
+            self.ca = CheckResult(False, None, reason="disabled")
+            return infos
         if self.ca_choice is None:
-            return CheckResult(False, None, reason="not_offered"), infos
+            self.ca = CheckResult(False, None, reason="not_offered")
+            return infos
         attempt = 0
         while True:
             assert self.secure is not None  # noqa: S101
@@ -299,10 +319,10 @@ class _Session:
             except DocumentError as exc:  # the chip refused a CA command
                 outcome = chip_auth.CaOutcome(False, self.ca_choice.algorithm.name, None, exc.code)
                 break
-        self.ca_valid = outcome.valid
+        self.ca = CheckResult(True, outcome.valid, outcome.algorithm, outcome.reason)
         if not outcome.valid:
             self.establish()  # the session died with the failed CA: a fresh one to go on reading
-        return CheckResult(True, outcome.valid, outcome.algorithm, outcome.reason), infos
+        return infos
 
     def active_authentication(self, dg15: bytes | None, infos: SecurityInfos | None) -> CheckResult:
         if dg15 is None:
@@ -393,7 +413,7 @@ def read_document(
     for name in ("EF.SOD", "DG14"):
         if name in wanted or (name == "DG14" and needs_dg14):
             take(name, listed)
-    ca_result, infos = session.chip_authentication(files.get("DG14"))
+    infos = session.chip_authentication(files.get("DG14"))
     for name in wanted:
         if name not in files and name not in absent and name != "EF.COM":
             take(name, listed)
@@ -415,7 +435,7 @@ def read_document(
         files,
         tuple(absent),
         card_access,
-        ca_result,
+        session.ca,  # after every re-establishment: a CA that failed later is FAILED
         aa_result,
         session.retries,
         duration,

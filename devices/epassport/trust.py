@@ -26,7 +26,8 @@ from typing import Any
 from asn1crypto import crl, pem  # type: ignore[import-untyped]
 
 from devices.epassport import tlv
-from devices.epassport.certinfo import CertInfo, asn1_guard, name_key
+from devices.epassport.asn1_errors import asn1_guard
+from devices.epassport.certinfo import CertInfo, name_key
 from devices.epassport.masterlist import MasterList, MasterListError, parse_master_list
 from devices.epassport.pa_params import (
     MAX_CERT_BYTES,

@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 from cryptography.x509.oid import NameOID
 
 from devices.epassport import tlv
+from devices.epassport.ec import multiply
 from devices.epassport.ec_curves import CURVES
-from devices.epassport.ec_explicit import _mul
 from devices.epassport.masterlist import CscaMasterListASN1
 from devices.epassport.sod import LDSSecurityObjectASN1
 
@@ -42,13 +42,13 @@ class ArithKey:
     @property
     def point(self) -> bytes:
         c = CURVES[self.curve_name]
-        x, y = _mul(c, self.d, (c.gx, c.gy)) or (0, 0)
+        x, y = multiply(c, self.d, c.g) or (0, 0)
         size = (c.p.bit_length() + 7) // 8
         return b"\x04" + x.to_bytes(size, "big") + y.to_bytes(size, "big")
 
     def sign_digest(self, digest: bytes, k: int) -> tuple[int, int]:
         c = CURVES[self.curve_name]
-        point = _mul(c, k, (c.gx, c.gy))
+        point = multiply(c, k, c.g)
         assert point is not None
         r = point[0] % c.n
         e = int.from_bytes(digest, "big") >> max(0, len(digest) * 8 - c.n.bit_length())
