@@ -9,7 +9,9 @@ stronger keys), the other data groups, and Active Authentication last.
 
 A failed read (timeout, wrong MAC, a chip that dropped secure messaging) is retried
 after running access control again, resuming at the offset reached. A card that leaves
-the field raises CardRemovedError at once. Passive Authentication is not done here:
+the field raises CardRemovedError at once. The caller may give a ``deadline`` (a
+``time.monotonic()`` value) and a ``cancelled`` check: both are looked at before every
+APDU, and end the read with ReadStoppedError (never retried). Passive Authentication is not done here:
 the caller verifies ``result.files`` (EF.SOD and the data groups) against a trust store.
 """
 
@@ -31,6 +33,7 @@ from devices.epassport.command import exchange
 from devices.epassport.domain import KeySource, random_key
 from devices.epassport.errors import (
     AccessControlError,
+    ReadStoppedError,
     SecureMessagingError,
     UnsupportedProtocolError,
 )
@@ -121,6 +124,32 @@ class ChipReadResult:
 
 
 NOT_PERFORMED = CheckResult(False, None)
+
+
+class _Stoppable:
+    """The card channel as the session sees it: every APDU first checks the caller's
+    deadline and cancel flag (below secure messaging, so nothing half-protected leaks)."""
+
+    def __init__(
+        self,
+        inner: CardChannel,
+        deadline: float | None,
+        cancelled: Callable[[], bool] | None,
+    ) -> None:
+        self.inner = inner
+        self.deadline = deadline
+        self.cancelled = cancelled
+
+    def transmit(self, apdu: bytes) -> bytes:
+        if self.cancelled is not None and self.cancelled():
+            raise ReadStoppedError("cancelled")
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise ReadStoppedError("deadline")
+        return self.inner.transmit(apdu)
+
+
+def _retryable(exc: Exception) -> bool:
+    return isinstance(exc, TRANSIENT) and not isinstance(exc, ReadStoppedError)
 
 
 class _Session:
@@ -277,7 +306,7 @@ class _Session:
                 stats.apdus += reader.apdus - before
                 partial = reader.partial
                 attempt += 1
-                if attempt > self.options.retries:
+                if attempt > self.options.retries or not _retryable(exc):
                     raise
                 self.reestablish(exc, attempt)
                 continue
@@ -313,7 +342,7 @@ class _Session:
                 break
             except TRANSIENT as exc:
                 attempt += 1
-                if attempt > self.options.retries:
+                if attempt > self.options.retries or not _retryable(exc):
                     raise
                 self.reestablish(exc, attempt)
             except DocumentError as exc:  # the chip refused a CA command
@@ -343,7 +372,7 @@ class _Session:
                 )
             except TRANSIENT as exc:
                 attempt += 1
-                if attempt > self.options.retries:
+                if attempt > self.options.retries or not _retryable(exc):
                     raise
                 self.reestablish(exc, attempt)
                 continue
@@ -363,15 +392,21 @@ def read_document(
     progress: ProgressCallback | None = None,
     keys: KeySource = random_key,
     random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+    deadline: float | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> ChipReadResult:
     """Read the chip on ``channel`` (any CardChannel: PC/SC, loopback, vpcd).
 
     ``atr`` tells whether the chip takes extended-length APDUs; they are used only when
-    ``options.extended_length`` says the reader takes them too.
+    ``options.extended_length`` says the reader takes them too. ``deadline`` (a
+    ``time.monotonic()`` value) and ``cancelled`` stop the read before its next APDU
+    with ReadStoppedError.
     """
     options = options or ReadOptions()
     start = time.monotonic()
     extended = options.extended_length and atr is not None and supports_extended_length(atr)
+    if deadline is not None or cancelled is not None:
+        channel = _Stoppable(channel, deadline, cancelled)
     session = _Session(
         channel,
         key,
