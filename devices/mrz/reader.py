@@ -134,8 +134,10 @@ def read_mrz_image(
             if _confirmed(band_reads):
                 break
         reads.extend(band_reads)
-        if any(r.reading is not None and r.reading.valid for r in band_reads):
-            break
+        if any(r.reading is not None and r.reading.valid for r in band_reads) and (
+            _choose(reads, reference_date)[0] is ReadStatus.VALID or runs >= MAX_OCR_RUNS
+        ):
+            break  # else a valid read still lacks support: other renderings may confirm it
     outcome = _choose(reads, reference_date)
     log.debug("mrz read", extra={"outcome": outcome[0].value})
     status, reading, lines, support, error_field = outcome
