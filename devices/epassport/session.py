@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from devices.apdu import CommandAPDU
+from devices.apdu_trace import traced
 from devices.base import CardChannel
 from devices.epassport import active_auth, chip_auth, pace, params
 from devices.epassport.access_key import AccessKey, MRZKey
@@ -405,6 +406,7 @@ def read_document(
     options = options or ReadOptions()
     start = time.monotonic()
     extended = options.extended_length and atr is not None and supports_extended_length(atr)
+    channel = traced(channel)  # GERBANG_APDU_TRACE=1: headers and status words, never data
     if deadline is not None or cancelled is not None:
         channel = _Stoppable(channel, deadline, cancelled)
     session = _Session(

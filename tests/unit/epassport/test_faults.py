@@ -188,12 +188,14 @@ def test_logs_carry_no_mrz_and_no_keys(
         return key
 
     monkeypatch.setattr(cipher, "kdf", spy)
+    monkeypatch.setenv("GERBANG_APDU_TRACE", "1")  # the traffic log too
     caplog.set_level(1)  # everything, the APDU trace level included
     chip = VirtualPassport(
         document, faults=ChipFaults(wrong_mac=1, wrong_mac_after=5, ca_clone=True)
     )
     _read(chip, document)
     assert caplog.records, "the read logs its steps"
+    assert any(r.name == "gerbang.apdu" for r in caplog.records), "and its APDUs"
     assert len(derived) >= 5, "PACE and CA keys were derived (and so can be looked for)"
     key = document.access_key
     secrets_ = [key.bac_seed(), key.pace_secret(), *derived]  # K_seed, the PACE password, keys
