@@ -12,7 +12,7 @@ captured from a folder of images would pass recorded data as live.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,8 @@ from models.settings import DeviceConfig, RunMode, Settings
 class BuildContext:
     base_dir: Path  # relative paths in options start here
     development: bool  # settings.kiosk.mode == "development"
+    # What the devices of one build share (the private pcscd of the virtual-vpcd readers).
+    shared: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def path(self, value: str | Path) -> Path:
         path = Path(value).expanduser()
@@ -284,15 +286,25 @@ def _build_pcsc(device_id: str, o: PcscOptions, ctx: BuildContext) -> Device:
 
 def _build_vpcd(device_id: str, o: VpcdOptions, ctx: BuildContext) -> Device:
     from devices.virtual.applets import make_applet
+    from devices.virtual.vpcd_host import VpcdHost
     from devices.virtual.vpcd_reader import VpcdCardReader
 
+    workdir = ctx.path(o.workdir) if o.workdir else None
+    host = ctx.shared.get("vpcd_host")
+    if host is None:
+        host = ctx.shared["vpcd_host"] = VpcdHost(workdir)
+    elif workdir is not None and workdir != host.workdir_option:
+        raise ConfigError(
+            "virtual-vpcd readers share one private pcscd: give them the same workdir, or none",
+            key="workdir",
+        )
     return VpcdCardReader(
         device_id,
         applet=make_applet(o.applet, o.applet_options, base_dir=ctx.base_dir),
         inserted=o.inserted,
         extended_length=o.extended_length,
         transmit_timeout_s=o.transmit_timeout_s,
-        workdir=ctx.path(o.workdir) if o.workdir else None,
+        host=host,
     )
 
 
@@ -544,16 +556,33 @@ def build_devices(
             continue
         vpcd += config.backend == "virtual-vpcd"
         real_pcsc += config.backend == "pcsc"
-        if vpcd > 1 or (vpcd and real_pcsc):
+        if vpcd and real_pcsc:
             raise ConfigError(
                 "virtual-vpcd points the process's PC/SC client at its own pcscd: it cannot be "
-                "combined with another pcsc or virtual-vpcd reader",
+                "combined with a pcsc reader (several virtual-vpcd readers share that pcscd)",
                 key=f"devices.device[{i}].backend",
             )
         out.append((config, build_device(config, ctx, key=f"devices.device[{i}]")))
     if only is not None and not out:
         raise ConfigError(f"no enabled device with id {only!r}", key="devices.device")
     return out
+
+
+def document_reader_id(settings: Settings) -> str:
+    """The card reader that reads travel documents: the first enabled one that is not a
+    virtual reader holding the device layer's echo test card (ConfigError when none)."""
+    for config in settings.devices.device:
+        if not config.enabled or config.kind is not DeviceKind.CARD_READER:
+            continue
+        virtual_card = config.backend in ("virtual-vpcd", "virtual-loopback")
+        if virtual_card and config.options.get("applet", "echo") == "echo":
+            continue
+        return config.id
+    raise ConfigError(
+        "no card reader for travel documents: configure a [[devices.device]] of kind "
+        "card_reader (a virtual one must hold the epassport applet), or name one with --reader",
+        key="devices.device",
+    )
 
 
 def backend_table() -> list[Mapping[str, Any]]:

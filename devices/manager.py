@@ -9,7 +9,15 @@ reopens it when it stays unhealthy. A device that hangs in ``open`` or
 
 State changes (READY, BUSY, ABSENT, ERROR, with a detail code) go to
 subscribers through one notifier thread, in order, so a slow subscriber does
-not hold up supervision either.
+not hold up supervision either. A subscriber that raises is logged and the
+others still get the change; a device whose ``open`` or ``health`` raises
+something outside the error tree is reported ERROR (``open_failed``,
+``health_failed``) and supervised on; a supervisor that dies anyway reports
+ERROR ``supervisor_failed`` on its way out.
+
+Each ``start()`` is a new run with its own stop event and event queue: a
+supervisor left behind by ``stop()`` (its device hung in a call) ends when its
+call returns and never publishes into, or supervises for, a later run.
 
 Virtual devices are refused here too (defence in depth behind
 ``devices.factory``): a device whose ``info.virtual`` turns out true after
@@ -45,6 +53,14 @@ STARTING = "starting"
 
 
 @dataclass
+class _Run:
+    """One start()..stop(): the threads of a run watch only its own stop event and queue."""
+
+    stop: threading.Event = field(default_factory=threading.Event)
+    events: queue.SimpleQueue[DeviceStatus | None] = field(default_factory=queue.SimpleQueue)
+
+
+@dataclass
 class _Managed:
     config: DeviceConfig
     device: Device
@@ -70,9 +86,9 @@ class DeviceManager:
         self._interval = health_interval_s
         self._backoff = (reconnect_initial_s, reconnect_max_s)
         self._lock = threading.Lock()
-        self._stop = threading.Event()
+        self._run = _Run()
+        self._run.stop.set()  # not started
         self._subscribers: list[Subscriber] = []
-        self._events: queue.SimpleQueue[DeviceStatus | None] = queue.SimpleQueue()
         self._notifier: threading.Thread | None = None
         self._devices: dict[str, _Managed] = {}
         for config, device in devices:
@@ -125,8 +141,9 @@ class DeviceManager:
         """Block until ``predicate(status())`` holds or the timeout passes (checks every 20 ms)."""
         deadline = time.monotonic() + timeout_s
         while not predicate(self.status()):
-            if time.monotonic() >= deadline or self._stop.wait(0.02):
+            if time.monotonic() >= deadline:
                 return predicate(self.status())
+            time.sleep(0.02)
         return True
 
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
@@ -174,13 +191,16 @@ class DeviceManager:
     def start(self) -> None:
         if self._notifier is not None:
             return
-        self._stop.clear()
-        self._notifier = threading.Thread(target=self._notify, name="devices-notify", daemon=True)
+        run = self._run = _Run()
+        self._notifier = threading.Thread(
+            target=self._notify, args=(run,), name="devices-notify", daemon=True
+        )
         self._notifier.start()
         for managed in self._devices.values():
+            managed.wake = threading.Event()
             managed.thread = threading.Thread(
                 target=self._supervise,
-                args=(managed,),
+                args=(managed, run),
                 name=f"devices-{managed.config.id}",
                 daemon=True,
             )
@@ -188,7 +208,8 @@ class DeviceManager:
 
     def stop(self, join_s: float = params.THREAD_JOIN_S) -> None:
         """Stop supervising and close every device; a device stuck in a call is left behind."""
-        self._stop.set()
+        run = self._run
+        run.stop.set()
         for managed in self._devices.values():
             managed.wake.set()
         for managed in self._devices.values():
@@ -200,7 +221,7 @@ class DeviceManager:
                     )
                 managed.thread = None
         if self._notifier is not None:
-            self._events.put(None)
+            run.events.put(None)
             self._notifier.join(join_s)
             self._notifier = None
 
@@ -223,9 +244,14 @@ class DeviceManager:
         except KeyError:
             raise ConfigError(f"no device with id {device_id!r}", key="devices.device") from None
 
-    def _publish(self, managed: _Managed, state: DeviceState, detail: str) -> None:
+    def _publish(
+        self, managed: _Managed, state: DeviceState, detail: str, run: _Run | None = None
+    ) -> None:
+        """Record and announce a state; ``run``: only while that run is current (supervisors)."""
         caps = tuple(sorted(c.value for c in managed.device.capabilities))
         with self._lock:
+            if run is not None and (run.stop.is_set() or run is not self._run):
+                return  # a supervisor of a stopped run: its news is stale
             old = managed.status
             if old.state is state and old.detail == detail and old.capabilities == caps:
                 return
@@ -237,61 +263,85 @@ class DeviceManager:
             "device state",
             extra={"device_id": status.device_id, "state": state.value, "code": detail},
         )
-        self._events.put(status)
+        self._run.events.put(status)
 
-    def _notify(self) -> None:
+    def _notify(self, run: _Run) -> None:
         while True:
-            status = self._events.get()
+            status = run.events.get()
             if status is None:
                 return
             with self._lock:
                 subscribers = list(self._subscribers)
             for callback in subscribers:
-                callback(status)
+                try:
+                    callback(status)
+                except Exception:  # one subscriber's bug must not silence the rest
+                    log.exception(
+                        "device state subscriber failed",
+                        extra={"device_id": status.device_id, "code": "subscriber_failed"},
+                    )
 
-    def _wait(self, managed: _Managed, seconds: float) -> bool:
+    def _wait(self, managed: _Managed, seconds: float, run: _Run) -> bool:
         """Sleep up to ``seconds`` (woken early by check_now/use); True when stopping."""
         managed.wake.wait(seconds)
         managed.wake.clear()
-        return self._stop.is_set()
+        return run.stop.is_set()
 
-    def _supervise(self, managed: _Managed) -> None:
-        device = managed.device
+    def _health(self, managed: _Managed) -> Health:
+        try:
+            return managed.device.health()
+        except DeviceError as exc:
+            return Health(DeviceState.ERROR, now(), exc.code)
+        except Exception:  # a driver bug: reported as ERROR, the device reopened
+            log.exception(
+                "device health check failed",
+                extra={"device_id": managed.config.id, "code": "health_failed"},
+            )
+            return Health(DeviceState.ERROR, now(), "health_failed")
+
+    def _supervise(self, managed: _Managed, run: _Run) -> None:
+        try:
+            self._supervise_loop(managed, run)
+        except Exception:  # the thread ends, but never silently
+            log.exception(
+                "device supervisor failed",
+                extra={"device_id": managed.config.id, "code": "supervisor_failed"},
+            )
+            self._publish(managed, DeviceState.ERROR, "supervisor_failed", run)
+        finally:
+            if run is self._run:  # else a later run owns the device now: leave it open
+                self._close(managed)
+
+    def _supervise_loop(self, managed: _Managed, run: _Run) -> None:
         backoff = Backoff(*self._backoff, params.BACKOFF_FACTOR)
         unhealthy = 0
-        try:
-            while not self._stop.is_set():
-                if not managed.opened or managed.refused:
-                    if managed.refused or not self._try_open(managed):
-                        if self._wait(managed, backoff.next_delay()):
-                            return
-                        continue
-                    backoff.reset()
+        while not run.stop.is_set():
+            if not managed.opened or managed.refused:
+                if managed.refused or not self._try_open(managed, run):
+                    if self._wait(managed, backoff.next_delay(), run):
+                        return
+                    continue
+                backoff.reset()
+                unhealthy = 0
+            health = self._health(managed)
+            if managed.busy and health.state is DeviceState.READY:
+                state = DeviceState.BUSY
+            else:
+                state = health.state
+            self._publish(managed, state, health.detail, run)
+            if health.state in (DeviceState.ABSENT, DeviceState.ERROR):
+                unhealthy += 1
+                if unhealthy >= REOPEN_AFTER_CHECKS and not managed.busy:
+                    log.info("reopening device", extra={"device_id": managed.config.id})
+                    self._close(managed)
                     unhealthy = 0
-                try:
-                    health = device.health()
-                except DeviceError as exc:
-                    health = Health(DeviceState.ERROR, now(), exc.code)
-                if managed.busy and health.state is DeviceState.READY:
-                    state = DeviceState.BUSY
-                else:
-                    state = health.state
-                self._publish(managed, state, health.detail)
-                if health.state in (DeviceState.ABSENT, DeviceState.ERROR):
-                    unhealthy += 1
-                    if unhealthy >= REOPEN_AFTER_CHECKS and not managed.busy:
-                        log.info("reopening device", extra={"device_id": managed.config.id})
-                        self._close(managed)
-                        unhealthy = 0
-                        if self._wait(managed, backoff.next_delay()):
-                            return
-                        continue
-                else:
-                    unhealthy = 0
-                if self._wait(managed, self._interval):
-                    return
-        finally:
-            self._close(managed)
+                    if self._wait(managed, backoff.next_delay(), run):
+                        return
+                    continue
+            else:
+                unhealthy = 0
+            if self._wait(managed, self._interval, run):
+                return
 
     def _close(self, managed: _Managed) -> None:
         managed.opened = False
@@ -302,25 +352,36 @@ class DeviceManager:
                 "device did not close cleanly",
                 extra={"device_id": managed.config.id, "code": exc.code},
             )
+        except Exception:  # a driver bug in close must not stop supervision
+            log.exception(
+                "device close failed",
+                extra={"device_id": managed.config.id, "code": "close_failed"},
+            )
 
-    def _try_open(self, managed: _Managed) -> bool:
+    def _try_open(self, managed: _Managed, run: _Run) -> bool:
         device = managed.device
         try:
             device.open()
         except ConfigError as exc:  # e.g. a virtual driver found where a real one was expected
             managed.refused = True
-            self._publish(managed, DeviceState.ERROR, exc.code)
+            self._publish(managed, DeviceState.ERROR, exc.code, run)
             return False
         except DeviceUnavailableError as exc:
-            self._publish(managed, DeviceState.ABSENT, exc.code)
+            self._publish(managed, DeviceState.ABSENT, exc.code, run)
             return False
         except DeviceError as exc:
-            self._publish(managed, DeviceState.ERROR, exc.code)
+            self._publish(managed, DeviceState.ERROR, exc.code, run)
+            return False
+        except Exception:  # a driver bug: ERROR, retried with backoff
+            log.exception(
+                "device open failed", extra={"device_id": managed.config.id, "code": "open_failed"}
+            )
+            self._publish(managed, DeviceState.ERROR, "open_failed", run)
             return False
         if device.info.virtual and not self._development:
             self._close(managed)
             managed.refused = True
-            self._publish(managed, DeviceState.ERROR, "virtual_refused")
+            self._publish(managed, DeviceState.ERROR, "virtual_refused", run)
             return False
         managed.opened = True
         return True

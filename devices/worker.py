@@ -7,6 +7,12 @@ the caller gets ``DeviceTimeoutError`` and is free, whatever the driver does.
 The worker is a daemon thread owned by the device object: started by
 ``start()``, stopped by ``stop()``; a driver call stuck forever cannot keep
 the process alive.
+
+A caller that gives up on a running call reports it (``call`` does so itself;
+a caller waiting on ``submit``'s future calls :meth:`Worker.mark_stuck`): the
+worker is ``stuck`` until that very call returns, so health checks and the
+device manager see it. Each thread takes its work from its own queue, so a
+thread left behind by ``stop()`` never comes back to take a newer run's work.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ class Worker:
         self._device_id = device_id
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
-        self._stuck = False
+        self._stuck_call: Future[Any] | None = None
 
     @property
     def running(self) -> bool:
@@ -39,15 +45,24 @@ class Worker:
 
     @property
     def stuck(self) -> bool:
-        """A call timed out and its driver call has not returned yet."""
-        return self._stuck
+        """A caller gave up on a call whose driver call has not returned yet."""
+        call = self._stuck_call
+        return call is not None and not call.done()
+
+    def mark_stuck(self, future: Future[Any]) -> None:
+        """The caller stops waiting for ``future``, which is still running: report it as stuck
+        (until it returns: ``stuck`` follows the future, no race with its completion)."""
+        if not future.done():
+            self._stuck_call = future
 
     def start(self) -> None:
         if self.running:
             return
         self._queue = queue.SimpleQueue()
-        self._stuck = False
-        self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+        self._stuck_call = None
+        self._thread = threading.Thread(
+            target=self._run, args=(self._queue,), name=self._name, daemon=True
+        )
         self._thread.start()
 
     def stop(self, join_s: float = 2.0) -> None:
@@ -74,17 +89,18 @@ class Worker:
         try:
             return future.result(timeout=max(timeout_s, 0.0))
         except FutureTimeout:
-            if not future.cancel():  # it is running: the driver call is stuck
-                self._stuck = True
+            if not future.cancel():  # it is running (or finished just now): maybe stuck
+                self.mark_stuck(future)
             raise DeviceTimeoutError(
                 f"device {self._device_id}: {what} did not finish within {timeout_s:.1f} s",
                 device_id=self._device_id,
                 timeout_s=timeout_s,
             ) from None
 
-    def _run(self) -> None:
+    @staticmethod
+    def _run(work: queue.SimpleQueue[Any]) -> None:
         while True:
-            item = self._queue.get()
+            item = work.get()
             if item is _STOP:
                 return
             fn, future = item
@@ -96,5 +112,3 @@ class Worker:
                 future.set_exception(exc)
             else:
                 future.set_result(result)
-            finally:
-                self._stuck = False

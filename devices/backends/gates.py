@@ -1,8 +1,11 @@
 """Gate controllers: a relay on a serial port (pyserial) and a log-only gate.
 
 Both close the gate by themselves ``hold_s`` after ``open_gate`` (a timer
-owned by the gate object, cancelled by ``close_gate`` and ``close``). Neither
-has a sensor: ``gate_state`` is the state last commanded.
+owned by the gate object, cancelled by ``close_gate`` and ``close``). Each
+command starts a new generation: a timer that fired while the gate was being
+opened again (it waits for the lock) sees it is stale and leaves the gate that
+the next traveller was given open. Neither has a sensor: ``gate_state`` is the
+state last commanded.
 
 The serial relay speaks either bytes (e.g. the common LCUS-type USB relays:
 ``A0 01 01 A2`` on, ``A0 01 00 A1`` off; set ``open_bytes``/``close_bytes`` for
@@ -39,6 +42,7 @@ class _TimedGate(DeviceBase):
         self._state = GateState.UNKNOWN
         self._timer: threading.Timer | None = None
         self._gate_lock = threading.Lock()
+        self._generation = 0  # bumped by every command: a timer of an older one does nothing
         self.pulses = 0
 
     def open_gate(self, hold_s: float = 8.0) -> None:
@@ -48,7 +52,7 @@ class _TimedGate(DeviceBase):
             self._state = GateState.OPEN
             self.pulses += 1
             log.info("gate opened", extra={"device_id": self.device_id, "state": "open"})
-            timer = threading.Timer(max(hold_s, 0.0), self._auto_close)
+            timer = threading.Timer(max(hold_s, 0.0), self._auto_close, args=(self._generation,))
             timer.daemon = True
             timer.name = f"gate-{self.device_id}"
             self._timer = timer
@@ -64,8 +68,10 @@ class _TimedGate(DeviceBase):
     def gate_state(self) -> GateState:
         return self._state
 
-    def _auto_close(self) -> None:
+    def _auto_close(self, generation: int) -> None:
         with self._gate_lock:
+            if generation != self._generation:
+                return  # fired while a later command held the lock: that command decides
             self._timer = None
             if not self.is_open:
                 return
@@ -81,6 +87,8 @@ class _TimedGate(DeviceBase):
             log.info("gate closed", extra={"device_id": self.device_id, "state": "closed"})
 
     def _cancel_timer(self) -> None:
+        """Cancel the pending auto-close, also one that fired and waits for the lock."""
+        self._generation += 1
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -166,7 +174,11 @@ class SerialRelayGate(_TimedGate):
             raise DeviceUnavailableError(
                 f"relay port {self._port_name} does not open ({exc})", device_id=self.device_id
             ) from exc
-        self._drive(False)
+        try:
+            self._drive(False)
+        except DeviceUnavailableError:
+            self._release()  # the port opened but the relay does not answer: do not leak it
+            raise
         self._state = GateState.CLOSED
 
     def _release(self) -> None:

@@ -140,6 +140,11 @@ class LibfprintScanner(DeviceBase):
                 try:
                     raw = future.result(timeout=params.FPRINT_CANCEL_GRACE_S)
                 except FutureTimeout:
+                    self._worker.mark_stuck(future)  # health says ERROR; the manager reopens
+                    log.warning(
+                        "fingerprint capture ignores cancellation",
+                        extra={"device_id": self.device_id, "code": "driver_stuck"},
+                    )
                     raise DeviceTimeoutError(
                         f"fingerprint scanner {self.device_id} did not answer and ignores "
                         "cancellation",

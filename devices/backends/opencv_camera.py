@@ -130,7 +130,9 @@ class OpenCVCamera(DeviceBase):
         self._connected = False
         self._ended = False  # a file without loop reached its end
         self._last_error = ""
-        self._stop = threading.Event()
+        self._failed = False  # the capture thread died of a bug (health: ERROR)
+        self._stop = threading.Event()  # the current capture thread's: a new one per open()
+        self._stop.set()
         self._thread: threading.Thread | None = None
         self._returned = 0  # index of the last frame handed out
         self._fps_measured = 0.0
@@ -181,18 +183,19 @@ class OpenCVCamera(DeviceBase):
     # ---------------------------------------------------------------- lifecycle
     def _open(self) -> None:
         capture = self._connect()  # fails now when the source is not there at all
-        self._stop.clear()
+        self._stop = stop = threading.Event()  # a thread left behind by close() keeps its own
         with self._cond:
             self._connected, self._ended, self._last_error = True, False, ""
             self._frame, self._index, self._returned, self._bad = None, 0, 0, 0
+            self._failed = False
         self._thread = threading.Thread(
-            target=self._run, args=(capture,), name=f"camera-{self.device_id}", daemon=True
+            target=self._run, args=(capture, stop), name=f"camera-{self.device_id}", daemon=True
         )
         self._thread.start()
 
     def _close(self) -> None:
-        self._stop.set()
         with self._cond:
+            self._stop.set()  # under the lock: the thread publishes nothing after this
             self._cond.notify_all()
         if self._thread is not None:
             self._thread.join(params.THREAD_JOIN_S)
@@ -206,6 +209,8 @@ class OpenCVCamera(DeviceBase):
                 "bad_frames": float(self._bad),
                 "fps": round(self._fps_measured, 2),
             }
+            if self._failed:
+                return Health(DeviceState.ERROR, now(), "capture_failed", figures)
             if self._ended:
                 return Health(DeviceState.ABSENT, now(), "end_of_stream", figures)
             if not self._connected:
@@ -282,22 +287,35 @@ class OpenCVCamera(DeviceBase):
             setting(cv2.CAP_PROP_WB_TEMPERATURE, c.white_balance, Capability.WHITE_BALANCE_CONTROL)
         self._capabilities = frozenset(caps)
 
-    def _run(self, capture: Any) -> None:
+    def _run(self, capture: Any, stop: threading.Event) -> None:
+        try:
+            self._capture_loop(capture, stop)
+        except Exception:  # the thread ends, but never silently: health says ERROR
+            log.exception(
+                "camera capture thread failed",
+                extra={"device_id": self.device_id, "code": "capture_failed"},
+            )
+            with self._cond:
+                if not stop.is_set():
+                    self._failed, self._connected = True, False
+                    self._cond.notify_all()
+
+    def _capture_loop(self, capture: Any, stop: threading.Event) -> None:
         backoff = Backoff(params.BACKOFF_INITIAL_S, params.BACKOFF_MAX_S, params.BACKOFF_FACTOR)
         period = self._frame_period(capture)
         failures = 0
         last_good = time.monotonic()
         next_due = time.monotonic()
         try:
-            while not self._stop.is_set():
+            while not stop.is_set():
                 if capture is None:
-                    capture, period = self._reconnect(backoff)
+                    capture, period = self._reconnect(backoff, stop)
                     last_good = next_due = time.monotonic()
                     failures = 0
                     continue
                 if period:
                     wait = next_due - time.monotonic()
-                    if wait > 0 and self._stop.wait(wait):
+                    if wait > 0 and stop.wait(wait):
                         break
                     next_due = max(next_due + period, time.monotonic())
                 ok, raw = capture.read()
@@ -305,7 +323,7 @@ class OpenCVCamera(DeviceBase):
                 if ok:
                     failures = 0
                     last_good = stamp
-                    self._publish(as_image(raw), stamp)
+                    self._publish(as_image(raw), stamp, stop)
                     continue
                 failures += 1
                 if self._spec.kind == "file":  # end of file (or the file became unreadable)
@@ -313,8 +331,9 @@ class OpenCVCamera(DeviceBase):
                     capture = None
                     if not self._loop:
                         with self._cond:
-                            self._ended = True
-                            self._cond.notify_all()
+                            if not stop.is_set():
+                                self._ended = True
+                                self._cond.notify_all()
                         return
                     backoff.reset()  # loop: reopen now (fails if the file is gone)
                     continue
@@ -324,19 +343,19 @@ class OpenCVCamera(DeviceBase):
                 ):
                     capture.release()
                     capture = None
-                    self._lost("no frames")
+                    self._lost("no frames", stop)
                 else:
-                    self._stop.wait(0.01)
+                    stop.wait(0.01)
         finally:
             if capture is not None:
                 capture.release()
 
-    def _reconnect(self, backoff: Backoff) -> tuple[Any, float]:
+    def _reconnect(self, backoff: Backoff, stop: threading.Event) -> tuple[Any, float]:
         try:
             capture = self._connect()
         except SourceLostError as exc:
-            self._lost(exc.message)
-            self._stop.wait(backoff.next_delay())
+            self._lost(exc.message, stop)
+            stop.wait(backoff.next_delay())
             return None, 0.0
         if backoff.attempts:
             log.info(
@@ -345,8 +364,9 @@ class OpenCVCamera(DeviceBase):
             )
         backoff.reset()
         with self._cond:
-            self._connected, self._last_error = True, ""
-            self._cond.notify_all()
+            if not stop.is_set():
+                self._connected, self._last_error = True, ""
+                self._cond.notify_all()
         return capture, self._frame_period(capture)
 
     def _frame_period(self, capture: Any) -> float:
@@ -356,16 +376,20 @@ class OpenCVCamera(DeviceBase):
         fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
         return 1.0 / fps if 0 < fps <= 240 else 1.0 / 25
 
-    def _lost(self, reason: str) -> None:
+    def _lost(self, reason: str, stop: threading.Event) -> None:
         with self._cond:
+            if stop.is_set():
+                return
             if self._connected:
                 log.warning("camera source lost", extra={"device_id": self.device_id})
             self._connected, self._last_error = False, reason
             self._returned = self._index  # frames of the lost session are not handed out
             self._cond.notify_all()
 
-    def _publish(self, image: Image | None, stamp: float) -> None:
+    def _publish(self, image: Image | None, stamp: float, stop: threading.Event) -> None:
         with self._cond:
+            if stop.is_set():
+                return  # a thread of a closed session: its frames are not handed out
             if image is None:
                 self._bad += 1
             else:

@@ -12,7 +12,11 @@
   driver) ends for the caller at its timeout.
 
 pyscard's own ``CardMonitor``/``ReaderMonitor`` are process-wide singletons
-with their own threads; we do not use them.
+with their own threads; we do not use them. Each ``open()`` starts an observer
+with a stop event of its own, so an observer that did not stop in time never
+resumes for a later session; a subscriber that raises is logged and does not
+stop the observer; an observer that dies of a bug reports ERROR
+(``observer_failed``) through ``health``.
 
 Errors are translated here, at the boundary: pcscd gone or restarted →
 :class:`ReaderServiceError`; reader unplugged → :class:`ReaderNotFoundError`;
@@ -31,6 +35,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -85,6 +90,14 @@ SHARE_MODES = {"exclusive": scard.SCARD_SHARE_EXCLUSIVE, "shared": scard.SCARD_S
 CM_IOCTL_GET_FEATURE_REQUEST = 3400
 FEATURE_GET_TLV_PROPERTIES = 0x12
 PROPERTY_MAX_APDU_DATA_SIZE = 0x0A
+
+
+@dataclass
+class _ObserverRun:
+    """One observer thread's own stop event and PC/SC context."""
+
+    stop: threading.Event = field(default_factory=threading.Event)
+    context: Any = None
 
 
 class CardEvent(StrEnum):
@@ -233,9 +246,10 @@ class PcscCardReader(DeviceBase):
         self._refused: list[str] = []
         self._present = False
         self._observed = threading.Event()
-        self._stop = threading.Event()
+        self._observer_run = _ObserverRun()  # a new one per open()
+        self._observer_run.stop.set()
+        self._observer_failed = False
         self._observer: threading.Thread | None = None
-        self._observer_context: Any = None
         self._subscribers: list[Callable[[CardEvent], None]] = []
         # IO state, used on the worker thread
         self._worker = Worker(f"pcsc-io-{device_id}", device_id)
@@ -309,17 +323,20 @@ class PcscCardReader(DeviceBase):
         except DeviceError as exc:
             self._worker.stop()
             raise type(exc)(exc.message, device_id=self.device_id) from exc
-        self._stop.clear()
+        self._observer_run = run = _ObserverRun()
+        self._observer_failed = False
         self._observed.clear()
         self._observer = threading.Thread(
-            target=self._observe, name=f"pcsc-observer-{self.device_id}", daemon=True
+            target=self._observe, args=(run,), name=f"pcsc-observer-{self.device_id}", daemon=True
         )
         self._observer.start()
         self._observed.wait(2.0)
 
     def _close(self) -> None:
-        self._stop.set()
-        context = self._observer_context
+        run = self._observer_run
+        with self._cond:
+            run.stop.set()  # under the lock: nothing it saw is published after this
+        context = run.context
         if context is not None:
             scard.SCardCancel(context)
         if self._observer is not None:
@@ -340,6 +357,8 @@ class PcscCardReader(DeviceBase):
         figures = {"card_present": float(self._present)}
         if self._worker.stuck:
             return Health(DeviceState.ERROR, now(), "io_stuck", figures)
+        if self._observer_failed:
+            return Health(DeviceState.ERROR, now(), "observer_failed", figures)
         if not self._service_ok:
             return Health(DeviceState.ABSENT, now(), "pcsc_service", figures)
         if self._reader_name is None:
@@ -361,9 +380,14 @@ class PcscCardReader(DeviceBase):
         self._refused = refused
         return None
 
-    def _set_observed(self, *, service: bool, reader: str | None, present: bool) -> None:
+    def _set_observed(
+        self, run: _ObserverRun, *, service: bool, reader: str | None, present: bool
+    ) -> None:
+        """Publish what observer ``run`` saw (nothing once that run was told to stop)."""
         events: list[CardEvent] = []
         with self._cond:
+            if run.stop.is_set():
+                return
             if present != self._present:
                 events.append(CardEvent.INSERTED if present else CardEvent.REMOVED)
             if reader != self._reader_name:
@@ -377,44 +401,65 @@ class PcscCardReader(DeviceBase):
         self._observed.set()
         for event in events:
             for callback in list(self._subscribers):
-                callback(event)
+                try:
+                    callback(event)
+                except Exception:  # one subscriber's bug must not stop card observation
+                    log.exception(
+                        "card event subscriber failed",
+                        extra={"device_id": self.device_id, "code": "subscriber_failed"},
+                    )
 
-    def _observe(self) -> None:
+    def _observe(self, run: _ObserverRun) -> None:
+        try:
+            self._observe_loop(run)
+        except Exception:  # the observer ends, but never silently: health says ERROR
+            log.exception(
+                "card observer failed",
+                extra={"device_id": self.device_id, "code": "observer_failed"},
+            )
+            if not run.stop.is_set():
+                self._observer_failed = True
+                self._set_observed(run, service=False, reader=None, present=False)
+        finally:
+            self._drop_observer_context(run, mark=False)
+
+    def _observe_loop(self, run: _ObserverRun) -> None:
         backoff = Backoff(params.BACKOFF_INITIAL_S, params.BACKOFF_MAX_S)
         poll_s = params.PCSC_POLL_MS / 1000
         state = scard.SCARD_STATE_UNAWARE
         watched: str | None = None
-        while not self._stop.is_set():
-            if self._observer_context is None:
+        stop = run.stop
+        while not stop.is_set():
+            if run.context is None:
                 hr, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
                 if hr != scard.SCARD_S_SUCCESS:
-                    self._set_observed(service=False, reader=None, present=False)
-                    self._stop.wait(backoff.next_delay())
+                    self._set_observed(run, service=False, reader=None, present=False)
+                    stop.wait(backoff.next_delay())
                     continue
-                self._observer_context = context
+                run.context = context
                 watched = None  # a new context knows nothing: ask for the full state
-            context = self._observer_context
+            context = run.context
             try:
                 reader = self._choose(_readers(context))
             except DeviceError:  # pcscd went away (or answers nonsense): start over, later
-                self._drop_observer_context()
-                self._stop.wait(backoff.next_delay())
+                self._drop_observer_context(run)
+                stop.wait(backoff.next_delay())
                 continue
             if reader is None:
                 backoff.reset()
-                self._set_observed(service=True, reader=None, present=False)
-                self._stop.wait(poll_s)
+                self._set_observed(run, service=True, reader=None, present=False)
+                stop.wait(poll_s)
                 continue
             if reader != watched:
                 watched, state = reader, scard.SCARD_STATE_UNAWARE
             hr, states = scard.SCardGetStatusChange(context, params.PCSC_POLL_MS, [(reader, state)])
             if hr in (scard.SCARD_E_TIMEOUT, scard.SCARD_E_CANCELLED):
                 if not self._service_ok or self._reader_name != reader:
-                    self._set_observed(service=True, reader=reader, present=self._present)
+                    self._set_observed(run, service=True, reader=reader, present=self._present)
                 continue
             if hr in SERVICE_ERRORS:
-                self._drop_observer_context()
-                self._stop.wait(backoff.next_delay())
+                self._drop_observer_context(run)
+                stop.wait(backoff.next_delay())
                 continue
             backoff.reset()
             event = int(states[0][1]) if hr == scard.SCARD_S_SUCCESS else 0
@@ -422,22 +467,21 @@ class PcscCardReader(DeviceBase):
                 scard.SCARD_STATE_UNKNOWN | scard.SCARD_STATE_UNAVAILABLE
             ):  # the reader went away between listing and waiting
                 watched = None
-                self._set_observed(service=True, reader=None, present=False)
-                self._stop.wait(poll_s)
+                self._set_observed(run, service=True, reader=None, present=False)
+                stop.wait(poll_s)
                 continue
             state = event & ~scard.SCARD_STATE_CHANGED
             present = bool(event & scard.SCARD_STATE_PRESENT) and not (
                 event & scard.SCARD_STATE_MUTE
             )
-            self._set_observed(service=True, reader=reader, present=present)
-        self._drop_observer_context(mark=False)
+            self._set_observed(run, service=True, reader=reader, present=present)
 
-    def _drop_observer_context(self, *, mark: bool = True) -> None:
-        context, self._observer_context = self._observer_context, None
+    def _drop_observer_context(self, run: _ObserverRun, *, mark: bool = True) -> None:
+        context, run.context = run.context, None
         if context is not None:
             _release(context)
         if mark:
-            self._set_observed(service=False, reader=None, present=False)
+            self._set_observed(run, service=False, reader=None, present=False)
 
     def _available_reader(self) -> str:
         """The observed reader's name, or the typed error saying why there is none."""

@@ -5,8 +5,9 @@ number, the date of birth and the date of expiry, each followed by its check dig
 BAC uses the first 16 bytes of SHA-1 of it as key seed; PACE uses the full SHA-1 for
 an MRZ password and the CAN itself (ISO 8859-1) for a CAN password.
 
-Only the three fields the protocols need are taken out of MRZ lines here (the full MRZ
-parser lives in :mod:`devices.mrz`). Keys never appear in ``repr`` or logs.
+Only the three fields the protocols need are taken out of MRZ lines here, at the
+positions :mod:`devices.mrz.layout` gives (the full MRZ parser lives in
+:mod:`devices.mrz`). Keys never appear in ``repr`` or logs.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from devices.mrz.checkdigit import check_digit
+from devices.mrz.layout import LAYOUTS, Layout, detect_type
 from models.errors import MRZError
+from models.identity import MrzType
 
 _DOC = re.compile(r"^[A-Z0-9<]{1,22}$")
 _DATE = re.compile(r"^[0-9]{6}$")
@@ -25,6 +28,23 @@ _CAN = re.compile(r"^[0-9]{6}$")
 
 PACE_REF_MRZ = 0x01
 PACE_REF_CAN = 0x02
+
+# The optional field a long document number continues into (ICAO 9303-5/-6 §4.2.4).
+_LONG_NUMBER_FIELD = {
+    MrzType.TD1: "optional_data_1",
+    MrzType.TD2: "optional_data",
+    MrzType.MRVB: "optional_data",
+}
+
+
+def _field(rows: Sequence[str], layout: Layout, name: str) -> str:
+    spec = layout.field(name)
+    return rows[spec.line][spec.start : spec.end]
+
+
+def _check(rows: Sequence[str], layout: Layout, name: str) -> str:
+    spec = next(c for c in layout.checks if c.name == name)
+    return rows[spec.line][spec.pos]
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -77,19 +97,20 @@ class MRZKey:
         Check digits must match: a mismatch means a misread MRZ, which would fail
         access control anyway; the error names the field.
         """
-        rows = [line.strip().upper().replace(" ", "") for line in lines if line.strip()]
-        shape = tuple(len(r) for r in rows)
-        if shape == (30, 30, 30):
-            number, digit, rest = rows[0][5:14], rows[0][14], rows[0][15:30]
-            dob, dob_cd, doe, doe_cd = rows[1][0:6], rows[1][6], rows[1][8:14], rows[1][14]
-        elif shape in ((36, 36), (44, 44)):
-            second = rows[1]
-            number, digit, rest = second[0:9], second[9], second[28:35] if shape[0] == 36 else ""
-            dob, dob_cd, doe, doe_cd = second[13:19], second[19], second[21:27], second[27]
-        else:
+        rows = tuple(line.strip().upper().replace(" ", "") for line in lines if line.strip())
+        try:
+            layout = LAYOUTS[detect_type(rows)]
+        except MRZError as exc:
+            shape = tuple(len(r) for r in rows)
             raise MRZError(
                 f"MRZ of {len(rows)} lines of lengths {shape} is not TD1, TD2 or TD3", field="mrz"
-            )
+            ) from exc
+        number = _field(rows, layout, "document_number")
+        digit = _check(rows, layout, "document_number")
+        long_field = _LONG_NUMBER_FIELD.get(layout.mrz_type)
+        rest = _field(rows, layout, long_field) if long_field else ""
+        dob, dob_cd = _field(rows, layout, "birth_date"), _check(rows, layout, "birth_date")
+        doe, doe_cd = _field(rows, layout, "expiry_date"), _check(rows, layout, "expiry_date")
         if digit == "<" and rest:  # long document number continued in the optional data
             tail = rest.split("<", 1)[0]
             if len(tail) < 2:

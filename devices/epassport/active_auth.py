@@ -21,10 +21,10 @@ from asn1crypto import core  # type: ignore[import-untyped]
 from devices.apdu import CommandAPDU
 from devices.base import CardChannel
 from devices.epassport import ec, oids, params, tlv
+from devices.epassport.asn1_errors import ASN1_ERRORS
 from devices.epassport.command import exchange
 from devices.epassport.errors import UnsupportedProtocolError
 from devices.epassport.publickeys import (
-    ASN1_ERRORS,
     ECPublicKey,
     PublicKey,
     RSAPublicKey,

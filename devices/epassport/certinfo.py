@@ -8,8 +8,6 @@ construction, so that malformed certificates fail there with
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -17,30 +15,10 @@ from typing import Any
 from asn1crypto import algos, pem, x509  # type: ignore[import-untyped]
 from asn1crypto import keys as asn1_keys
 
-from devices.epassport.ec_explicit import ec_key_from_spki
+from devices.epassport.asn1_errors import asn1_guard
+from devices.epassport.publickeys import ec_key_from_spki
 from devices.epassport.signatures import SignatureOutcome, verify_signature
-from models.errors import MalformedDataError
-
-# asn1crypto raises these on bytes that do not match the ASN.1 it expects (AttributeError
-# too: found by fuzzing, e.g. ``.native`` of a mis-tagged choice).
-ASN1_ERRORS = (
-    ValueError,
-    TypeError,
-    KeyError,
-    IndexError,
-    OverflowError,
-    RecursionError,
-    AttributeError,
-)
-
-
-@contextmanager
-def asn1_guard(what: str) -> Iterator[None]:
-    """Turn asn1crypto's parse errors into MalformedDataError naming ``what``."""
-    try:
-        yield
-    except ASN1_ERRORS as exc:
-        raise MalformedDataError(f"{what} does not parse") from exc
+from models.errors import DocumentError, MalformedDataError
 
 
 class CertInfo:
@@ -68,7 +46,8 @@ class CertInfo:
         """Parse every field now; raises MalformedDataError if any does not parse."""
         _ = (self.subject_der, self.issuer_der, self.subject_key, self.issuer_key)
         _ = (self.subject, self.issuer, self.serial, self.not_before, self.not_after)
-        _ = (self.ski, self.aki, self.country, self.issuer_country, self.is_ca)
+        _ = (self.ski, self.aki, self.country, self.issuer_country, self.is_ca, self.key_usage)
+        _ = self.has_basic_constraints
         _ = (self.spki, self.signature_algorithm, self.signature, self.tbs)
         _ = self.key_description
         return self
@@ -154,9 +133,65 @@ class CertInfo:
 
     @cached_property
     def is_ca(self) -> bool:
+        """basicConstraints says cA = TRUE."""
         with asn1_guard("certificate extensions"):
             constraints = self.cert.basic_constraints_value
             return bool(constraints is not None and constraints["ca"].native)
+
+    @cached_property
+    def has_basic_constraints(self) -> bool:
+        with asn1_guard("certificate extensions"):
+            return self.cert.basic_constraints_value is not None
+
+    @cached_property
+    def key_usage(self) -> frozenset[str] | None:
+        """The keyUsage bits set (asn1crypto names), None when the extension is absent."""
+        with asn1_guard("certificate extensions"):
+            value = self.cert.key_usage_value
+            return None if value is None else frozenset(str(bit) for bit in value.native)
+
+    @cached_property
+    def self_signed(self) -> bool:
+        """Self-issued and its signature verifies with its own key."""
+        if not self.self_issued:
+            return False
+        try:
+            return self.verify_issued(self).valid
+        except (MalformedDataError, DocumentError):
+            return False
+
+    def issuer_problem(self, *, operator_anchor: bool = False) -> str | None:
+        """Why this certificate may not sign other certificates; None when it may.
+
+        A CSCA or link certificate must say cA = TRUE (basicConstraints) and carry
+        keyCertSign (keyUsage), as ICAO 9303-12 §7.1.1 requires. One tolerance, for
+        CSCAs issued before those extensions were enforced: a self-signed certificate
+        that the operator trusted one by one (``operator_anchor``: a certificate file,
+        not a master-list entry) may lack either extension, but may not contradict it
+        (cA = FALSE, or a keyUsage without keyCertSign).
+        """
+        usage = self.key_usage
+        if usage is not None and "key_cert_sign" not in usage:
+            return "issuer_without_key_cert_sign"
+        if self.is_ca and usage is not None:
+            return None
+        contradicts = self.has_basic_constraints and not self.is_ca
+        if operator_anchor and not contradicts and self.self_signed:
+            return None
+        return "issuer_not_a_ca"
+
+    def document_signer_problem(self) -> str | None:
+        """Why this certificate cannot be a Document Signer; None when it can.
+
+        A DSC is an end-entity certificate (no cA = TRUE) whose keyUsage allows
+        digitalSignature (ICAO 9303-12 §7.1.1: keyUsage is mandatory for a DSC).
+        """
+        if self.is_ca:
+            return "dsc_is_a_ca"
+        usage = self.key_usage
+        if usage is None or "digital_signature" not in usage:
+            return "dsc_without_digital_signature"
+        return None
 
     @cached_property
     def spki(self) -> asn1_keys.PublicKeyInfo:

@@ -54,10 +54,17 @@ def pad(data: bytes, block: int) -> bytes:
     return body + bytes(-len(body) % block)
 
 
-def unpad(data: bytes) -> bytes:
-    """Remove padding method 2; raises SecureMessagingError when there is none."""
+def unpad(data: bytes, block: int) -> bytes:
+    """Remove padding method 2, strictly; SecureMessagingError when it is not exactly that.
+
+    The data must be whole blocks and end with 0x80 followed by fewer zero bytes than a
+    block: padding never adds a whole block of zeros, so anything longer (or a missing
+    0x80) is not the output of :func:`pad`.
+    """
+    if not data or len(data) % block:
+        raise SecureMessagingError("padded data is not whole blocks", reason="padding")
     end = data.rstrip(b"\x00")
-    if not end or end[-1] != 0x80:
+    if not end or end[-1] != 0x80 or len(data) - len(end) >= block:
         raise SecureMessagingError("padding of decrypted data is invalid", reason="padding")
     return end[:-1]
 

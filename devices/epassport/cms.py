@@ -16,7 +16,8 @@ from typing import Any
 from asn1crypto import algos, cms, core  # type: ignore[import-untyped]
 
 from devices.epassport import tlv
-from devices.epassport.certinfo import CertInfo, asn1_guard, name_key
+from devices.epassport.asn1_errors import asn1_guard
+from devices.epassport.certinfo import CertInfo, name_key
 from devices.epassport.pa_params import MAX_BER_DEPTH
 from devices.epassport.signatures import SignatureOutcome, digest, verify_signature
 from models.errors import MalformedDataError

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from devices.epassport import ec
+from devices.epassport.ec_curves import CURVES
 from devices.epassport.errors import UnsupportedProtocolError
 from models.errors import MalformedDataError
 
@@ -252,7 +253,7 @@ def standard_domain(parameter_id: int) -> Domain:
     if parameter_id in DH_GROUPS:
         return DHDomain(DH_GROUPS[parameter_id])
     if parameter_id in EC_PARAMETER_IDS:
-        return ECDomain(ec.CURVES[EC_PARAMETER_IDS[parameter_id]])
+        return ECDomain(CURVES[EC_PARAMETER_IDS[parameter_id]])
     raise UnsupportedProtocolError(
         f"standardized domain parameters {parameter_id} are not defined",
         what=f"parameterId {parameter_id}",

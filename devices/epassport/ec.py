@@ -1,28 +1,54 @@
-"""Elliptic-curve arithmetic over prime fields (short Weierstrass, any ``a``).
+"""Elliptic-curve arithmetic over prime fields, for every EC use of the ePassport code.
 
-``cryptography`` does ECDH and ECDSA only with the curve's standard generator. PACE
-Generic Mapping needs a mapped generator (G~ = s*G + H), Chip Authentication keys in
-DG14 come with explicit domain parameters, and Active Authentication may use brainpool
-curves with explicit parameters; hence this small module. Points are affine ``(x, y)``
-tuples, ``None`` is the point at infinity; arithmetic runs in Jacobian coordinates and
-scalar multiplication is a Montgomery ladder with a fixed number of steps. Python
-integers are not constant-time: on the reader side the scalars are ephemeral, and the
-virtual chip is a test device.
+PACE (mapped generators, G~ = s*G + H), Chip Authentication (DG14 keys, often with
+explicit domain parameters), Active Authentication (DG15) and Passive Authentication
+(CSCA/DSC keys on curves ``cryptography`` does not load: brainpoolP224r1, the ``t1``
+twists, explicit parameters) all use this one module. Short Weierstrass curves
+y^2 = x^3 + ax + b over GF(p); points are affine ``(x, y)`` tuples and ``None`` is the
+point at infinity; arithmetic runs in Jacobian coordinates.
+
+Curves from untrusted input (a chip's EF.CardAccess or DG14, a certificate) reach the
+arithmetic only through :func:`validate_domain` (see
+:func:`devices.epassport.ec_curves.curve_from_explicit`): a field that is not a prime
+of a sane size would make square roots loop and inverses fail. As a second line of
+defence, the square root itself is bounded (:data:`~pa_params.MAX_NONRESIDUE_SEARCH`)
+and raises MalformedDataError instead of looping.
+
+Scalar multiplication with a secret scalar (:func:`multiply`) is a Montgomery ladder
+with a fixed number of steps; signature verification uses Shamir's trick on public
+values. Python integers are not constant-time: on the reader side the scalars are
+ephemeral, and the virtual chip is a test device.
 """
 
 from __future__ import annotations
 
+import math
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 
+from devices.epassport.pa_params import (
+    EC_MAX_COFACTOR,
+    MAX_EC_FIELD_BITS,
+    MAX_NONRESIDUE_SEARCH,
+    MILLER_RABIN_RANDOM_ROUNDS,
+    MIN_EC_FIELD_BITS,
+    MIN_EC_ORDER_BITS,
+)
 from models.errors import MalformedDataError
 
 Point = tuple[int, int]
 _Jac = tuple[int, int, int]
+_INFINITY: _Jac = (0, 1, 0)
 
 
 @dataclass(frozen=True, slots=True)
 class Curve:
+    """y^2 = x^3 + ax + b over GF(p), base point G of prime order n, cofactor h.
+
+    ``oid`` is the named curve's object identifier; empty for a custom curve.
+    """
+
     name: str
     p: int
     a: int
@@ -31,6 +57,7 @@ class Curve:
     gy: int
     n: int
     h: int = 1
+    oid: str = ""
 
     @property
     def g(self) -> Point:
@@ -45,6 +72,11 @@ class Curve:
     def order_size(self) -> int:
         return (self.n.bit_length() + 7) // 8
 
+    @property
+    def standard(self) -> bool:
+        """A curve of the table (named), not custom explicit parameters."""
+        return bool(self.oid)
+
     def contains(self, point: Point) -> bool:
         x, y = point
         if not (0 <= x < self.p and 0 <= y < self.p):
@@ -52,18 +84,95 @@ class Curve:
         return (y * y - (x * x * x + self.a * x + self.b)) % self.p == 0
 
     def same_parameters(self, other: Curve) -> bool:
-        return (self.p, self.a % self.p, self.b, self.gx, self.gy, self.n) == (
+        return (self.p, self.a, self.b, self.gx, self.gy, self.n, self.h) == (
             other.p,
-            other.a % other.p,
+            other.a,
             other.b,
             other.gx,
             other.gy,
             other.n,
+            other.h,
         )
 
 
+# ------------------------------------------------------------------------ primality
+
+
+_SMALL_PRIMES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71)
+
+
+def _strong_probable_prime(n: int, base: int, d: int, s: int) -> bool:
+    x = pow(base, d, n)
+    if x in (1, n - 1):
+        return True
+    for _ in range(s - 1):
+        x = x * x % n
+        if x == n - 1:
+            return True
+    return False
+
+
+@lru_cache(maxsize=256)
+def probably_prime(n: int) -> bool:
+    """Miller-Rabin with the first 20 prime bases and random ones.
+
+    The fixed bases make the answer exact below 3.3e24; the random bases (an
+    adversary cannot choose a composite that fools bases it does not know) bound
+    the error for larger inputs to 4^-MILLER_RABIN_RANDOM_ROUNDS.
+    """
+    if n < 2:
+        return False
+    for q in _SMALL_PRIMES:
+        if n % q == 0:
+            return n == q
+    d, s = n - 1, 0
+    while d % 2 == 0:
+        d, s = d // 2, s + 1
+    bases = list(_SMALL_PRIMES)
+    if n.bit_length() > 80:
+        bases += [secrets.randbelow(n - 3) + 2 for _ in range(MILLER_RABIN_RANDOM_ROUNDS)]
+    return all(_strong_probable_prime(n, base, d, s) for base in bases)
+
+
+def validate_domain(p: int, a: int, b: int, n: int, h: int) -> None:
+    """Raise MalformedDataError unless (p, a, b, n, h) can be a curve group we compute in.
+
+    Checked before any point is decoded: p a prime of MIN..MAX_EC_FIELD_BITS bits;
+    a and b field elements (0 <= a, b < p); a non-zero discriminant; n a prime of at
+    least MIN_EC_ORDER_BITS bits other than p (anomalous curves); 1 <= h <= EC_MAX_COFACTOR;
+    and n*h within the Hasse interval p + 1 +- 2 sqrt(p).
+    """
+    if not MIN_EC_FIELD_BITS <= p.bit_length() <= MAX_EC_FIELD_BITS:
+        raise MalformedDataError(f"EC field of {p.bit_length()} bits is out of range")
+    if not (0 <= a < p and 0 <= b < p):
+        raise MalformedDataError("EC curve coefficient is not a field element")
+    if not 1 <= h <= EC_MAX_COFACTOR:
+        raise MalformedDataError(f"EC cofactor {h} is out of range")
+    if not MIN_EC_ORDER_BITS <= n.bit_length() <= p.bit_length() + 1:
+        raise MalformedDataError(f"EC group order of {n.bit_length()} bits is out of range")
+    if abs(n * h - (p + 1)) > 2 * math.isqrt(p) + 2:
+        raise MalformedDataError("EC group order and cofactor break the Hasse bound")
+    if (4 * a * a * a + 27 * b * b) % p == 0:
+        raise MalformedDataError("EC curve is singular (zero discriminant)")
+    if not probably_prime(p):
+        raise MalformedDataError("EC field size is not prime")
+    if n == p or not probably_prime(n):
+        raise MalformedDataError("EC group order is not a prime other than p")
+
+
+def check_generator(curve: Curve) -> None:
+    """The base point lies on the curve and has order n (after :func:`validate_domain`)."""
+    if not curve.contains(curve.g):
+        raise MalformedDataError("EC generator is not on its curve")
+    if multiply_public(curve, curve.n, curve.g) is not None:
+        raise MalformedDataError("EC generator does not have the stated order")
+
+
+# ------------------------------------------------------------------------ arithmetic
+
+
 def _to_jac(point: Point | None) -> _Jac:
-    return (0, 1, 0) if point is None else (point[0], point[1], 1)
+    return _INFINITY if point is None else (point[0], point[1], 1)
 
 
 def _to_affine(curve: Curve, pt: _Jac) -> Point | None:
@@ -71,7 +180,10 @@ def _to_affine(curve: Curve, pt: _Jac) -> Point | None:
     if z == 0:
         return None
     p = curve.p
-    zi = pow(z, -1, p)
+    try:
+        zi = pow(z, -1, p)
+    except ValueError as exc:  # only when p is not prime: validate_domain refuses those
+        raise MalformedDataError("EC arithmetic over a non-prime field") from exc
     zi2 = zi * zi % p
     return (x * zi2 % p, y * zi2 * zi % p)
 
@@ -80,7 +192,7 @@ def _double(curve: Curve, pt: _Jac) -> _Jac:
     x, y, z = pt
     p = curve.p
     if z == 0 or y == 0:
-        return (0, 1, 0)
+        return _INFINITY
     yy = y * y % p
     s = 4 * x * yy % p
     zz = z * z % p
@@ -106,7 +218,7 @@ def _add(curve: Curve, p1: _Jac, p2: _Jac) -> _Jac:
     s1 = y1 * z2 * z2z2 % p
     s2 = y2 * z1 * z1z1 % p
     if u1 == u2:
-        return _double(curve, p1) if s1 == s2 else (0, 1, 0)
+        return _double(curve, p1) if s1 == s2 else _INFINITY
     h = (u2 - u1) % p
     r = (s2 - s1) % p
     hh = h * h % p
@@ -127,12 +239,12 @@ def negate(curve: Curve, point: Point | None) -> Point | None:
 
 
 def multiply(curve: Curve, k: int, point: Point | None) -> Point | None:
-    """k * point by a Montgomery ladder over max(bits(n), bits(k)) steps."""
+    """k * point by a Montgomery ladder over max(bits(n), bits(k)) steps (secret scalars)."""
     if point is None:
         return None
     if k < 0:
         return multiply(curve, -k, negate(curve, point))
-    r0: _Jac = (0, 1, 0)
+    r0: _Jac = _INFINITY
     r1 = _to_jac(point)
     for i in reversed(range(max(curve.n.bit_length(), k.bit_length()))):
         if (k >> i) & 1:
@@ -142,41 +254,80 @@ def multiply(curve: Curve, k: int, point: Point | None) -> Point | None:
     return _to_affine(curve, r0)
 
 
+def multiply2(curve: Curve, k1: int, p1: Point, k2: int, p2: Point) -> Point | None:
+    """k1*P1 + k2*P2 by Shamir's trick (public scalars only: signature verification)."""
+    j1, j2 = _to_jac(p1), _to_jac(p2)
+    both = _add(curve, j1, j2)
+    acc = _INFINITY
+    for bit in range(max(k1.bit_length(), k2.bit_length()) - 1, -1, -1):
+        acc = _double(curve, acc)
+        b1, b2 = (k1 >> bit) & 1, (k2 >> bit) & 1
+        if b1 and b2:
+            acc = _add(curve, acc, both)
+        elif b1:
+            acc = _add(curve, acc, j1)
+        elif b2:
+            acc = _add(curve, acc, j2)
+    return _to_affine(curve, acc)
+
+
+def multiply_public(curve: Curve, k: int, point: Point) -> Point | None:
+    """k * point for a public scalar (a subgroup check, a test): faster than the ladder."""
+    return multiply2(curve, k, point, 0, point)
+
+
+def random_scalar(curve: Curve) -> int:
+    return secrets.randbelow(curve.n - 1) + 1
+
+
+# ------------------------------------------------------------------------ point codec
+
+
 def encode_point(curve: Curve, point: Point) -> bytes:
     """X9.62 uncompressed encoding 04 || X || Y."""
     size = curve.size
     return b"\x04" + point[0].to_bytes(size, "big") + point[1].to_bytes(size, "big")
 
 
-def _sqrt_mod(value: int, p: int) -> int | None:
-    """Tonelli-Shanks square root modulo an odd prime, None when there is none."""
+def sqrt_mod(value: int, p: int) -> int | None:
+    """A square root modulo the odd prime ``p`` (Tonelli-Shanks), None when there is none.
+
+    Bounded whatever ``p`` is: the search for a non-residue stops after
+    MAX_NONRESIDUE_SEARCH candidates and the inner loop after log2(p) squarings,
+    raising MalformedDataError (a composite ``p`` has no such non-residue).
+    """
     value %= p
     if value == 0:
         return 0
     if pow(value, (p - 1) // 2, p) != 1:
         return None
     if p % 4 == 3:
-        return pow(value, (p + 1) // 4, p)
+        root = pow(value, (p + 1) // 4, p)
+        return root if root * root % p == value else None
     q, s = p - 1, 0
     while q % 2 == 0:
         q //= 2
         s += 1
-    z = 2
-    while pow(z, (p - 1) // 2, p) != p - 1:
-        z += 1
+    for z in range(2, 2 + MAX_NONRESIDUE_SEARCH):
+        if pow(z, (p - 1) // 2, p) == p - 1:
+            break
+    else:
+        raise MalformedDataError("no quadratic non-residue found: the EC field is not prime")
     m, c, t, r = s, pow(z, q, p), pow(value, q, p), pow(value, (q + 1) // 2, p)
     while t != 1:
         i, t2 = 0, t
         while t2 != 1:
             t2 = t2 * t2 % p
             i += 1
+            if i >= m:
+                raise MalformedDataError("square root does not converge: the EC field is not prime")
         b = pow(c, 1 << (m - i - 1), p)
         m, c, t, r = i, b * b % p, t * b * b % p, r * b % p
     return r
 
 
 def decode_point(curve: Curve, data: bytes) -> Point:
-    """Decode and validate a public point (uncompressed or compressed); never infinity."""
+    """Decode and validate a point (SEC 1 §2.3.4, uncompressed or compressed); never infinity."""
     size = curve.size
     if len(data) == 2 * size + 1 and data[0] == 0x04:
         point = (int.from_bytes(data[1 : 1 + size], "big"), int.from_bytes(data[1 + size :], "big"))
@@ -184,151 +335,42 @@ def decode_point(curve: Curve, data: bytes) -> Point:
         x = int.from_bytes(data[1:], "big")
         if x >= curve.p:
             raise MalformedDataError("EC point x-coordinate out of range")
-        y = _sqrt_mod(x * x * x + curve.a * x + curve.b, curve.p)
+        y = sqrt_mod(x * x * x + curve.a * x + curve.b, curve.p)
         if y is None:
-            raise MalformedDataError("EC point is not on the curve")
+            raise MalformedDataError("compressed EC point has no square root: not on the curve")
         if (y & 1) != (data[0] & 1):
-            y = curve.p - y
+            y = (curve.p - y) % curve.p
         point = (x, y)
     else:
-        raise MalformedDataError(f"EC point of {len(data)} bytes does not fit {curve.name}")
+        raise MalformedDataError(
+            f"EC point encoding of {len(data)} bytes does not fit {curve.name or 'its curve'}"
+        )
     if not curve.contains(point):
-        raise MalformedDataError(f"EC point is not on {curve.name}")
-    if curve.h != 1 and multiply(curve, curve.n, point) is not None:
+        raise MalformedDataError(f"EC point is not on its curve ({curve.name})")
+    if curve.h != 1 and multiply_public(curve, curve.n, point) is not None:
         raise MalformedDataError("EC point is not in the prime-order subgroup")
     return point
 
 
-def random_scalar(curve: Curve) -> int:
-    return secrets.randbelow(curve.n - 1) + 1
+# ------------------------------------------------------------------------ ECDSA
 
 
-def _hash_to_int(curve: Curve, digest: bytes) -> int:
+def _hash_to_int(n: int, digest: bytes) -> int:
+    """The leftmost bits of the digest, as many as the order has (SEC 1 §4.1.4 step 5)."""
     e = int.from_bytes(digest, "big")
-    excess = len(digest) * 8 - curve.n.bit_length()
+    excess = len(digest) * 8 - n.bit_length()
     return e >> excess if excess > 0 else e
 
 
 def ecdsa_verify(curve: Curve, public: Point, digest: bytes, r: int, s: int) -> bool:
-    """ECDSA verification (SEC 1 §4.1.4) of a precomputed message digest."""
-    if not (0 < r < curve.n and 0 < s < curve.n):
+    """ECDSA verification (SEC 1 §4.1.4) of a precomputed digest; True iff it holds.
+
+    Never raises on any r and s: out of range or not invertible modulo n is False.
+    """
+    n = curve.n
+    if not (0 < r < n and 0 < s < n) or math.gcd(s, n) != 1:
         return False
-    e = _hash_to_int(curve, digest)
-    w = pow(s, -1, curve.n)
-    u1, u2 = e * w % curve.n, r * w % curve.n
-    point = add(curve, multiply(curve, u1, curve.g), multiply(curve, u2, public))
-    return point is not None and point[0] % curve.n == r
-
-
-CURVES: dict[str, Curve] = {
-    "secp192r1": Curve(
-        "secp192r1",
-        0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFFFFFFFFFFFF,
-        0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFFFFFFFFFFFC,
-        0x64210519E59C80E70FA7E9AB72243049FEB8DEECC146B9B1,
-        0x188DA80EB03090F67CBF20EB43A18800F4FF0AFD82FF1012,
-        0x7192B95FFC8DA78631011ED6B24CDD573F977A11E794811,
-        0xFFFFFFFFFFFFFFFFFFFFFFFF99DEF836146BC9B1B4D22831,
-        1,
-    ),
-    "brainpoolP192r1": Curve(
-        "brainpoolP192r1",
-        0xC302F41D932A36CDA7A3463093D18DB78FCE476DE1A86297,
-        0x6A91174076B1E0E19C39C031FE8685C1CAE040E5C69A28EF,
-        0x469A28EF7C28CCA3DC721D044F4496BCCA7EF4146FBF25C9,
-        0xC0A0647EAAB6A48753B033C56CB0F0900A2F5C4853375FD6,
-        0x14B690866ABD5BB88B5F4828C1490002E6773FA2FA299B8F,
-        0xC302F41D932A36CDA7A3462F9E9E916B5BE8F1029AC4ACC1,
-        1,
-    ),
-    "secp224r1": Curve(
-        "secp224r1",
-        0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF000000000000000000000001,
-        0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFE,
-        0xB4050A850C04B3ABF54132565044B0B7D7BFD8BA270B39432355FFB4,
-        0xB70E0CBD6BB4BF7F321390B94A03C1D356C21122343280D6115C1D21,
-        0xBD376388B5F723FB4C22DFE6CD4375A05A07476444D5819985007E34,
-        0xFFFFFFFFFFFFFFFFFFFFFFFFFFFF16A2E0B8F03E13DD29455C5C2A3D,
-        1,
-    ),
-    "brainpoolP224r1": Curve(
-        "brainpoolP224r1",
-        0xD7C134AA264366862A18302575D1D787B09F075797DA89F57EC8C0FF,
-        0x68A5E62CA9CE6C1C299803A6C1530B514E182AD8B0042A59CAD29F43,
-        0x2580F63CCFE44138870713B1A92369E33E2135D266DBB372386C400B,
-        0xD9029AD2C7E5CF4340823B2A87DC68C9E4CE3174C1E6EFDEE12C07D,
-        0x58AA56F772C0726F24C6B89E4ECDAC24354B9E99CAA3F6D3761402CD,
-        0xD7C134AA264366862A18302575D0FB98D116BC4B6DDEBCA3A5A7939F,
-        1,
-    ),
-    "secp256r1": Curve(
-        "secp256r1",
-        0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF,
-        0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFC,
-        0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B,
-        0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296,
-        0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5,
-        0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551,
-        1,
-    ),
-    "brainpoolP256r1": Curve(
-        "brainpoolP256r1",
-        0xA9FB57DBA1EEA9BC3E660A909D838D726E3BF623D52620282013481D1F6E5377,
-        0x7D5A0975FC2C3057EEF67530417AFFE7FB8055C126DC5C6CE94A4B44F330B5D9,
-        0x26DC5C6CE94A4B44F330B5D9BBD77CBF958416295CF7E1CE6BCCDC18FF8C07B6,
-        0x8BD2AEB9CB7E57CB2C4B482FFC81B7AFB9DE27E1E3BD23C23A4453BD9ACE3262,
-        0x547EF835C3DAC4FD97F8461A14611DC9C27745132DED8E545C1D54C72F046997,
-        0xA9FB57DBA1EEA9BC3E660A909D838D718C397AA3B561A6F7901E0E82974856A7,
-        1,
-    ),
-    "brainpoolP320r1": Curve(
-        "brainpoolP320r1",
-        0xD35E472036BC4FB7E13C785ED201E065F98FCFA6F6F40DEF4F92B9EC7893EC28FCD412B1F1B32E27,
-        0x3EE30B568FBAB0F883CCEBD46D3F3BB8A2A73513F5EB79DA66190EB085FFA9F492F375A97D860EB4,
-        0x520883949DFDBC42D3AD198640688A6FE13F41349554B49ACC31DCCD884539816F5EB4AC8FB1F1A6,
-        0x43BD7E9AFB53D8B85289BCC48EE5BFE6F20137D10A087EB6E7871E2A10A599C710AF8D0D39E20611,
-        0x14FDD05545EC1CC8AB4093247F77275E0743FFED117182EAA9C77877AAAC6AC7D35245D1692E8EE1,
-        0xD35E472036BC4FB7E13C785ED201E065F98FCFA5B68F12A32D482EC7EE8658E98691555B44C59311,
-        1,
-    ),
-    "secp384r1": Curve(
-        "secp384r1",
-        0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFFFF0000000000000000FFFFFFFF,
-        0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFFFF0000000000000000FFFFFFFC,
-        0xB3312FA7E23EE7E4988E056BE3F82D19181D9C6EFE8141120314088F5013875AC656398D8A2ED19D2A85C8EDD3EC2AEF,
-        0xAA87CA22BE8B05378EB1C71EF320AD746E1D3B628BA79B9859F741E082542A385502F25DBF55296C3A545E3872760AB7,
-        0x3617DE4A96262C6F5D9E98BF9292DC29F8F41DBD289A147CE9DA3113B5F0B8C00A60B1CE1D7E819D7A431D7C90EA0E5F,
-        0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF581A0DB248B0A77AECEC196ACCC52973,
-        1,
-    ),
-    "brainpoolP384r1": Curve(
-        "brainpoolP384r1",
-        0x8CB91E82A3386D280F5D6F7E50E641DF152F7109ED5456B412B1DA197FB71123ACD3A729901D1A71874700133107EC53,
-        0x7BC382C63D8C150C3C72080ACE05AFA0C2BEA28E4FB22787139165EFBA91F90F8AA5814A503AD4EB04A8C7DD22CE2826,
-        0x4A8C7DD22CE28268B39B55416F0447C2FB77DE107DCD2A62E880EA53EEB62D57CB4390295DBC9943AB78696FA504C11,
-        0x1D1C64F068CF45FFA2A63A81B7C13F6B8847A3E77EF14FE3DB7FCAFE0CBD10E8E826E03436D646AAEF87B2E247D4AF1E,
-        0x8ABE1D7520F9C2A45CB1EB8E95CFD55262B70B29FEEC5864E19C054FF99129280E4646217791811142820341263C5315,
-        0x8CB91E82A3386D280F5D6F7E50E641DF152F7109ED5456B31F166E6CAC0425A7CF3AB6AF6B7FC3103B883202E9046565,
-        1,
-    ),
-    "brainpoolP512r1": Curve(
-        "brainpoolP512r1",
-        0xAADD9DB8DBE9C48B3FD4E6AE33C9FC07CB308DB3B3C9D20ED6639CCA703308717D4D9B009BC66842AECDA12AE6A380E62881FF2F2D82C68528AA6056583A48F3,
-        0x7830A3318B603B89E2327145AC234CC594CBDD8D3DF91610A83441CAEA9863BC2DED5D5AA8253AA10A2EF1C98B9AC8B57F1117A72BF2C7B9E7C1AC4D77FC94CA,
-        0x3DF91610A83441CAEA9863BC2DED5D5AA8253AA10A2EF1C98B9AC8B57F1117A72BF2C7B9E7C1AC4D77FC94CADC083E67984050B75EBAE5DD2809BD638016F723,
-        0x81AEE4BDD82ED9645A21322E9C4C6A9385ED9F70B5D916C1B43B62EEF4D0098EFF3B1F78E2D0D48D50D1687B93B97D5F7C6D5047406A5E688B352209BCB9F822,
-        0x7DDE385D566332ECC0EABFA9CF7822FDF209F70024A57B1AA000C55B881F8111B2DCDE494A5F485E5BCA4BD88A2763AED1CA2B2FA8F0540678CD1E0F3AD80892,
-        0xAADD9DB8DBE9C48B3FD4E6AE33C9FC07CB308DB3B3C9D20ED6639CCA70330870553E5C414CA92619418661197FAC10471DB1D381085DDADDB58796829CA90069,
-        1,
-    ),
-    "secp521r1": Curve(
-        "secp521r1",
-        0x1FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF,
-        0x1FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC,
-        0x51953EB9618E1C9A1F929A21A0B68540EEA2DA725B99B315F3B8B489918EF109E156193951EC7E937B1652C0BD3BB1BF073573DF883D2C34F1EF451FD46B503F00,
-        0xC6858E06B70404E9CD9E3ECB662395B4429C648139053FB521F828AF606B4D3DBAA14B5E77EFE75928FE1DC127A2FFA8DE3348B3C1856A429BF97E7E31C2E5BD66,
-        0x11839296A789A3BC0045C8A5FB42C7D1BD998F54449579B446817AFBD17273E662C97EE72995EF42640C550B9013FAD0761353C7086A272C24088BE94769FD16650,
-        0x1FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFA51868783BF2F966B7FCC0148F709A5D03BB5C9B8899C47AEBB6FB71E91386409,
-        1,
-    ),
-}
+    e = _hash_to_int(n, digest)
+    w = pow(s, -1, n)
+    point = multiply2(curve, e * w % n, curve.g, r * w % n, public)
+    return point is not None and point[0] % n == r

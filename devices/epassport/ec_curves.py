@@ -1,38 +1,28 @@
-"""Domain parameters of the prime-field curves found in eMRTD certificates.
+"""The named prime-field curves of eMRTDs, and explicit domain parameters matched to them.
 
 Generated from OpenSSL 3.0 (``openssl ecparam -name NAME -param_enc explicit``)
 and cross-checked by the tests: every generator lies on its curve, has the
 stated order, and signatures made by ``cryptography`` on the named curve verify
 with these parameters. Sources: SEC 2 v2 / FIPS 186-4 (secp*), RFC 5639 (brainpool).
+The table also gives the standardized PACE/CA domain parameters (ICAO 9303-11 Table 6).
 
-Why we need them: many CSCAs and DSCs (Germany, Austria, Finland, Russia, the
-UK, ...) encode their EC keys with EXPLICIT domain parameters, which the
-``cryptography`` package refuses to load. :mod:`devices.epassport.ec_explicit`
-matches explicit parameters against this table to get a named curve.
+Why explicit parameters matter: many CSCAs and DSCs (Germany, Austria, Finland,
+Russia, the UK, ...) and many chips' DG14 keys spell their curve out as
+``SpecifiedECDomain`` instead of naming it. :func:`curve_from_explicit` maps such
+parameters to the table entry they equal, or, for a curve not in the table,
+validates them completely (:func:`devices.epassport.ec.validate_domain`) before
+any point on it is decoded.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import lru_cache
 
+from devices.epassport.ec import Curve, check_generator, decode_point, validate_domain
+from models.errors import MalformedDataError
 
-@dataclass(frozen=True, slots=True)
-class CurveParams:
-    """Short Weierstrass curve y^2 = x^3 + ax + b over GF(p), base point G of order n."""
-
-    name: str
-    oid: str
-    p: int
-    a: int
-    b: int
-    gx: int
-    gy: int
-    n: int
-    h: int
-
-
-CURVES: dict[str, CurveParams] = {
-    "secp192r1": CurveParams(
+CURVES: dict[str, Curve] = {
+    "secp192r1": Curve(
         name="secp192r1",
         oid="1.2.840.10045.3.1.1",
         p=0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFFFFFFFFFFFF,
@@ -43,7 +33,7 @@ CURVES: dict[str, CurveParams] = {
         n=0xFFFFFFFFFFFFFFFFFFFFFFFF99DEF836146BC9B1B4D22831,
         h=1,
     ),
-    "secp224r1": CurveParams(
+    "secp224r1": Curve(
         name="secp224r1",
         oid="1.3.132.0.33",
         p=0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF000000000000000000000001,
@@ -54,7 +44,7 @@ CURVES: dict[str, CurveParams] = {
         n=0xFFFFFFFFFFFFFFFFFFFFFFFFFFFF16A2E0B8F03E13DD29455C5C2A3D,
         h=1,
     ),
-    "secp256r1": CurveParams(
+    "secp256r1": Curve(
         name="secp256r1",
         oid="1.2.840.10045.3.1.7",
         p=0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF,
@@ -65,7 +55,7 @@ CURVES: dict[str, CurveParams] = {
         n=0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551,
         h=1,
     ),
-    "secp384r1": CurveParams(
+    "secp384r1": Curve(
         name="secp384r1",
         oid="1.3.132.0.34",
         p=0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFFFF0000000000000000FFFFFFFF,
@@ -76,7 +66,7 @@ CURVES: dict[str, CurveParams] = {
         n=0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF581A0DB248B0A77AECEC196ACCC52973,
         h=1,
     ),
-    "secp521r1": CurveParams(
+    "secp521r1": Curve(
         name="secp521r1",
         oid="1.3.132.0.35",
         p=0x1FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF,
@@ -87,7 +77,7 @@ CURVES: dict[str, CurveParams] = {
         n=0x1FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFA51868783BF2F966B7FCC0148F709A5D03BB5C9B8899C47AEBB6FB71E91386409,
         h=1,
     ),
-    "secp256k1": CurveParams(
+    "secp256k1": Curve(
         name="secp256k1",
         oid="1.3.132.0.10",
         p=0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F,
@@ -98,7 +88,7 @@ CURVES: dict[str, CurveParams] = {
         n=0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141,
         h=1,
     ),
-    "brainpoolP160r1": CurveParams(
+    "brainpoolP160r1": Curve(
         name="brainpoolP160r1",
         oid="1.3.36.3.3.2.8.1.1.1",
         p=0xE95E4A5F737059DC60DFC7AD95B3D8139515620F,
@@ -109,7 +99,7 @@ CURVES: dict[str, CurveParams] = {
         n=0xE95E4A5F737059DC60DF5991D45029409E60FC09,
         h=1,
     ),
-    "brainpoolP192r1": CurveParams(
+    "brainpoolP192r1": Curve(
         name="brainpoolP192r1",
         oid="1.3.36.3.3.2.8.1.1.3",
         p=0xC302F41D932A36CDA7A3463093D18DB78FCE476DE1A86297,
@@ -120,7 +110,7 @@ CURVES: dict[str, CurveParams] = {
         n=0xC302F41D932A36CDA7A3462F9E9E916B5BE8F1029AC4ACC1,
         h=1,
     ),
-    "brainpoolP224r1": CurveParams(
+    "brainpoolP224r1": Curve(
         name="brainpoolP224r1",
         oid="1.3.36.3.3.2.8.1.1.5",
         p=0xD7C134AA264366862A18302575D1D787B09F075797DA89F57EC8C0FF,
@@ -131,7 +121,7 @@ CURVES: dict[str, CurveParams] = {
         n=0xD7C134AA264366862A18302575D0FB98D116BC4B6DDEBCA3A5A7939F,
         h=1,
     ),
-    "brainpoolP256r1": CurveParams(
+    "brainpoolP256r1": Curve(
         name="brainpoolP256r1",
         oid="1.3.36.3.3.2.8.1.1.7",
         p=0xA9FB57DBA1EEA9BC3E660A909D838D726E3BF623D52620282013481D1F6E5377,
@@ -142,7 +132,7 @@ CURVES: dict[str, CurveParams] = {
         n=0xA9FB57DBA1EEA9BC3E660A909D838D718C397AA3B561A6F7901E0E82974856A7,
         h=1,
     ),
-    "brainpoolP320r1": CurveParams(
+    "brainpoolP320r1": Curve(
         name="brainpoolP320r1",
         oid="1.3.36.3.3.2.8.1.1.9",
         p=0xD35E472036BC4FB7E13C785ED201E065F98FCFA6F6F40DEF4F92B9EC7893EC28FCD412B1F1B32E27,
@@ -153,7 +143,7 @@ CURVES: dict[str, CurveParams] = {
         n=0xD35E472036BC4FB7E13C785ED201E065F98FCFA5B68F12A32D482EC7EE8658E98691555B44C59311,
         h=1,
     ),
-    "brainpoolP384r1": CurveParams(
+    "brainpoolP384r1": Curve(
         name="brainpoolP384r1",
         oid="1.3.36.3.3.2.8.1.1.11",
         p=0x8CB91E82A3386D280F5D6F7E50E641DF152F7109ED5456B412B1DA197FB71123ACD3A729901D1A71874700133107EC53,
@@ -164,7 +154,7 @@ CURVES: dict[str, CurveParams] = {
         n=0x8CB91E82A3386D280F5D6F7E50E641DF152F7109ED5456B31F166E6CAC0425A7CF3AB6AF6B7FC3103B883202E9046565,
         h=1,
     ),
-    "brainpoolP512r1": CurveParams(
+    "brainpoolP512r1": Curve(
         name="brainpoolP512r1",
         oid="1.3.36.3.3.2.8.1.1.13",
         p=0xAADD9DB8DBE9C48B3FD4E6AE33C9FC07CB308DB3B3C9D20ED6639CCA703308717D4D9B009BC66842AECDA12AE6A380E62881FF2F2D82C68528AA6056583A48F3,
@@ -175,7 +165,7 @@ CURVES: dict[str, CurveParams] = {
         n=0xAADD9DB8DBE9C48B3FD4E6AE33C9FC07CB308DB3B3C9D20ED6639CCA70330870553E5C414CA92619418661197FAC10471DB1D381085DDADDB58796829CA90069,
         h=1,
     ),
-    "brainpoolP160t1": CurveParams(
+    "brainpoolP160t1": Curve(
         name="brainpoolP160t1",
         oid="1.3.36.3.3.2.8.1.1.2",
         p=0xE95E4A5F737059DC60DFC7AD95B3D8139515620F,
@@ -186,7 +176,7 @@ CURVES: dict[str, CurveParams] = {
         n=0xE95E4A5F737059DC60DF5991D45029409E60FC09,
         h=1,
     ),
-    "brainpoolP192t1": CurveParams(
+    "brainpoolP192t1": Curve(
         name="brainpoolP192t1",
         oid="1.3.36.3.3.2.8.1.1.4",
         p=0xC302F41D932A36CDA7A3463093D18DB78FCE476DE1A86297,
@@ -197,7 +187,7 @@ CURVES: dict[str, CurveParams] = {
         n=0xC302F41D932A36CDA7A3462F9E9E916B5BE8F1029AC4ACC1,
         h=1,
     ),
-    "brainpoolP224t1": CurveParams(
+    "brainpoolP224t1": Curve(
         name="brainpoolP224t1",
         oid="1.3.36.3.3.2.8.1.1.6",
         p=0xD7C134AA264366862A18302575D1D787B09F075797DA89F57EC8C0FF,
@@ -208,7 +198,7 @@ CURVES: dict[str, CurveParams] = {
         n=0xD7C134AA264366862A18302575D0FB98D116BC4B6DDEBCA3A5A7939F,
         h=1,
     ),
-    "brainpoolP256t1": CurveParams(
+    "brainpoolP256t1": Curve(
         name="brainpoolP256t1",
         oid="1.3.36.3.3.2.8.1.1.8",
         p=0xA9FB57DBA1EEA9BC3E660A909D838D726E3BF623D52620282013481D1F6E5377,
@@ -219,7 +209,7 @@ CURVES: dict[str, CurveParams] = {
         n=0xA9FB57DBA1EEA9BC3E660A909D838D718C397AA3B561A6F7901E0E82974856A7,
         h=1,
     ),
-    "brainpoolP320t1": CurveParams(
+    "brainpoolP320t1": Curve(
         name="brainpoolP320t1",
         oid="1.3.36.3.3.2.8.1.1.10",
         p=0xD35E472036BC4FB7E13C785ED201E065F98FCFA6F6F40DEF4F92B9EC7893EC28FCD412B1F1B32E27,
@@ -230,7 +220,7 @@ CURVES: dict[str, CurveParams] = {
         n=0xD35E472036BC4FB7E13C785ED201E065F98FCFA5B68F12A32D482EC7EE8658E98691555B44C59311,
         h=1,
     ),
-    "brainpoolP384t1": CurveParams(
+    "brainpoolP384t1": Curve(
         name="brainpoolP384t1",
         oid="1.3.36.3.3.2.8.1.1.12",
         p=0x8CB91E82A3386D280F5D6F7E50E641DF152F7109ED5456B412B1DA197FB71123ACD3A729901D1A71874700133107EC53,
@@ -241,7 +231,7 @@ CURVES: dict[str, CurveParams] = {
         n=0x8CB91E82A3386D280F5D6F7E50E641DF152F7109ED5456B31F166E6CAC0425A7CF3AB6AF6B7FC3103B883202E9046565,
         h=1,
     ),
-    "brainpoolP512t1": CurveParams(
+    "brainpoolP512t1": Curve(
         name="brainpoolP512t1",
         oid="1.3.36.3.3.2.8.1.1.14",
         p=0xAADD9DB8DBE9C48B3FD4E6AE33C9FC07CB308DB3B3C9D20ED6639CCA703308717D4D9B009BC66842AECDA12AE6A380E62881FF2F2D82C68528AA6056583A48F3,
@@ -254,4 +244,42 @@ CURVES: dict[str, CurveParams] = {
     ),
 }
 
-BY_OID: dict[str, CurveParams] = {c.oid: c for c in CURVES.values()}
+BY_OID: dict[str, Curve] = {c.oid: c for c in CURVES.values()}
+_BY_DOMAIN: dict[tuple[int, int, int, int, int], Curve] = {
+    (c.p, c.a, c.b, c.n, c.h): c for c in CURVES.values()
+}
+
+
+def named_curve(oid: str) -> Curve:
+    """The curve with this object identifier (MalformedDataError when not in the table)."""
+    curve = BY_OID.get(oid)
+    if curve is None:
+        raise MalformedDataError(f"unknown named EC curve {oid}")
+    return curve
+
+
+def curve_from_explicit(p: int, a: int, b: int, n: int, h: int | None, base: bytes) -> Curve:
+    """The curve of explicit domain parameters (``base`` is the encoded generator).
+
+    The table entry when (p, a, b, n, h) and the generator equal one; otherwise a
+    custom curve, which is validated (prime field and order, sizes, coefficients,
+    discriminant, cofactor, Hasse bound) before its generator is decoded, and whose
+    generator must have order n. A missing cofactor is taken as 1 (checked by Hasse).
+    MalformedDataError for anything else; this never loops, whatever the input.
+    """
+    cofactor = 1 if h is None else h
+    known = _BY_DOMAIN.get((p, a, b, n, cofactor))
+    if known is not None and decode_point(known, base) == known.g:
+        return known
+    # not in the table (or a named curve's equation with another generator): a custom curve
+    validate_domain(p, a, b, n, cofactor)
+    provisional = Curve("", p, a, b, 0, 0, n, cofactor)
+    gx, gy = decode_point(provisional, base)
+    return _checked_custom(Curve(f"explicit-{p.bit_length()}", p, a, b, gx, gy, n, cofactor))
+
+
+@lru_cache(maxsize=64)
+def _checked_custom(curve: Curve) -> Curve:
+    """A master list repeats a few custom curves hundreds of times: check each once."""
+    check_generator(curve)
+    return curve

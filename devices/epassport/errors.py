@@ -15,12 +15,14 @@ Tree (leaves of :mod:`models.errors`)::
         └── FileTooLargeError      a file announces a length above our limit; ``file``, ``size``
 
 A card that leaves the field raises :class:`models.errors.CardRemovedError` (a
-``DeviceError``), a card that does not answer in time ``DeviceTimeoutError``.
+``DeviceError``), a card that does not answer in time ``DeviceTimeoutError``, and a
+read whose caller's deadline passed or that the caller cancelled
+:class:`ReadStoppedError` (a ``DeviceTimeoutError``, never retried).
 """
 
 from __future__ import annotations
 
-from models.errors import DocumentError, MalformedDataError
+from models.errors import DeviceTimeoutError, DocumentError, MalformedDataError
 
 
 class AccessControlError(DocumentError):
@@ -85,3 +87,18 @@ class FileTooLargeError(MalformedDataError):
         self.file = file
         self.size = size
         self.limit = limit
+
+
+class ReadStoppedError(DeviceTimeoutError):
+    """The caller stopped the chip read: its deadline passed (``reason="deadline"``) or it
+    cancelled (``reason="cancelled"``). Checked before every APDU; never retried.
+
+    A timeout of the caller's, not a failure of the chip or the reader: the traveller
+    step that set the deadline decides what happens next.
+    """
+
+    code = "device.timeout.read_stopped"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"chip read stopped by its caller ({reason})")
+        self.reason = reason

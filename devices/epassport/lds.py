@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from devices.epassport import tlv
 from devices.epassport.images import DecodedImage, ImageFormat, decode_image, sniff_format
 from devices.epassport.pa_params import MAX_DG_BYTES, MAX_IMAGES_PER_GROUP
+from devices.mrz.layout import TD1, TD2, TD3
 from models.errors import MalformedDataError
 
 #: Data group number -> the tag its file starts with (9303 p10 table 34). 0 is EF.COM.
@@ -39,8 +40,11 @@ DG_TAGS: dict[int, int] = {
 TAG_TO_DG: dict[int, int] = {tag: number for number, tag in DG_TAGS.items()}
 
 _MRZ_CHARS = re.compile(r"[A-Z0-9<]+")
-# Total MRZ length -> (document layout, line length).
-_MRZ_LAYOUTS: dict[int, tuple[str, int]] = {90: ("TD1", 30), 72: ("TD2", 36), 88: ("TD3", 44)}
+# Total MRZ length -> (document layout, line length), from the MRZ layouts (MRV-A and
+# MRV-B have the sizes of TD3 and TD2).
+_MRZ_LAYOUTS: dict[int, tuple[str, int]] = {
+    layout.lines * layout.width: (layout.mrz_type.value, layout.width) for layout in (TD1, TD2, TD3)
+}
 
 
 def check_size(data: bytes, name: str, limit: int = MAX_DG_BYTES) -> None:

@@ -23,7 +23,8 @@ from typing import Any, ClassVar
 
 from asn1crypto import core, x509  # type: ignore[import-untyped]
 
-from devices.epassport.certinfo import CertInfo, asn1_guard
+from devices.epassport.asn1_errors import asn1_guard
+from devices.epassport.certinfo import CertInfo
 from devices.epassport.cms import (
     check_ber_depth,
     content_type_consistent,
@@ -90,11 +91,19 @@ class MasterList:
         }
 
 
-def _issuers(cert: CertInfo, pool: Sequence[CertInfo]) -> list[CertInfo]:
-    """Certificates of ``pool`` whose key verifies ``cert``'s signature."""
+def _issuers(
+    cert: CertInfo, pool: Sequence[CertInfo], *, operator_anchors: bool = False
+) -> list[CertInfo]:
+    """CA certificates of ``pool`` whose key verifies ``cert``'s signature.
+
+    A certificate that may not issue (no cA = TRUE or no keyCertSign; see
+    :meth:`CertInfo.issuer_problem`) is never an issuer here either.
+    """
     found = []
     for candidate in pool:
         if candidate.subject_key != cert.issuer_key:
+            continue
+        if candidate.issuer_problem(operator_anchor=operator_anchors) is not None:
             continue
         try:
             if candidate.verify_issued(cert).valid:
@@ -119,7 +128,7 @@ def _chain(
     for _ in range(MAX_CHAIN + 1):
         if current.fingerprint in anchor_prints:
             return tuple(path), True
-        by_anchor = _issuers(current, anchors)
+        by_anchor = _issuers(current, anchors, operator_anchors=True)
         if by_anchor:
             return (*path, by_anchor[0]), True
         if current.self_issued and _issuers(current, [current]):

@@ -44,3 +44,18 @@ MAX_RSA_BITS = 8192
 #: Prime-field sizes for explicit-parameter EC keys verified by our own arithmetic.
 MIN_EC_FIELD_BITS = 160
 MAX_EC_FIELD_BITS = 571
+#: Curves with a cofactor above this are refused (every eMRTD curve has h = 1; SEC 1 allows 4).
+EC_MAX_COFACTOR = 4
+#: The group order of a custom curve has at least this many bits.
+MIN_EC_ORDER_BITS = MIN_EC_FIELD_BITS - 8
+#: Random Miller-Rabin bases on top of the 20 fixed ones (error below 4^-this per test).
+MILLER_RABIN_RANDOM_ROUNDS = 16
+#: Tonelli-Shanks tries this many candidates for a non-residue before refusing the field
+#: (for a prime p the first candidate fails half the time; a composite p has none at all).
+MAX_NONRESIDUE_SEARCH = 1000
+
+# ----------------------------------------------------------------- DH (DG14, PACE)
+#: Sizes of an explicit DH group (X9.42 domain parameters): the modulus p and the order q.
+MIN_DH_BITS = 1024
+MAX_DH_BITS = 4096
+MIN_DH_ORDER_BITS = 160

@@ -155,10 +155,6 @@ def perform_pace(
         mapped = domain.map_generic(nonce, map_private, chip_map)
         eph_private, eph_public = mapped.generate(keys)
         chip_eph = _step(channel, False, 0x83, eph_public, 0x84, "key agreement")
-        if mapped.same_public(chip_eph, eph_public):
-            raise AccessControlError(
-                "the chip echoed our ephemeral key", protocol="PACE", reason="invalid_key"
-            )
         shared = mapped.agree(eph_private, chip_eph)
     except MalformedDataError as exc:
         raise AccessControlError(

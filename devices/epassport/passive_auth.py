@@ -5,15 +5,21 @@
 =====================  ==============================================================
 ``sod_parsed``         EF.SOD is a well-formed CMS SignedData with an LDSSecurityObject
 ``dsc_found``          the Document Signer certificate (DSC) named by the signer is
-                       embedded in EF.SOD (or was given as a single trusted certificate)
+                       embedded in EF.SOD (or was given as a single certificate)
+``dsc_is_document_signer`` the DSC is an end-entity certificate (not cA = TRUE) whose
+                       keyUsage allows digitalSignature
 ``signature_valid``    the DSC's signature over the signed attributes verifies
 ``message_digest_valid`` the messageDigest attribute equals the hash of the LDSSecurityObject
 ``content_type_valid`` the content-type attribute equals the encapsulated content type
-``dsc_chain_valid``    a CSCA in the trust store verifies the DSC's signature
+``dsc_chain_valid``    a CSCA in the trust store verifies the DSC's signature, and that
+                       CSCA may issue certificates (cA = TRUE and keyCertSign; see
+                       :meth:`CertInfo.issuer_problem` for the one legacy tolerance)
 ``dsc_valid_at``       the DSC is within its validity period at the given time
 ``csca_valid_at``      that CSCA is within its validity period at the given time
 ``not_revoked``        no verified CRL of that CSCA revokes the DSC (``None``: no CRL given)
 ``country_matches``    DSC country = CSCA country = the document's issuing state
+``required_dgs_checked`` every data group of ``required_dgs`` (default: DG1) was given
+                       and its hash compared: a SOD alone proves nothing about a document
 ``dg_hashes``          each given data group hashes to the value in the LDSSecurityObject
 =====================  ==============================================================
 
@@ -52,6 +58,7 @@ log = logging.getLogger(__name__)
 CHECKS = (
     "sod_parsed",
     "dsc_found",
+    "dsc_is_document_signer",
     "signature_valid",
     "message_digest_valid",
     "content_type_valid",
@@ -60,6 +67,7 @@ CHECKS = (
     "csca_valid_at",
     "not_revoked",
     "country_matches",
+    "required_dgs_checked",
 )
 OPTIONAL_CHECKS = frozenset({"not_revoked"})  # None (no CRL) does not fail the result
 
@@ -144,14 +152,25 @@ def _check_signature(run: _Run, sod: SecurityObject, dsc: CertInfo) -> Signature
 
 def _choose_csca(run: _Run, dsc: CertInfo, trust: TrustStore) -> TrustedCert | None:
     verified: list[TrustedCert] = []
+    refused: list[str] = []
     for candidate in trust.issuer_candidates(dsc):
         try:
-            if candidate.cert.verify_issued(dsc).valid:
-                verified.append(candidate)
+            if not candidate.cert.verify_issued(dsc).valid:
+                continue
         except (MalformedDataError, UnsupportedAlgorithmError):
             continue
+        problem = candidate.issuer_problem()
+        if problem is None:
+            verified.append(candidate)
+        else:
+            refused.append(problem)
     if not verified:
-        run.fail("no_csca_verifies_dsc" if trust.issuer_candidates(dsc) else "csca_not_in_trust")
+        if refused:
+            run.fail(f"csca_{refused[0]}")
+        else:
+            run.fail(
+                "no_csca_verifies_dsc" if trust.issuer_candidates(dsc) else "csca_not_in_trust"
+            )
         return None
     run.checks["dsc_chain_valid"] = True
     # Several certificates can carry the CSCA's key (the CSCA and its link certificates):
@@ -210,6 +229,13 @@ def _check_country(run: _Run, dsc: CertInfo, csca: CertInfo | None, document: st
     run.checks["country_matches"] = True
 
 
+def _check_required(run: _Run, required: tuple[int, ...]) -> None:
+    missing = [n for n in required if n not in run.dg]
+    for number in missing:
+        run.fail(f"dg{number}_not_given")
+    run.checks["required_dgs_checked"] = not missing  # whether each hash matched: dg_hashes
+
+
 def _check_dg_hashes(run: _Run, sod: SecurityObject, dg_files: dict[int, bytes]) -> None:
     for number, data in sorted(dg_files.items()):
         expected = sod.dg_hashes.get(number)
@@ -229,12 +255,17 @@ def verify_passive(
     at: datetime,
     *,
     issuing_country: str | None = None,
+    required_dgs: tuple[int, ...] = (1,),
 ) -> PassiveAuthResult:
     """Passive Authentication of one document at time ``at`` (timezone-aware).
 
     ``dg_files`` maps data-group numbers to the whole files as read (outer tag
     included). ``issuing_country`` is the issuing state from the MRZ (alpha-3,
     e.g. ``"IDN"``, or ICAO's ``"D"``); if not given, DG1 is used when present.
+    ``required_dgs``: data groups that must be given and hash correctly for the
+    result to be valid (DG1 by default: a valid signature on a SOD says nothing about
+    a document whose data was not compared). ``()`` verifies the EF.SOD and its signer
+    chain alone, for a caller that knows it holds no data groups (a SOD benchmark).
     Malformed input never raises: it fails ``sod_parsed`` (or the check concerned).
     """
     if at.tzinfo is None:
@@ -250,8 +281,11 @@ def verify_passive(
         run.fail(f"sod_malformed:{exc.code}")
     if sod is not None:
         run.checks["sod_parsed"] = True
-        dsc = find_signer_certificate(sod.signed, trust.explicit_certificates)
+        dsc = find_signer_certificate(sod.signed, trust.document_signers)
         run.set("dsc_found", dsc is not None, "dsc_missing")
+        if dsc is not None:
+            problem = dsc.document_signer_problem()
+            run.set("dsc_is_document_signer", problem is None, problem or "")
         run.set(
             "message_digest_valid", message_digest_matches(sod.signed), "message_digest_mismatch"
         )
@@ -259,6 +293,7 @@ def verify_passive(
         if not sod.content_type_is_standard:
             run.fail("note:content_type_id_data")
         _check_dg_hashes(run, sod, dg_files)
+        _check_required(run, required_dgs)
     if sod is not None and dsc is not None:
         outcome = _check_signature(run, sod, dsc)
         run.set("dsc_valid_at", dsc.valid_at(at), "dsc_not_valid_at_time")

@@ -1,10 +1,14 @@
-"""SubjectPublicKeyInfo of DG14 (Chip Authentication) and DG15 (Active Authentication) keys.
+"""SubjectPublicKeyInfo of every key the ePassport code meets, parsed once, validated.
 
-ePassports often encode EC keys with *explicit* domain parameters (brainpool curves
-spelled out), which ``cryptography`` does not load; we parse them with asn1crypto into
-our own :mod:`ec` curves. DH keys are ``dhpublicnumber`` (X9.42: p, g, q), RSA keys are
-``rsaEncryption``. Anything malformed raises MalformedDataError, anything unknown
-UnsupportedProtocolError.
+DG14 (Chip Authentication), DG15 (Active Authentication), PACE/CA domain parameters
+in EF.CardAccess and DG14, and CSCA/DSC certificates (Passive Authentication) all
+come through here. EC keys often carry *explicit* domain parameters (brainpool curves
+spelled out), which ``cryptography`` does not load; they are matched to the curve
+table or validated as custom curves by :mod:`devices.epassport.ec_curves` before any
+point is decoded. DH keys are ``dhpublicnumber`` (X9.42: p, g, q), checked for sizes,
+primality of q and the subgroup; RSA keys are ``rsaEncryption``. Anything malformed
+raises MalformedDataError, anything unknown UnsupportedProtocolError; this never
+loops and never lets a built-in exception out.
 """
 
 from __future__ import annotations
@@ -14,18 +18,25 @@ from dataclasses import dataclass
 from asn1crypto import core, keys  # type: ignore[import-untyped]
 
 from devices.epassport import ec, oids
+from devices.epassport.asn1_errors import ASN1_ERRORS
 from devices.epassport.domain import DH_GROUPS, DHDomain, DHGroup, Domain, ECDomain, standard_domain
+from devices.epassport.ec_curves import curve_from_explicit, named_curve
 from devices.epassport.errors import UnsupportedProtocolError
+from devices.epassport.pa_params import (
+    MAX_DH_BITS,
+    MAX_RSA_BITS,
+    MIN_DH_BITS,
+    MIN_DH_ORDER_BITS,
+    MIN_RSA_BITS,
+)
 from models.errors import MalformedDataError
-
-ASN1_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError)
-"""What asn1crypto raises on malformed input; translated to MalformedDataError at our boundary."""
 
 
 @dataclass(frozen=True, slots=True)
 class ECPublicKey:
     curve: ec.Curve
     point: ec.Point
+    explicit: bool = False  # the key spelled its curve out (SpecifiedECDomain)
 
     @property
     def domain(self) -> ECDomain:
@@ -38,6 +49,11 @@ class ECPublicKey:
     @property
     def algorithm(self) -> str:
         return f"EC {self.curve.name}"
+
+    @property
+    def named_curve(self) -> str | None:
+        """The matching standard curve's name, or None for a custom curve."""
+        return self.curve.name if self.curve.standard else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,45 +87,58 @@ class RSAPublicKey:
 PublicKey = ECPublicKey | DHPublicKey | RSAPublicKey
 
 
-def _curve_from_explicit(spec: keys.SpecifiedECDomain) -> ec.Curve:
+def _curve_from_specified(spec: keys.SpecifiedECDomain) -> ec.Curve:
     if spec["field_id"]["field_type"].native != "prime_field":
-        raise UnsupportedProtocolError("EC keys over binary fields are not supported", what="f2m")
+        raise MalformedDataError("EC parameters over a binary field are not supported")
     p = int(spec["field_id"]["parameters"].native)
     a = int.from_bytes(spec["curve"]["a"].native, "big")
     b = int.from_bytes(spec["curve"]["b"].native, "big")
     n = int(spec["order"].native)
     cofactor = spec["cofactor"].native
-    h = int(cofactor) if cofactor is not None else 1
-    if p < 5 or p % 2 == 0 or n < 2 or h < 1 or (4 * a**3 + 27 * b**2) % p == 0:
-        raise MalformedDataError("explicit EC domain parameters are degenerate")
-    provisional = ec.Curve("explicit", p, a % p, b % p, 0, 0, n, h)
-    gx, gy = ec.decode_point(provisional, spec["base"].native)
-    curve = ec.Curve(f"explicit-{p.bit_length()}", p, a % p, b % p, gx, gy, n, h)
-    for known in ec.CURVES.values():
-        if known.same_parameters(curve):
-            return known
-    return curve
+    base = bytes(spec["base"].native)
+    return curve_from_explicit(p, a, b, n, None if cofactor is None else int(cofactor), base)
 
 
-def _ec_curve(params: keys.ECDomainParameters) -> ec.Curve:
+def ec_curve(params: keys.ECDomainParameters) -> tuple[ec.Curve, bool]:
+    """The curve of EC domain parameters and whether they were explicit."""
     if params.name == "named":
-        oid = params.chosen.dotted
-        name = oids.NAMED_CURVE_OIDS.get(oid)
-        if name is None:
-            raise UnsupportedProtocolError(f"named curve {oid} is not supported", what=oid)
-        return ec.CURVES[name]
+        return named_curve(params.chosen.dotted), False
     if params.name == "specified":
-        return _curve_from_explicit(params.chosen)
-    raise MalformedDataError("EC key without domain parameters")
+        return _curve_from_specified(params.chosen), True
+    raise MalformedDataError("EC key with implicitlyCA parameters has no curve")
+
+
+def ec_key_from_spki(spki: keys.PublicKeyInfo) -> ECPublicKey:
+    """The EC key of a parsed SubjectPublicKeyInfo (certificates: Passive Authentication)."""
+    try:
+        if spki["algorithm"]["algorithm"].dotted != oids.EC_PUBLIC_KEY:
+            raise MalformedDataError(f"not an EC key: {spki['algorithm']['algorithm'].native}")
+        params = keys.ECDomainParameters.load(spki["algorithm"]["parameters"].dump())
+        curve, explicit = ec_curve(params)
+        return ECPublicKey(curve, ec.decode_point(curve, bytes(spki["public_key"])), explicit)
+    except ASN1_ERRORS as exc:
+        raise MalformedDataError("EC public key does not parse") from exc
 
 
 def _dh_group(params: keys.DomainParameters) -> DHGroup:
-    p, g, q = (int(params[k].native) for k in ("p", "g", "q"))
-    if p < 5 or not 1 < g < p - 1 or q < 2:
-        raise MalformedDataError("DH domain parameters are degenerate")
+    p, g = int(params["p"].native), int(params["g"].native)
+    q_value = params["q"].native
+    if q_value is None:
+        raise MalformedDataError("DH domain parameters without the subgroup order q")
+    q = int(q_value)
     for known in DH_GROUPS.values():
         if (known.p, known.g, known.q) == (p, g, q):
             return known
+    if not MIN_DH_BITS <= p.bit_length() <= MAX_DH_BITS:
+        raise MalformedDataError(f"DH modulus of {p.bit_length()} bits is out of range")
+    if not MIN_DH_ORDER_BITS <= q.bit_length() < p.bit_length() or p % 2 == 0:
+        raise MalformedDataError("DH subgroup order is out of range")
+    if not 1 < g < p - 1 or (p - 1) % q:
+        raise MalformedDataError("DH domain parameters are degenerate")
+    if not ec.probably_prime(q) or pow(g, q, p) != 1:
+        raise MalformedDataError("DH generator does not generate a prime-order subgroup")
+    if not ec.probably_prime(p):
+        raise MalformedDataError("DH modulus is not prime")
     return DHGroup(f"DH {p.bit_length()}-bit", p, g, q)
 
 
@@ -119,8 +148,7 @@ def parse_spki(der: bytes) -> PublicKey:
         spki = keys.PublicKeyInfo.load(der, strict=True)
         algorithm = spki["algorithm"]["algorithm"].dotted
         if algorithm == oids.EC_PUBLIC_KEY:
-            curve = _ec_curve(keys.ECDomainParameters.load(spki["algorithm"]["parameters"].dump()))
-            return ECPublicKey(curve, ec.decode_point(curve, bytes(spki["public_key"].native)))
+            return ec_key_from_spki(spki)
         if algorithm == oids.DH_PUBLIC_NUMBER:
             group = _dh_group(keys.DomainParameters.load(spki["algorithm"]["parameters"].dump()))
             raw = spki["public_key"].native
@@ -132,8 +160,8 @@ def parse_spki(der: bytes) -> PublicKey:
         if algorithm == oids.RSA_ENCRYPTION:
             rsa = spki["public_key"].parsed
             n, e = int(rsa["modulus"].native), int(rsa["public_exponent"].native)
-            if n < 2**511 or e < 3 or e % 2 == 0:
-                raise MalformedDataError("RSA public key is too small or has a bad exponent")
+            if not MIN_RSA_BITS // 2 <= n.bit_length() <= MAX_RSA_BITS or e < 3 or e % 2 == 0:
+                raise MalformedDataError("RSA public key is out of range or has a bad exponent")
             return RSAPublicKey(n, e)
     except ASN1_ERRORS as exc:
         raise MalformedDataError("SubjectPublicKeyInfo does not parse") from exc
@@ -151,7 +179,7 @@ def parse_domain_parameters(der: bytes) -> Domain:
         if oid == oids.STANDARDIZED_DOMAIN_PARAMETERS:
             return standard_domain(int(core.Integer.load(params.dump()).native))
         if oid == oids.EC_PUBLIC_KEY:
-            return ECDomain(_ec_curve(keys.ECDomainParameters.load(params.dump())))
+            return ECDomain(ec_curve(keys.ECDomainParameters.load(params.dump()))[0])
         if oid == oids.DH_PUBLIC_NUMBER:
             return DHDomain(_dh_group(keys.DomainParameters.load(params.dump())))
     except ASN1_ERRORS as exc:
@@ -182,8 +210,8 @@ def _explicit_ec_parameters(curve: ec.Curve) -> keys.ECDomainParameters:
 
 
 def ec_parameters(curve: ec.Curve, *, explicit: bool) -> keys.ECDomainParameters:
-    if not explicit and curve.name in oids.CURVE_OIDS:
-        return keys.ECDomainParameters(name="named", value=oids.CURVE_OIDS[curve.name])
+    if not explicit and curve.standard:
+        return keys.ECDomainParameters(name="named", value=curve.oid)
     return _explicit_ec_parameters(curve)
 
 

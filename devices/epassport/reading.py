@@ -19,6 +19,7 @@ from devices.base import CardChannel
 from devices.epassport import params, tlv
 from devices.epassport.command import exchange
 from devices.epassport.errors import FileTooLargeError
+from devices.epassport.lds import DG_TAGS, parse_ef_com
 from devices.epassport.sm import SecureChannel
 from models.errors import MalformedDataError
 
@@ -43,13 +44,12 @@ class EF:
 
 
 EF_CARD_ACCESS = EF("EF.CardAccess", 0x011C, 0x1C, 0x31)
-EF_COM = EF("EF.COM", 0x011E, 0x1E, 0x60)
+EF_COM = EF("EF.COM", 0x011E, 0x1E, DG_TAGS[0])
 EF_SOD = EF("EF.SOD", 0x011D, 0x1D, 0x77)
-_DG_TAGS = {1: 0x61, 2: 0x75, 3: 0x63, 4: 0x76, 5: 0x65, 6: 0x66, 7: 0x67, 8: 0x68, 9: 0x69,
-            10: 0x6A, 11: 0x6B, 12: 0x6C, 13: 0x6D, 14: 0x6E, 15: 0x6F, 16: 0x70}  # fmt: skip
-DATA_GROUPS: dict[int, EF] = {n: EF(f"DG{n}", 0x0100 + n, n, tag, n) for n, tag in _DG_TAGS.items()}
+DATA_GROUPS: dict[int, EF] = {
+    n: EF(f"DG{n}", 0x0100 + n, n, tag, n) for n, tag in DG_TAGS.items() if n > 0
+}
 FILES: dict[str, EF] = {ef.name: ef for ef in (EF_COM, EF_SOD, *DATA_GROUPS.values())}
-TAG_TO_DG = {tag: n for n, tag in _DG_TAGS.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +63,8 @@ ProgressCallback = Callable[[ReadProgress], None]
 
 
 def com_data_groups(com: bytes) -> set[int]:
-    """The data groups EF.COM lists (its tag list 5C)."""
-    outer = tlv.parse_one(com)
-    if outer.tag != EF_COM.tag:
-        raise MalformedDataError("EF.COM does not start with tag 60")
-    tags = outer.require(0x5C).value
-    return {TAG_TO_DG[t] for t in tags if t in TAG_TO_DG}
+    """The data groups EF.COM lists (:func:`devices.epassport.lds.parse_ef_com`)."""
+    return set(parse_ef_com(com).data_groups)
 
 
 class _Counting:
@@ -83,39 +79,29 @@ class _Counting:
         return self.inner.transmit(apdu)
 
 
+_MAX_HEADER = 9  # a 4-byte tag and a length field of 1 + 4 bytes
+
+
 def _header(head: bytes) -> tuple[int, int, int] | None:
     """(tag, header size, value length) of a BER-TLV header, None when more bytes are needed.
 
     Raises MalformedDataError for headers no LDS file may have: tags longer than 4
-    bytes, indefinite lengths (LDS files are DER), length fields longer than 4 bytes.
+    bytes, indefinite lengths (LDS files are DER), length fields longer than 4 bytes
+    (the limits of :func:`tlv.read_tag` and :func:`tlv.read_length`).
     """
-    if not head:
+    try:
+        tag, pos = tlv.read_tag(head, 0)
+        length, pos = tlv.read_length(head, pos)
+    except MalformedDataError:
+        # Either the header is cut short (it parses once more bytes come: ask for them)
+        # or it is malformed whatever follows (parsing the padded bytes raises again).
+        padded = head + bytes(_MAX_HEADER)
+        tag, pos = tlv.read_tag(padded, 0)
+        tlv.read_length(padded, pos)
         return None
-    pos = 1
-    if head[0] & 0x1F == 0x1F:
-        while True:
-            if pos >= len(head):
-                return None
-            if pos > 3:
-                raise MalformedDataError("file tag longer than 4 bytes")
-            pos += 1
-            if not head[pos - 1] & 0x80:
-                break
-    tag = int.from_bytes(head[:pos], "big")
-    if pos >= len(head):
-        return None
-    first = head[pos]
-    pos += 1
-    if first < 0x80:
-        return tag, pos, first
-    if first == 0x80:
+    if length is None:
         raise MalformedDataError("file has an indefinite length")
-    count = first & 0x7F
-    if count > 4:
-        raise MalformedDataError(f"file length field of {count} bytes")
-    if pos + count > len(head):
-        return None
-    return tag, pos + count, int.from_bytes(head[pos : pos + count], "big")
+    return tag, pos, length
 
 
 class FileAbsentError(CardStatusError):

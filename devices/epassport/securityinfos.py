@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from asn1crypto import core  # type: ignore[import-untyped]
 
 from devices.epassport import oids, tlv
+from devices.epassport.asn1_errors import ASN1_ERRORS
 from devices.epassport.domain import Domain
 from devices.epassport.errors import UnsupportedProtocolError
 from devices.epassport.publickeys import (
-    ASN1_ERRORS,
     DHPublicKey,
     ECPublicKey,
     parse_domain_parameters,

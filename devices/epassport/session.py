@@ -9,7 +9,9 @@ stronger keys), the other data groups, and Active Authentication last.
 
 A failed read (timeout, wrong MAC, a chip that dropped secure messaging) is retried
 after running access control again, resuming at the offset reached. A card that leaves
-the field raises CardRemovedError at once. Passive Authentication is not done here:
+the field raises CardRemovedError at once. The caller may give a ``deadline`` (a
+``time.monotonic()`` value) and a ``cancelled`` check: both are looked at before every
+APDU, and end the read with ReadStoppedError (never retried). Passive Authentication is not done here:
 the caller verifies ``result.files`` (EF.SOD and the data groups) against a trust store.
 """
 
@@ -22,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from devices.apdu import CommandAPDU
+from devices.apdu_trace import traced
 from devices.base import CardChannel
 from devices.epassport import active_auth, chip_auth, pace, params
 from devices.epassport.access_key import AccessKey, MRZKey
@@ -31,6 +34,7 @@ from devices.epassport.command import exchange
 from devices.epassport.domain import KeySource, random_key
 from devices.epassport.errors import (
     AccessControlError,
+    ReadStoppedError,
     SecureMessagingError,
     UnsupportedProtocolError,
 )
@@ -123,6 +127,32 @@ class ChipReadResult:
 NOT_PERFORMED = CheckResult(False, None)
 
 
+class _Stoppable:
+    """The card channel as the session sees it: every APDU first checks the caller's
+    deadline and cancel flag (below secure messaging, so nothing half-protected leaks)."""
+
+    def __init__(
+        self,
+        inner: CardChannel,
+        deadline: float | None,
+        cancelled: Callable[[], bool] | None,
+    ) -> None:
+        self.inner = inner
+        self.deadline = deadline
+        self.cancelled = cancelled
+
+    def transmit(self, apdu: bytes) -> bytes:
+        if self.cancelled is not None and self.cancelled():
+            raise ReadStoppedError("cancelled")
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise ReadStoppedError("deadline")
+        return self.inner.transmit(apdu)
+
+
+def _retryable(exc: Exception) -> bool:
+    return isinstance(exc, TRANSIENT) and not isinstance(exc, ReadStoppedError)
+
+
 class _Session:
     def __init__(
         self,
@@ -145,7 +175,7 @@ class _Session:
         self.retries = 0
         self.choice: pace.PaceChoice | None = None
         self.ca_choice: chip_auth.CaChoice | None = None
-        self.ca_valid = False
+        self.ca: CheckResult = NOT_PERFORMED  # the final word: re-runs after failures update it
         self.secure: SecureChannel | None = None
         self.reader: FileReader | None = None
         self.stats: dict[str, FileStats] = {}
@@ -236,13 +266,28 @@ class _Session:
         log.warning("chip session failed; running access control again",
                     extra={"step": "reestablish", "attempt": attempt, "code": getattr(exc, "code", "")})  # fmt: skip
         self.establish()
-        if self.ca_valid and self.ca_choice is not None and self.secure is not None:
+        if self.ca.valid and self.ca_choice is not None:
+            self._rerun_chip_authentication()
+
+    def _rerun_chip_authentication(self) -> None:
+        """CA again on the new session. If the chip fails it now, it is not the chip that
+        passed before (or it lost its key): the CA result becomes FAILED for the whole read,
+        and reading goes on under a fresh session without CA's keys."""
+        assert self.secure is not None and self.ca_choice is not None  # noqa: S101
+        try:
             outcome = chip_auth.perform_chip_authentication(
                 self.secure, self.ca_choice, keys=self.keys
             )
-            if not outcome.valid:
-                self.ca_valid = False
-                self.establish()
+        except DocumentError as exc:  # refused, or secure messaging broke during CA
+            outcome = chip_auth.CaOutcome(False, self.ca_choice.algorithm.name, None, exc.code)
+        if outcome.valid:
+            return
+        log.warning(
+            "chip authentication failed when re-established",
+            extra={"step": "ca", "outcome": outcome.reason},
+        )
+        self.ca = CheckResult(True, False, outcome.algorithm, f"reestablish:{outcome.reason}")
+        self.establish()
 
     # ------------------------------------------------------------- files and checks
 
@@ -262,7 +307,7 @@ class _Session:
                 stats.apdus += reader.apdus - before
                 partial = reader.partial
                 attempt += 1
-                if attempt > self.options.retries:
+                if attempt > self.options.retries or not _retryable(exc):
                     raise
                 self.reestablish(exc, attempt)
                 continue
@@ -271,18 +316,23 @@ class _Session:
             stats.ms += (time.perf_counter() - start) * 1000
             return data
 
-    def chip_authentication(self, dg14: bytes | None) -> tuple[CheckResult, SecurityInfos | None]:
+    def chip_authentication(self, dg14: bytes | None) -> SecurityInfos | None:
+        """Run CA once (result in ``self.ca``); the security infos of DG14 if it parses."""
         if dg14 is None:
-            return CheckResult(False, None, reason="no_dg14"), None
+            self.ca = CheckResult(False, None, reason="no_dg14")
+            return None
         try:
             infos = parse_dg14(dg14)
         except (MalformedDataError, UnsupportedProtocolError):
-            return CheckResult(False, None, reason="dg14_malformed"), None
+            self.ca = CheckResult(False, None, reason="dg14_malformed")
+            return None
         self.ca_choice = chip_auth.choose(infos)
         if not self.options.chip_authentication:
-            return CheckResult(False, None, reason="disabled"), infos
+            self.ca = CheckResult(False, None, reason="disabled")
+            return infos
         if self.ca_choice is None:
-            return CheckResult(False, None, reason="not_offered"), infos
+            self.ca = CheckResult(False, None, reason="not_offered")
+            return infos
         attempt = 0
         while True:
             assert self.secure is not None  # noqa: S101
@@ -293,16 +343,16 @@ class _Session:
                 break
             except TRANSIENT as exc:
                 attempt += 1
-                if attempt > self.options.retries:
+                if attempt > self.options.retries or not _retryable(exc):
                     raise
                 self.reestablish(exc, attempt)
             except DocumentError as exc:  # the chip refused a CA command
                 outcome = chip_auth.CaOutcome(False, self.ca_choice.algorithm.name, None, exc.code)
                 break
-        self.ca_valid = outcome.valid
+        self.ca = CheckResult(True, outcome.valid, outcome.algorithm, outcome.reason)
         if not outcome.valid:
             self.establish()  # the session died with the failed CA: a fresh one to go on reading
-        return CheckResult(True, outcome.valid, outcome.algorithm, outcome.reason), infos
+        return infos
 
     def active_authentication(self, dg15: bytes | None, infos: SecurityInfos | None) -> CheckResult:
         if dg15 is None:
@@ -323,7 +373,7 @@ class _Session:
                 )
             except TRANSIENT as exc:
                 attempt += 1
-                if attempt > self.options.retries:
+                if attempt > self.options.retries or not _retryable(exc):
                     raise
                 self.reestablish(exc, attempt)
                 continue
@@ -343,15 +393,22 @@ def read_document(
     progress: ProgressCallback | None = None,
     keys: KeySource = random_key,
     random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+    deadline: float | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> ChipReadResult:
     """Read the chip on ``channel`` (any CardChannel: PC/SC, loopback, vpcd).
 
     ``atr`` tells whether the chip takes extended-length APDUs; they are used only when
-    ``options.extended_length`` says the reader takes them too.
+    ``options.extended_length`` says the reader takes them too. ``deadline`` (a
+    ``time.monotonic()`` value) and ``cancelled`` stop the read before its next APDU
+    with ReadStoppedError.
     """
     options = options or ReadOptions()
     start = time.monotonic()
     extended = options.extended_length and atr is not None and supports_extended_length(atr)
+    channel = traced(channel)  # GERBANG_APDU_TRACE=1: headers and status words, never data
+    if deadline is not None or cancelled is not None:
+        channel = _Stoppable(channel, deadline, cancelled)
     session = _Session(
         channel,
         key,
@@ -393,7 +450,7 @@ def read_document(
     for name in ("EF.SOD", "DG14"):
         if name in wanted or (name == "DG14" and needs_dg14):
             take(name, listed)
-    ca_result, infos = session.chip_authentication(files.get("DG14"))
+    infos = session.chip_authentication(files.get("DG14"))
     for name in wanted:
         if name not in files and name not in absent and name != "EF.COM":
             take(name, listed)
@@ -415,7 +472,7 @@ def read_document(
         files,
         tuple(absent),
         card_access,
-        ca_result,
+        session.ca,  # after every re-establishment: a CA that failed later is FAILED
         aa_result,
         session.retries,
         duration,

@@ -8,7 +8,7 @@ Covered (ICAO Doc 9303 Part 12 §4.4 and BSI TR-03111):
 * ECDSA with SHA-1/224/256/384/512, X9.62 DER signatures (``ecdsa-with-SHA*``,
   or ``id-ecPublicKey`` with a separate digest) and BSI plain r||s signatures
   (``ecdsa-plain-SHA*``); keys on named curves or with explicit parameters
-  (see :mod:`devices.epassport.ec_explicit`).
+  (see :mod:`devices.epassport.ec_curves`).
 
 A well-formed signature that does not verify is ``False``; an unknown algorithm
 raises :class:`UnsupportedAlgorithmError`; a key or signature that does not
@@ -26,8 +26,10 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
-from devices.epassport.ec_explicit import ec_key_from_spki, verify_ecdsa
+from devices.epassport import ec as ec_math
+from devices.epassport.asn1_errors import ASN1_ERRORS
 from devices.epassport.pa_params import MAX_RSA_BITS, MIN_RSA_BITS
+from devices.epassport.publickeys import ECPublicKey, ec_key_from_spki
 from models.errors import DocumentError, MalformedDataError
 
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
@@ -55,6 +57,19 @@ _PLAIN_ECDSA: dict[str, str] = {
 _EC_WITHOUT_DIGEST = frozenset({"1.2.840.10045.4", "1.2.840.10045.2.1"})
 
 # Signature algorithm names (asn1crypto) that carry their own digest.
+# Curves that cryptography (OpenSSL) verifies on directly; the others use our arithmetic.
+_OPENSSL_CURVES: dict[str, type[ec.EllipticCurve]] = {
+    "secp192r1": ec.SECP192R1,
+    "secp224r1": ec.SECP224R1,
+    "secp256r1": ec.SECP256R1,
+    "secp384r1": ec.SECP384R1,
+    "secp521r1": ec.SECP521R1,
+    "secp256k1": ec.SECP256K1,
+    "brainpoolP256r1": ec.BrainpoolP256R1,
+    "brainpoolP384r1": ec.BrainpoolP384R1,
+    "brainpoolP512r1": ec.BrainpoolP512R1,
+}
+
 _WITH_DIGEST: dict[str, tuple[str, str]] = {
     f"{h}_{kind}": (kind, h) for h in _HASHES for kind in ("rsa", "ecdsa")
 }
@@ -141,6 +156,17 @@ def _ecdsa_signature(signature: bytes, plain: bool, order: int) -> tuple[int, in
     return r, s
 
 
+def openssl_key(key: ECPublicKey) -> ec.EllipticCurvePublicKey | None:
+    """The key on a named curve ``cryptography`` supports, or None (verify with :mod:`ec`)."""
+    cls = _OPENSSL_CURVES.get(key.curve.name) if key.curve.standard else None
+    if cls is None:
+        return None
+    try:
+        return ec.EllipticCurvePublicNumbers(key.point[0], key.point[1], cls()).public_key()
+    except ValueError as exc:
+        raise MalformedDataError(f"EC point not on {key.curve.name}") from exc
+
+
 def _verify_ec(
     spki: asn1_keys.PublicKeyInfo, signature: bytes, message: bytes, hash_name: str, plain: bool
 ) -> SignatureOutcome:
@@ -149,7 +175,7 @@ def _verify_ec(
         return SignatureOutcome(False, label, f"key type mismatch ({spki.algorithm} key)")
     key = ec_key_from_spki(spki)
     r, s = _ecdsa_signature(signature, plain, key.curve.n)
-    ossl = key.cryptography_key()
+    ossl = openssl_key(key)
     if ossl is not None:
         try:
             ossl.verify(
@@ -159,7 +185,7 @@ def _verify_ec(
             return SignatureOutcome(False, label, "cryptography")
         how = f"cryptography ({key.curve.name}{', explicit parameters' if key.explicit else ''})"
         return SignatureOutcome(True, label, how)
-    valid = verify_ecdsa(key, r, s, digest(hash_name, message))
+    valid = ec_math.ecdsa_verify(key.curve, key.point, digest(hash_name, message), r, s)
     how = f"explicit-curve arithmetic ({key.named_curve or 'custom curve'})"
     return SignatureOutcome(valid, label, how)
 
@@ -215,5 +241,5 @@ def verify_signature(
             return _verify_ec(spki, signature, message, hash_name, plain=False)
         pkcs = padding.PKCS1v15()
         return _verify_rsa(spki, signature, message, hash_name, pkcs, f"rsa-pkcs1v15/{hash_name}")
-    except (KeyError, TypeError, ValueError) as exc:  # asn1crypto on malformed parameters
+    except ASN1_ERRORS as exc:  # asn1crypto on malformed parameters
         raise MalformedDataError(f"signature parameters of {oid} do not parse") from exc

@@ -110,9 +110,9 @@ def unprotect_response(keys: SessionKeys, ssc: int, raw: bytes) -> bytes:
         if obj.tag == 0x87:
             if not obj.value or obj.value[0] != 0x01:
                 raise SecureMessagingError("DO87 without padding indicator 01", reason="malformed")
-            data = unpad(keys.decrypt(ssc, obj.value[1:]))
+            data = unpad(keys.decrypt(ssc, obj.value[1:]), keys.spec.block_size)
         elif obj.tag == 0x85:
-            data = unpad(keys.decrypt(ssc, obj.value))
+            data = unpad(keys.decrypt(ssc, obj.value), keys.spec.block_size)
         elif obj.tag not in (0x99, 0x81):
             raise SecureMessagingError(
                 f"unexpected object {obj.tag:X} in response", reason="malformed"
@@ -203,9 +203,9 @@ def unprotect_command(keys: SessionKeys, ssc: int, raw: bytes) -> CommandAPDU:
         if obj.tag == 0x87:
             if not obj.value or obj.value[0] != 0x01:
                 raise SecureMessagingError("DO87 without padding indicator", reason="malformed")
-            data = unpad(keys.decrypt(ssc, obj.value[1:]))
+            data = unpad(keys.decrypt(ssc, obj.value[1:]), keys.spec.block_size)
         elif obj.tag == 0x85:
-            data = unpad(keys.decrypt(ssc, obj.value))
+            data = unpad(keys.decrypt(ssc, obj.value), keys.spec.block_size)
         elif obj.tag == 0x97:
             value = int.from_bytes(obj.value, "big") if obj.value else None
             if value is not None:

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from asn1crypto import algos, core  # type: ignore[import-untyped]
 
 from devices.epassport import tlv
-from devices.epassport.certinfo import asn1_guard
+from devices.epassport.asn1_errors import asn1_guard
 from devices.epassport.cms import OID_DATA, SignedData, check_ber_depth, parse_signed_data
 from devices.epassport.pa_params import MAX_DG_HASHES, MAX_SOD_BYTES, MAX_SOD_CERTIFICATES
 from devices.epassport.signatures import hash_algorithm

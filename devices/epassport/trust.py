@@ -2,9 +2,12 @@
 
 Sources, in the order :meth:`TrustStore.from_paths` loads them:
 
-1. single certificates (DER or PEM; a CSCA, a link certificate, or a master-list
-   signer's root). These are trusted as given, and they are also the anchors
-   against which master-list signers are chained;
+1. single certificates (DER or PEM). A CA certificate (a CSCA, a link
+   certificate, or a master-list signer's root) is trusted as given, and is also
+   an anchor against which master-list signers are chained. An end-entity
+   certificate (a Document Signer given because an EF.SOD does not embed its own)
+   goes to a list of its own: it is searched for a missing DSC, never used as an
+   issuer;
 2. CRLs (DER or PEM), kept per issuer; a CRL is used only after its signature
    verifies with the CSCA in question (see :mod:`devices.epassport.passive_auth`);
 3. CSCA master lists, each verified by :func:`~devices.epassport.masterlist.parse_master_list`
@@ -26,7 +29,8 @@ from typing import Any
 from asn1crypto import crl, pem  # type: ignore[import-untyped]
 
 from devices.epassport import tlv
-from devices.epassport.certinfo import CertInfo, asn1_guard, name_key
+from devices.epassport.asn1_errors import asn1_guard
+from devices.epassport.certinfo import CertInfo, name_key
 from devices.epassport.masterlist import MasterList, MasterListError, parse_master_list
 from devices.epassport.pa_params import (
     MAX_CERT_BYTES,
@@ -88,10 +92,19 @@ class CrlInfo:
 
 @dataclass(eq=False)
 class TrustedCert:
-    """A CSCA (or link) certificate in the store, with where it came from."""
+    """A CSCA (or link) certificate in the store, with where it came from.
+
+    ``operator_anchor``: the operator gave this certificate as a file of its own (not
+    only as an entry of a master list); see :meth:`CertInfo.issuer_problem`.
+    """
 
     cert: CertInfo
     sources: list[str]
+    operator_anchor: bool = False
+
+    def issuer_problem(self) -> str | None:
+        """Why this certificate may not issue a DSC; None when it may."""
+        return self.cert.issuer_problem(operator_anchor=self.operator_anchor)
 
     def summary(self) -> dict[str, Any]:
         return {**self.cert.summary(), "sources": list(self.sources)}
@@ -100,7 +113,7 @@ class TrustedCert:
 @dataclass(frozen=True, slots=True)
 class TrustSource:
     path: str
-    kind: str  # "certificate", "crl", "master_list"
+    kind: str  # "certificate", "document_signer", "crl", "master_list"
     certificates: int
     trust: str | None = None  # master lists: "anchored" or "self_consistent"
 
@@ -112,7 +125,8 @@ class TrustStore:
         self._by_subject: dict[bytes, list[TrustedCert]] = {}
         self._by_print: dict[str, TrustedCert] = {}
         self._crls: dict[bytes, list[CrlInfo]] = {}
-        self._explicit: list[CertInfo] = []
+        self._anchors: list[CertInfo] = []  # CA certificates given one by one
+        self._document_signers: list[CertInfo] = []  # end-entity certificates given one by one
         self._sources: list[TrustSource] = []
         self._master_lists: list[MasterList] = []
         self._by_ski: dict[bytes, list[TrustedCert]] | None = None  # built on first use
@@ -144,11 +158,18 @@ class TrustStore:
         return store
 
     def add_certificate(self, cert: CertInfo, *, source: str) -> bool:
-        """Trust ``cert`` as a CSCA (and as a master-list anchor); False if already present."""
+        """Trust a CA ``cert`` as a CSCA and master-list anchor, or keep an end-entity
+        certificate as a Document Signer (never an issuer). False if already present."""
         cert.check()
-        added = self._add(cert, source)
+        if cert.issuer_problem(operator_anchor=True) is not None:
+            known = {c.fingerprint for c in self._document_signers}
+            if cert.fingerprint not in known:
+                self._document_signers.append(cert)
+            self._sources.append(TrustSource(source, "document_signer", 1))
+            return cert.fingerprint not in known
+        added = self._add(cert, source, operator_anchor=True)
         if added:
-            self._explicit.append(cert)
+            self._anchors.append(cert)
         self._sources.append(TrustSource(source, "certificate", 1))
         return added
 
@@ -162,7 +183,7 @@ class TrustStore:
         self, data: bytes, *, source: str, require_anchored: bool = False
     ) -> MasterList:
         """Verify a master list against the certificates added so far, then add its CSCAs."""
-        ml = parse_master_list(data, anchors=tuple(self._explicit), source=source)
+        ml = parse_master_list(data, anchors=tuple(self._anchors), source=source)
         if require_anchored and not ml.anchored:
             raise MasterListError(
                 "the signer chains only to a CSCA inside the list itself; "
@@ -174,16 +195,19 @@ class TrustStore:
         self._sources.append(TrustSource(source, "master_list", count, ml.trust_level))
         return ml
 
-    def _add(self, cert: CertInfo, source: str) -> bool:
+    def _add(self, cert: CertInfo, source: str, *, operator_anchor: bool = False) -> bool:
         known = self._by_print.get(cert.fingerprint)
         if known is not None:
             known.sources.append(source)
+            known.operator_anchor = known.operator_anchor or operator_anchor
+            if operator_anchor and cert.fingerprint not in {a.fingerprint for a in self._anchors}:
+                self._anchors.append(cert)
             return False
         try:
             key = cert.subject_key
         except MalformedDataError:
             return False  # an unreadable certificate inside a signed list: it can match nothing
-        entry = TrustedCert(cert, [source])
+        entry = TrustedCert(cert, [source], operator_anchor)
         self._by_ski = None
         self._by_print[cert.fingerprint] = entry
         self._by_subject.setdefault(key, []).append(entry)
@@ -202,9 +226,14 @@ class TrustStore:
         return tuple(self._master_lists)
 
     @property
-    def explicit_certificates(self) -> tuple[CertInfo, ...]:
-        """Certificates given one by one (also searched for a DSC missing from an EF.SOD)."""
-        return tuple(self._explicit)
+    def anchors(self) -> tuple[CertInfo, ...]:
+        """CA certificates given one by one (master-list signers chain to these)."""
+        return tuple(self._anchors)
+
+    @property
+    def document_signers(self) -> tuple[CertInfo, ...]:
+        """End-entity certificates given one by one: searched for a DSC an EF.SOD lacks."""
+        return tuple(self._document_signers)
 
     def issuer_candidates(self, cert: CertInfo) -> list[TrustedCert]:
         """CSCAs whose subject is ``cert``'s issuer (by DN, else by key identifier)."""

@@ -26,3 +26,8 @@ LINE_HEIGHT_PX = 48  # the band is scaled so that one text line is about this hi
 MAX_OCR_RUNS = 10  # tesseract runs per image at most (about 0.4 s each)
 TESSERACT_TIMEOUT_S = 20.0  # per tesseract call
 TESSERACT_MRZ_MODEL_SHA256 = "e44f5b7a6bdd3f382ef3bfa84ee0057f5897946a84a094c26910e0a124f3a9bd"
+
+# ---------------------------------------------------------------- choosing a reading
+# A valid read the consensus does not confirm counts only when this many runs produced it
+# verbatim (S and 8 share a check value: one misread can keep every check digit valid).
+MIN_VALID_SUPPORT = 2

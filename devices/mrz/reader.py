@@ -10,11 +10,14 @@ How a reading is chosen (and why this cannot manufacture a wrong read):
    the consensus is the one most OCR variants saw at that position. If no position
    was a tie and the consensus passes every check digit, it is the answer.
 3. Otherwise, among the reads that some variant produced *verbatim* and that pass
-   every check digit, the one produced most often wins. Validity thus only breaks
-   ties between reads that were actually observed, and it only helps where they
-   differ in characters with different check values (3 vs 8). Where two valid reads
-   differ (for example S vs 8, which share a check value, so the checks cannot tell
-   them apart) and neither was seen more often, the result is ``AMBIGUOUS``, not valid.
+   every check digit, the one produced most often wins, provided that at least two
+   runs produced it. Validity thus only breaks ties between reads that were actually
+   observed, and it only helps where they differ in characters with different check
+   values (3 vs 8). A valid read seen once, against a majority whose consensus fails a
+   check, is ``AMBIGUOUS``, not valid: S and 8 share a check value, so one misread S->8
+   in a document number keeps every check digit valid, and a single run could produce
+   a valid-but-wrong MRZ. Where two valid reads differ and neither was seen more often,
+   the result is ``AMBIGUOUS`` too.
 
 No character is ever substituted in order to make a check digit pass.
 """
@@ -36,7 +39,12 @@ from devices.mrz.image import Grey
 from devices.mrz.layout import Layout
 from devices.mrz.locate import Band, cut_band, find_bands
 from devices.mrz.ocr import OcrEngine, default_engine
-from devices.mrz.params import LINE_HEIGHT_PX, MAX_OCR_RUNS, TURNED_BAND_WEIGHT
+from devices.mrz.params import (
+    LINE_HEIGHT_PX,
+    MAX_OCR_RUNS,
+    MIN_VALID_SUPPORT,
+    TURNED_BAND_WEIGHT,
+)
 from devices.mrz.parser import CheckDigitResult, MrzReading, check_digits, parse_mrz
 from models.errors import MRZError
 from models.identity import MrzType
@@ -126,8 +134,10 @@ def read_mrz_image(
             if _confirmed(band_reads):
                 break
         reads.extend(band_reads)
-        if any(r.reading is not None and r.reading.valid for r in band_reads):
-            break
+        if any(r.reading is not None and r.reading.valid for r in band_reads) and (
+            _choose(reads, reference_date)[0] is ReadStatus.VALID or runs >= MAX_OCR_RUNS
+        ):
+            break  # else a valid read still lacks support: other renderings may confirm it
     outcome = _choose(reads, reference_date)
     log.debug("mrz read", extra={"outcome": outcome[0].value})
     status, reading, lines, support, error_field = outcome
@@ -228,7 +238,8 @@ def _choose(reads: list[_Read], reference_date: date) -> _Outcome:
         best = next(r.reading for r in valid if r.candidate.lines == best_lines)
         assert best is not None  # noqa: S101 - filtered above
         rivals = [lines for lines, count in ranked[1:] if count == best_count]
-        status = ReadStatus.AMBIGUOUS if rivals else ReadStatus.VALID
+        confirmed = best_count >= MIN_VALID_SUPPORT and not rivals
+        status = ReadStatus.VALID if confirmed else ReadStatus.AMBIGUOUS
         return status, best, best_lines, best_count, None
     parsed = [r for r in same if r.reading is not None]
     if voted.reading is not None:

@@ -11,7 +11,8 @@ other runs:
   ``PCSCLITE_CSOCK_NAME``, which libpcsclite reads once per process, before its
   first PC/SC call;
 * its reader configuration is our own directory (``pcscd -c DIR``) with one vpcd
-  reader on a free TCP port (vpcd uses that port and the next one);
+  reader on a free TCP port (vpcd uses that port and the next one), or several
+  readers (``more_readers``), each on a port pair of its own;
 * when ``unshare`` can make a mount namespace (root, or unprivileged user
   namespaces), the daemon also gets a private ``/run`` (so it does not write
   ``/run/pcscd/pcscd.pid`` over the system one) and an empty USB driver
@@ -31,6 +32,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -70,13 +72,13 @@ def _unshare_prefix() -> list[str] | None:
     return prefix if probe.returncode == 0 else None
 
 
-def free_port_pair(host: str = "0.0.0.0") -> int:  # noqa: S104 - vpcd itself binds all interfaces
-    """A port P such that P and P+1 are free now (vpcd opens one per slot)."""
+def free_port_pair(host: str = "0.0.0.0", avoid: Sequence[int] = ()) -> int:  # noqa: S104 - vpcd binds all interfaces
+    """A port P such that P and P+1 are free now (vpcd opens one per slot) and not in ``avoid``."""
     for _ in range(50):
         with socket.socket() as first:
             first.bind((host, 0))
             port = int(first.getsockname()[1])
-            if port >= 65535:
+            if port >= 65535 or {port, port + 1} & set(avoid):
                 continue
             with socket.socket() as second:
                 try:
@@ -98,11 +100,14 @@ class PcscHarness:
         port: int | None = None,
         isolate: bool | None = None,
         pcscd: str = PCSCD,
+        more_readers: Sequence[str] = (),
     ) -> None:
         self.workdir = workdir
         self.reader_name = reader_name
+        self.reader_names = (reader_name, *more_readers)
         self._fixed_port = port
         self.port = port or 0
+        self.ports: dict[str, int] = {}  # vpcd port of each reader (the first one: ``port``)
         self._isolate = isolate
         self._pcscd = pcscd
         self._process: subprocess.Popen[bytes] | None = None
@@ -129,6 +134,10 @@ class PcscHarness:
     def slot_name(self, slot: int = 0) -> str:
         """The PC/SC reader name of a vpcd slot (pcsc-lite appends reader and slot numbers)."""
         return f"{self.reader_name} 00 {slot:02d}"
+
+    def port_of(self, reader_name: str) -> int:
+        """The vpcd port of one of the readers (where its VpcdBridge connects)."""
+        return self.ports[reader_name]
 
     @property
     def running(self) -> bool:
@@ -159,9 +168,13 @@ class PcscHarness:
                 raise DeviceUnavailableError("unshare cannot create a private mount namespace")
         attempts = 1 if self._fixed_port else 6
         for attempt in range(attempts):
-            # keep the port across restarts (bridges reconnect to it) unless it failed
-            reuse = self.port if attempt == 0 else 0
-            self.port = self._fixed_port or reuse or free_port_pair()
+            # keep the ports across restarts (bridges reconnect to them) unless they failed
+            reuse = dict(self.ports) if attempt == 0 else {}
+            self.port = self._fixed_port or reuse.get(self.reader_name) or free_port_pair()
+            self.ports = {self.reader_name: self.port}
+            for name in self.reader_names[1:]:
+                taken = [p + i for p in self.ports.values() for i in (0, 1)]
+                self.ports[name] = reuse.get(name) or free_port_pair(avoid=taken)
             self._write_config(with_reader)
             self._spawn()
             if self._wait_ready(with_reader, timeout_s):
@@ -217,16 +230,21 @@ class PcscHarness:
             old.unlink()
         if not with_reader:
             return
-        driver = VPCD_DRIVER
-        if self._unshare is not None:  # the system driver directory is hidden in the namespace
-            driver = self.workdir / VPCD_DRIVER.name
-            shutil.copyfile(VPCD_DRIVER, driver)
-        (self.config_dir / "vpcd").write_text(
-            f'FRIENDLYNAME "{self.reader_name}"\n'
-            f"DEVICENAME   /dev/null:0x{self.port:04X}\n"
-            f"LIBPATH      {driver}\n"
-            f"CHANNELID    0x{self.port:04X}\n"
-        )
+        for index, name in enumerate(self.reader_names):
+            port = self.ports[name]
+            driver = VPCD_DRIVER
+            # A copy of the driver: hidden in the namespace otherwise, and one per reader,
+            # because the vpcd driver keeps its slots in globals (pcscd loads a library
+            # once per path: readers sharing one would share their cards).
+            if self._unshare is not None or index > 0:
+                driver = self.workdir / f"{VPCD_DRIVER.stem}-{index}{VPCD_DRIVER.suffix}"
+                shutil.copyfile(VPCD_DRIVER, driver)
+            (self.config_dir / f"vpcd-{index}").write_text(
+                f'FRIENDLYNAME "{name}"\n'
+                f"DEVICENAME   /dev/null:0x{port:04X}\n"
+                f"LIBPATH      {driver}\n"
+                f"CHANNELID    0x{port:04X}\n"
+            )
 
     def _spawn(self) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -258,10 +276,10 @@ class PcscHarness:
 
     def _wait_ready(self, with_reader: bool, timeout_s: float) -> bool:
         deadline = time.monotonic() + timeout_s
-        want = f"port {self.port}\n" if with_reader else READY_LINE
+        wants = [f"port {p}\n" for p in self.ports.values()] if with_reader else [READY_LINE]
         while time.monotonic() < deadline:
             text = self.log_text()
-            if READY_LINE in text and want in text:
+            if READY_LINE in text and all(want in text for want in wants):
                 return "Could not initialize connection" not in text
             if self._process is None or self._process.poll() is not None:
                 return False

@@ -5,8 +5,15 @@ Authentication against the CSCA trust store (``documents.trust_paths`` or
 ``--trust``), DG1 against the typed MRZ, Chip and Active Authentication (which
 count only when their key's data group passed Passive Authentication).
 
+The chip is read on the configured card reader: ``--reader ID``, by default the first
+enabled ``card_reader`` device that is not a virtual reader holding the echo test card
+(in ``config/devices.virtual.toml``: ``passport-chip``, a virtual ePassport on vpcd).
+The reader is built by the device factory from the settings (production refuses
+virtual readers), opened for this one read, and closed again. Relative
+``documents.trust_paths`` start at the settings file's folder.
+
 ``--virtual`` (development mode only) reads an in-process virtual passport made for the
-typed MRZ; reading from the configured card reader comes with the device layer.
+typed MRZ, without any reader.
 """
 
 from __future__ import annotations
@@ -16,18 +23,18 @@ import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
 from kiosk.cli.context import app, emit_json, json_option
 from kiosk.cli.exitcodes import ExitCode
-from models.errors import ConfigError, NotAvailableError
+from models.errors import ConfigError
 from models.events import CheckOutcome
 from models.settings import RunMode
 
 if TYPE_CHECKING:
-    from devices.base import CardChannel
+    from devices.base import CardChannel, CardReader
     from devices.epassport.access_key import AccessKey
     from devices.epassport.inspection import DocumentInspection
     from devices.epassport.session import ChipReadResult, ReadOptions
@@ -169,6 +176,20 @@ def read_chip(
     type=click.Path(path_type=Path, exists=True),
     help="CSCA master list, certificate, CRL or folder (default: documents.trust_paths).",
 )
+@click.option(
+    "--reader",
+    "reader_id",
+    metavar="ID",
+    help="The card reader device to use (default: the first that is not the echo test card).",
+)
+@click.option(
+    "--wait",
+    "wait_s",
+    type=float,
+    default=10.0,
+    show_default=True,
+    help="Seconds to wait for a document on the reader.",
+)
 @json_option
 @click.pass_context
 def read(
@@ -187,6 +208,8 @@ def read(
     virtual_face: Path | None,
     virtual_fault: tuple[str, ...],
     trust_paths: tuple[Path, ...],
+    reader_id: str | None,
+    wait_s: float,
     as_json: bool,
 ) -> None:
     """Read the document on the reader with the MRZ (or CAN) typed in; print every chip check."""
@@ -200,8 +223,9 @@ def read(
         active_authentication=not no_aa,
     )
     extra: dict[str, bytes] = {}
+    settings = app(ctx).settings()
+    apdus: int | None = None
     if virtual:
-        settings = app(ctx).settings()
         if settings.kiosk.mode is not RunMode.DEVELOPMENT:
             raise ConfigError(
                 '--virtual needs development mode (kiosk.mode = "development")', key="kiosk.mode"
@@ -210,22 +234,20 @@ def read(
             key, mrz_lines, can, virtual_profile, virtual_face, virtual_fault
         )
         source = "virtual"
+        result = read_chip(channel, atr, key, options)
+        apdus = getattr(channel, "apdus", None)
     else:
-        raise NotAvailableError(
-            "reading from the configured card reader",
-            detail="the device layer (issue #3) is wired in after merge; use --virtual in development",
-        )
-    result = read_chip(channel, atr, key, options)
+        source, result = _read_on_reader(ctx, reader_id, wait_s, key, options)
     inspection = inspect(
         result,
-        _trust(app(ctx).settings(), trust_paths, extra.get("virtual-CSCA.der")),
+        _trust(settings, _base_dir(ctx), trust_paths, extra.get("virtual-CSCA.der")),
         datetime.now(UTC),
         printed_mrz=list(mrz_lines) or None,
     )
     data = result_json(result)
     data.update(inspection_json(inspection))
     data["source"] = source
-    data["apdus"] = getattr(channel, "apdus", None)
+    data["apdus"] = apdus
     if save_dir is not None:
         save_files(result, save_dir, extra)
         data["saved_to"] = str(save_dir)
@@ -242,11 +264,56 @@ def read(
         ctx.exit(int(ExitCode.CHECK_FAILED))
 
 
-def _trust(settings: Settings, paths: tuple[Path, ...], virtual_csca: bytes | None) -> TrustStore:
+def _base_dir(ctx: click.Context) -> Path:
+    """Where relative paths of the settings file start: its own folder."""
+    state = app(ctx)
+    state.settings()
+    return state.settings_file.parent if state.settings_file else Path.cwd()
+
+
+def _read_on_reader(
+    ctx: click.Context,
+    reader_id: str | None,
+    wait_s: float,
+    key: AccessKey,
+    options: ReadOptions,
+) -> tuple[str, ChipReadResult]:
+    """Build the configured reader, wait for a document, read it, close the reader."""
+    from dataclasses import replace
+
+    from devices.base import Capability, CardChannel
+    from devices.factory import build_devices, document_reader_id
+    from models.errors import DeviceUnavailableError
+    from models.operations import DeviceKind
+
+    settings = app(ctx).settings()
+    chosen = reader_id or document_reader_id(settings)
+    ((config, device),) = build_devices(settings, _base_dir(ctx), only=chosen)
+    if config.kind is not DeviceKind.CARD_READER:
+        raise ConfigError(
+            f"device {chosen!r} is a {config.kind.value}, not a card reader", key="--reader"
+        )
+    reader = cast("CardReader", device)
+    with reader:
+        got = reader.wait_for_card(wait_s)
+        if not isinstance(got, CardChannel):
+            raise DeviceUnavailableError(
+                f"no document on reader {chosen} within {wait_s:g} s", device_id=chosen
+            )
+        extended = Capability.EXTENDED_LENGTH in reader.capabilities
+        options = replace(options, extended_length=options.extended_length and extended)
+        result = read_chip(got, reader.atr, key, options)
+    return f"reader:{chosen}", result
+
+
+def _trust(
+    settings: Settings, base_dir: Path, paths: tuple[Path, ...], virtual_csca: bytes | None
+) -> TrustStore:
     from devices.epassport.certinfo import CertInfo
     from devices.epassport.trust import TrustStore
 
-    chosen = list(paths) or list(settings.documents.trust_paths)
+    configured = [p if p.is_absolute() else base_dir / p for p in settings.documents.trust_paths]
+    chosen = list(paths) or configured
     trust = TrustStore.from_paths(
         chosen, require_anchored_lists=settings.documents.require_anchored_lists
     )

@@ -7,8 +7,10 @@
    Authentication, DG1 against the printed MRZ, the DG2 photo.
 
 User-correctable outcomes (no page yet, no card yet) are waited for until the
-step is cancelled or times out; device failures raise from the error tree and
-the flow refers the traveller.
+step is cancelled or times out. The chip read gets the step's own deadline and
+cancel check (looked at before every APDU): a read the step stops ends with
+``chip_read_cancelled`` or ``chip_read_timeout`` facts, not an error. Device
+failures raise from the error tree and the flow refers the traveller.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import numpy.typing as npt
 
 from devices.base import CardChannel, CardReader, DocumentImage, DocumentScanner, Retry
 from devices.epassport.access_key import MRZKey
+from devices.epassport.errors import ReadStoppedError
 from devices.epassport.inspection import DocumentInspection, inspect
 from devices.epassport.reading import ReadProgress
 from devices.epassport.session import ReadOptions, read_document
@@ -116,13 +119,22 @@ class DocumentStep:
             files[step.file] = (step.read, step.total)
             progress(sum(r for r, _ in files.values()), sum(t for _, t in files.values()))
 
-        result = read_document(
-            channel,
-            MRZKey.from_mrz(list(lines)),
-            ReadOptions(extended_length=self.extended_length),
-            atr=self.reader.atr,
-            progress=on_progress,
-        )
+        try:
+            result = read_document(
+                channel,
+                MRZKey.from_mrz(list(lines)),
+                ReadOptions(extended_length=self.extended_length),
+                atr=self.reader.atr,
+                progress=on_progress,
+                deadline=deadline,
+                cancelled=cancelled,
+            )
+        except ReadStoppedError as exc:
+            detail = "chip_read_cancelled" if exc.reason == "cancelled" else "chip_read_timeout"
+            facts = DocumentFacts(
+                document, True, True, chip_read=CheckOutcome.NOT_RUN, detail=detail
+            )
+            return DocumentOutcome(facts, None, None)
         found = inspect(
             result,
             self.trust,

@@ -25,7 +25,8 @@ from devices.epassport import oids, securityinfos
 from devices.epassport.access_key import MRZKey
 from devices.epassport.cipher import AES128, CipherSpec
 from devices.epassport.domain import DHDomain, Domain, ECDomain, standard_domain
-from devices.epassport.ec import CURVES, decode_point
+from devices.epassport.ec import decode_point
+from devices.epassport.ec_curves import CURVES
 from devices.epassport.emulator import records
 from devices.epassport.emulator.pki import TestPKI, sign_sod
 from devices.epassport.publickeys import DHPublicKey, ECPublicKey, RSAPublicKey, encode_spki

@@ -111,6 +111,25 @@ def test_card_pulled_out_mid_apdu(reader: PcscCardReader, card: Card) -> None:
     assert connect(reader).transmit(SELECT) == b"\x90\x00"
 
 
+def test_a_raising_subscriber_does_not_stop_card_observation(
+    reader: PcscCardReader, card: Card, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, bridge = card
+    events: list[CardEvent] = []
+
+    def broken(event: CardEvent) -> None:
+        raise RuntimeError("subscriber bug")
+
+    reader.subscribe(broken)
+    reader.subscribe(events.append)
+    bridge.insert()
+    assert eventually(lambda: events == [CardEvent.INSERTED])
+    bridge.remove()
+    assert eventually(lambda: events == [CardEvent.INSERTED, CardEvent.REMOVED])
+    assert reader.health().state is DeviceState.READY  # the observer is alive
+    assert any(getattr(r, "code", "") == "subscriber_failed" for r in caplog.records)
+
+
 def test_card_removed_between_commands(reader: PcscCardReader, card: Card) -> None:
     _, bridge = card
     bridge.insert()
@@ -129,6 +148,9 @@ def test_a_mute_card_times_out_and_the_reader_recovers(reader: PcscCardReader, c
     with pytest.raises(DeviceTimeoutError):
         channel.transmit(bytes.fromhex("80200F00"))  # the card answers after 1.5 s; timeout 1 s
     assert time.monotonic() - started < 1.4
+    # SCardTransmit is still running on the IO worker: health says so until it returns
+    health = reader.health()
+    assert (health.state, health.detail) == (DeviceState.ERROR, "io_stuck")
     with pytest.raises(DeviceTimeoutError, match="session has ended"):
         channel.transmit(SELECT)
     assert eventually(lambda: reader.health().detail != "io_stuck", 3.0)

@@ -86,6 +86,19 @@ def test_vpcd_cannot_share_a_process_with_a_real_reader(tmp_path: Path) -> None:
         build_devices(settings(vpcd, real), tmp_path)
 
 
+def test_vpcd_readers_of_one_build_share_one_private_pcscd(tmp_path: Path) -> None:
+    one = {"id": "v1", "kind": "card_reader", "backend": "virtual-vpcd"}
+    two = {"id": "v2", "kind": "card_reader", "backend": "virtual-vpcd"}
+    built = build_devices(settings(one, two), tmp_path)
+    hosts = {id(device._host) for _, device in built}  # type: ignore[attr-defined]
+    assert len(hosts) == 1
+    names = {device._name for _, device in built}  # type: ignore[attr-defined]
+    assert len(names) == 2  # a vpcd reader of its own each
+    other = {**two, "options": {"workdir": "elsewhere"}}
+    with pytest.raises(ConfigError, match="same workdir"):
+        build_devices(settings(one, other), tmp_path)
+
+
 def test_only_one_device_and_disabled_devices(tmp_path: Path) -> None:
     off = {"id": "g2", "kind": "gate", "backend": "log", "enabled": False}
     s = settings(CAMERA, {"id": "gate", "kind": "gate", "backend": "log"}, off)

@@ -3,11 +3,14 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
+import serial
 
 from devices import imaging
+from devices.backends import gates
 from devices.backends.gates import LCUS_OFF, LCUS_ON, LogGate, SerialRelayGate
 from devices.base import GateState, RetryReason
 from models.errors import ConfigError, DeviceUnavailableError
@@ -86,3 +89,72 @@ def test_serial_relay_errors(tmp_path: Path) -> None:
         SerialRelayGate("relay", port=str(tmp_path / "ttyNONE")).open()
     with pytest.raises(ConfigError):
         SerialRelayGate("relay", port="/dev/null", control="gpio")
+
+
+class _HeldTimer:
+    """A Timer that never runs by itself: the test fires it when it wants."""
+
+    made: ClassVar[list[_HeldTimer]] = []
+
+    def __init__(self, interval: float, function: Any, args: tuple[Any, ...] = ()) -> None:
+        self.function, self.args = function, args
+        self.daemon, self.name = True, ""
+        _HeldTimer.made.append(self)
+
+    def start(self) -> None:
+        return None
+
+    def cancel(self) -> None:
+        return None  # too late: it already fired and waits for the lock
+
+    def fire(self) -> None:
+        self.function(*self.args)
+
+
+def test_a_stale_auto_close_does_not_close_the_next_travellers_gate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(gates.threading, "Timer", _HeldTimer)
+    _HeldTimer.made.clear()
+    with LogGate("gate") as gate:
+        gate.open_gate(hold_s=1)  # traveller 1
+        first = _HeldTimer.made[-1]
+        gate.open_gate(hold_s=8)  # traveller 2, as traveller 1's timer fires
+        first.fire()
+        assert gate.gate_state() is GateState.OPEN  # traveller 2 still has an open gate
+        _HeldTimer.made[-1].fire()
+        assert gate.gate_state() is GateState.CLOSED  # its own timer closes it
+        gate.open_gate(hold_s=1)
+        gate.close_gate()
+        gate.open_gate(hold_s=1)
+        _HeldTimer.made[-2].fire()  # the timer of an open that close_gate ended
+        assert gate.gate_state() is GateState.OPEN
+
+
+class _DeadRelayPort:
+    opened: ClassVar[list[_DeadRelayPort]] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.is_open = True
+        _DeadRelayPort.opened.append(self)
+
+    def write(self, data: bytes) -> int:
+        raise serial.SerialException("write timeout")
+
+    def flush(self) -> None:
+        return None
+
+    def close(self) -> None:
+        self.is_open = False
+
+
+def test_a_relay_that_fails_at_open_does_not_leak_its_port(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(gates.serial, "Serial", _DeadRelayPort)
+    _DeadRelayPort.opened.clear()
+    gate = SerialRelayGate("relay", port="/dev/ttyFAKE")
+    with pytest.raises(DeviceUnavailableError, match="failed"):
+        gate.open()
+    assert len(_DeadRelayPort.opened) == 1 and not _DeadRelayPort.opened[0].is_open
+    assert not gate.is_open

@@ -167,3 +167,82 @@ def test_subscribers_are_isolated_from_supervision() -> None:
         assert manager.wait_for(all_ready, 1.0)
         unsubscribe()
         release.set()
+
+
+def test_a_raising_subscriber_does_not_silence_the_others(caplog: pytest.LogCaptureFixture) -> None:
+    seen: list[str] = []
+
+    def broken(status: DeviceStatus) -> None:
+        raise RuntimeError("subscriber bug")
+
+    manager = fast([(cfg("gate"), LogGate("gate")), (cfg("flaky"), Flaky("flaky", failures=1))])
+    manager.subscribe(broken)
+    manager.subscribe(lambda s: seen.append(f"{s.device_id}:{s.state.value}"))
+    with manager:
+        assert manager.wait_for(all_ready, 2.0)
+        assert manager.wait_for(lambda _: "flaky:ready" in seen, 2.0)
+    assert "flaky:absent" in seen and "gate:ready" in seen  # every change after the first
+    assert any(r.code == "subscriber_failed" for r in caplog.records)  # type: ignore[attr-defined]
+
+
+class Buggy(Flaky):
+    """health() raises a non-DeviceError (a driver bug) while ``buggy`` is set."""
+
+    buggy = False
+
+    def _health(self) -> Health:
+        if self.buggy:
+            raise AttributeError("driver bug")
+        return super()._health()
+
+
+def test_a_health_check_that_raises_a_bug_does_not_freeze_the_supervisor() -> None:
+    device = Buggy("dev")
+    with fast([(cfg("dev"), device)]) as manager:
+        assert manager.wait_for(all_ready, 2.0)
+        device.buggy = True
+        assert manager.wait_for(
+            lambda s: s[0].state is DeviceState.ERROR and s[0].detail == "health_failed", 2.0
+        )
+        assert manager.wait_for(lambda _: device.opens >= 2, 2.0)  # reopened, still supervised
+        device.buggy = False
+        assert manager.wait_for(all_ready, 2.0)
+
+
+class OpensBuggy(Flaky):
+    def _open(self) -> None:
+        self.opens += 1
+        if self.opens == 1:
+            raise KeyError("driver bug in open")
+
+
+def test_an_open_that_raises_a_bug_is_an_error_and_retried() -> None:
+    device = OpensBuggy("dev")
+    seen: list[str] = []
+    manager = fast([(cfg("dev"), device)])
+    manager.subscribe(lambda s: seen.append(s.detail))
+    with manager:
+        assert manager.wait_for(all_ready, 2.0)
+    assert "open_failed" in seen and device.opens == 2
+
+
+def test_a_supervisor_left_behind_never_comes_back_to_life() -> None:
+    # The device hangs in open() longer than stop() waits; the manager starts again.
+    # The first run's supervisor must end when open() returns: not supervise, not publish,
+    # and not close the device the second run opened.
+    device = Flaky("slow", hang_s=0.6)
+    manager = fast([(cfg("slow"), device)], reconnect_initial_s=0.02)
+    manager.start()
+    time.sleep(0.1)  # inside the first open()
+    manager.stop(join_s=0.05)  # gives up waiting: the supervisor is left behind
+    device.hang_s = 0.0
+    manager.start()
+    try:
+        assert manager.wait_for(all_ready, 3.0)
+        time.sleep(0.8)  # the old open() has returned by now
+        live = [t for t in threading.enumerate() if t.name == "devices-slow"]
+        assert len(live) == 1, live  # only the second run's supervisor
+        assert device.is_open and states(manager)["slow"] is DeviceState.READY
+    finally:
+        manager.stop()
+    assert not device.is_open

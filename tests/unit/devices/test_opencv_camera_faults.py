@@ -150,3 +150,45 @@ def test_source_specs() -> None:
         SourceSpec.parse("ftp://host/x")
     with pytest.raises(ConfigError):
         OpenCVCamera("cam", source=0, api="directshow")
+
+
+def test_a_capture_thread_left_behind_never_comes_back_to_life(
+    driver: FakeDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(opencv_camera.params, "THREAD_JOIN_S", 0.05)
+    camera = OpenCVCamera("cam", source="/dev/video7", exposure_check=False)
+    camera.open()
+    assert isinstance(camera.read(2.0), Frame)
+    driver.mode = "hang"
+    time.sleep(0.1)  # the capture thread is inside read()
+    camera.close()  # does not wait long enough: the thread is left behind
+    old = [t for t in threading.enumerate() if t.name == "camera-cam"]
+    assert len(old) == 1
+    driver.mode = "good"
+    camera.open()
+    try:
+        driver.release.set()  # the old read() returns now
+        old[0].join(2.0)
+        assert not old[0].is_alive()  # it saw its own stop event and ended
+        assert len([t for t in threading.enumerate() if t.name == "camera-cam"]) == 1
+        assert isinstance(camera.read(2.0), Frame)
+    finally:
+        camera.close()
+
+
+class Exploding(FakeCapture):
+    def read(self) -> tuple[bool, Any]:
+        raise cv2.error("driver bug")
+
+
+def test_a_capture_thread_that_dies_reports_error(
+    driver: FakeDriver, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(opencv_camera.cv2, "VideoCapture", Exploding)
+    with OpenCVCamera("cam", source="/dev/video7", exposure_check=False) as camera:
+        deadline = time.monotonic() + 2
+        while camera.health().detail != "capture_failed" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert camera.health().state is DeviceState.ERROR
+        assert camera.health().detail == "capture_failed"
+    assert any(getattr(r, "code", "") == "capture_failed" for r in caplog.records)

@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 from cryptography.x509.oid import NameOID
 
 from devices.epassport import tlv
+from devices.epassport.ec import multiply
 from devices.epassport.ec_curves import CURVES
-from devices.epassport.ec_explicit import _mul
 from devices.epassport.masterlist import CscaMasterListASN1
 from devices.epassport.sod import LDSSecurityObjectASN1
 
@@ -42,13 +42,13 @@ class ArithKey:
     @property
     def point(self) -> bytes:
         c = CURVES[self.curve_name]
-        x, y = _mul(c, self.d, (c.gx, c.gy)) or (0, 0)
+        x, y = multiply(c, self.d, c.g) or (0, 0)
         size = (c.p.bit_length() + 7) // 8
         return b"\x04" + x.to_bytes(size, "big") + y.to_bytes(size, "big")
 
     def sign_digest(self, digest: bytes, k: int) -> tuple[int, int]:
         c = CURVES[self.curve_name]
-        point = _mul(c, k, (c.gx, c.gy))
+        point = multiply(c, k, c.g)
         assert point is not None
         r = point[0] % c.n
         e = int.from_bytes(digest, "big") >> max(0, len(digest) * 8 - c.n.bit_length())
@@ -123,7 +123,14 @@ def make_cert(
     serial: int | None = None,
     pss: bool = False,
     issuer_name: cx.Name | None = None,
+    extensions: bool = True,
+    key_usage: tuple[str, ...] | None = None,
+    basic_constraints: bool | None = None,
 ) -> Issued:
+    """A certificate with the ICAO 9303-12 profile: a CA gets basicConstraints cA = TRUE
+    and keyUsage keyCertSign + cRLSign, an end entity keyUsage digitalSignature.
+    ``extensions=False`` leaves both out (a legacy CSCA); ``key_usage`` replaces the bits;
+    ``basic_constraints=True`` writes basicConstraints for an end entity too (cA = FALSE)."""
     signer_key = issuer.key if issuer else key
     issuer_dn = issuer_name or (issuer.cert.subject if issuer else name(cn, country))
     builder = (
@@ -140,8 +147,29 @@ def make_cert(
             critical=False,
         )
     )
-    if ca:
-        builder = builder.add_extension(cx.BasicConstraints(ca=True, path_length=0), critical=True)
+    if extensions and (ca or basic_constraints):
+        constraints = cx.BasicConstraints(ca=ca, path_length=0 if ca else None)
+        builder = builder.add_extension(constraints, critical=True)
+    if extensions:
+        usage = dict.fromkeys(
+            (
+                "digital_signature",
+                "content_commitment",
+                "key_encipherment",
+                "data_encipherment",
+                "key_agreement",
+                "key_cert_sign",
+                "crl_sign",
+                "encipher_only",
+                "decipher_only",
+            ),
+            False,
+        )
+        if key_usage is None:
+            usage.update({"key_cert_sign": ca, "crl_sign": ca, "digital_signature": not ca})
+        else:
+            usage.update(dict.fromkeys(key_usage, True))
+        builder = builder.add_extension(cx.KeyUsage(**usage), critical=True)
     extra: dict[str, Any] = {}
     if pss and isinstance(signer_key, rsa.RSAPrivateKey):
         extra["rsa_padding"] = padding.PSS(

@@ -9,7 +9,7 @@ from asn1crypto import core, keys  # type: ignore[import-untyped]
 
 from devices.epassport import oids, pace, securityinfos, tlv
 from devices.epassport.cipher import AES128, AES256
-from devices.epassport.ec import CURVES
+from devices.epassport.ec_curves import CURVES
 from devices.epassport.emulator.chip import VirtualPassport
 from devices.epassport.emulator.issuer import IssuedDocument
 from devices.epassport.publickeys import ec_parameters, parse_domain_parameters

@@ -162,3 +162,23 @@ def test_a_forged_chip_answer_is_rejected(vectors: dict[str, Any]) -> None:
     other = bac.reader_challenge(keys, h(d3["rnd_icc"]), bytes(8), h(d3["k_ifd"]))
     with pytest.raises(AccessControlError, match="echo"):
         bac.session_from_answer(keys, other, h(d3["external_authenticate_resp_data"]))
+
+
+@pytest.mark.parametrize("block", [8, 16])
+def test_unpadding_is_strict_iso9797_method_2(block: int) -> None:
+    from devices.epassport.errors import SecureMessagingError
+
+    for size in range(3 * block):
+        data = bytes(range(1, size + 1))
+        assert cipher.unpad(cipher.pad(data, block), block) == data
+    bad = [
+        b"",
+        b"\x01" * block,  # no 0x80
+        b"\x01\x80" + b"\x00" * (block - 2) + b"\x00" * block,  # a whole block of zeros too many
+        b"\x80" + b"\x00" * (block - 1) + b"\x00" * block,
+        b"\x01\x02\x80",  # not whole blocks
+        b"\x00" * (2 * block),
+    ]
+    for padded in bad:
+        with pytest.raises(SecureMessagingError):
+            cipher.unpad(padded, block)

@@ -114,11 +114,65 @@ def test_doc_read_virtual_needs_development_mode(capsys: pytest.CaptureFixture[s
     assert json.loads(out)["error"]["code"] == "config"
 
 
-def test_doc_read_from_the_configured_reader_is_not_available_yet(
-    capsys: pytest.CaptureFixture[str],
+def _settings(tmp_path: Path, mode: str = "development", *, echo_too: bool = True) -> Path:
+    """A settings file with an echo test card and a virtual passport on loopback readers."""
+    text = f"""
+[kiosk]
+mode = "{mode}"
+
+[documents]
+trust_paths = ["pki/csca.der"]
+
+[[devices.device]]
+id = "echo"
+kind = "card_reader"
+backend = "virtual-loopback"
+enabled = {str(echo_too).lower()}
+
+[[devices.device]]
+id = "chip"
+kind = "card_reader"
+backend = "virtual-loopback"
+options = {{ applet = "epassport", applet_options = {{ pki_dir = "pki", faults = ["ca-clone"] }} }}
+"""
+    path = tmp_path / "gerbang.toml"
+    path.write_text(text)
+    return path
+
+
+def test_doc_read_uses_the_configured_reader(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    code, _, _ = run(capsys, "doc", "read", *MRZ_ARGS, "--json")
-    assert code == ExitCode.NOT_AVAILABLE
+    config = str(_settings(tmp_path))
+    code, out, _ = run(capsys, "--config", config, "doc", "read", *MRZ_ARGS, "--json")
+    report = json.loads(out)
+    assert report["source"] == "reader:chip"  # the first reader that is not the echo card
+    assert report["passive_authentication"]["valid"] is True  # trust_paths from the settings
+    assert report["checks"]["chip_authentication"] == "failed"  # its ca-clone fault
+    assert code == ExitCode.CHECK_FAILED
+    code, out, _ = run(
+        capsys, "--config", config, "doc", "read", *MRZ_ARGS, "--reader", "nope", "--json"
+    )
+    assert code == ExitCode.CONFIG
+
+
+def test_doc_read_refuses_a_virtual_reader_in_production(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    config = str(_settings(tmp_path, "production"))
+    code, out, _ = run(capsys, "--config", config, "doc", "read", *MRZ_ARGS, "--json")
+    assert code == ExitCode.CONFIG
+    assert json.loads(out)["error"]["code"] == "config.virtual_device_refused"
+
+
+def test_doc_read_without_a_document_reader_is_a_config_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    config = tmp_path / "gerbang.toml"
+    config.write_text('[kiosk]\nmode = "development"\n')
+    code, out, _ = run(capsys, "--config", str(config), "doc", "read", *MRZ_ARGS, "--json")
+    assert code == ExitCode.CONFIG
+    assert "card reader" in json.loads(out)["error"]["message"]
 
 
 def test_doc_read_needs_a_password(capsys: pytest.CaptureFixture[str]) -> None:

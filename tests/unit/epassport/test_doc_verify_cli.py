@@ -92,8 +92,22 @@ def test_a_revoked_dsc_exits_5(capsys: pytest.CaptureFixture[str], files: dict[s
 
 
 def test_country_option(capsys: pytest.CaptureFixture[str], files: dict[str, Path]) -> None:
-    assert run(capsys, *base(files, "--country", "UTO"))[0] == ExitCode.OK
-    assert run(capsys, *base(files, "--country", "IDN"))[0] == ExitCode.CHECK_FAILED
+    dg1 = ("--dg", f"1={files['dg1']}")
+    assert run(capsys, *base(files, *dg1, "--country", "UTO"))[0] == ExitCode.OK
+    assert run(capsys, *base(files, *dg1, "--country", "IDN"))[0] == ExitCode.CHECK_FAILED
+
+
+def test_a_sod_alone_is_not_a_valid_document(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path]
+) -> None:
+    code, out, _ = run(capsys, *base(files, "--country", "UTO"))
+    assert code == ExitCode.CHECK_FAILED
+    assert "Passive Authentication: INVALID" in out and "VALID at" not in out.replace("INVALID", "")
+    assert "required_dgs_checked" in out and "dg1_not_given" in out
+    code, out, _ = run(capsys, *base(files, "--dg", f"2={files['dg2']}", "--json"))
+    assert code == ExitCode.CHECK_FAILED  # DG2 alone does not do either: DG1 is the document
+    report = json.loads(out)["passive_authentication"]
+    assert report["valid"] is False and report["checks"]["required_dgs_checked"] is False
 
 
 @pytest.mark.parametrize(
@@ -124,6 +138,7 @@ def test_a_self_consistent_list_is_refused_when_anchoring_is_required(
     capsys: pytest.CaptureFixture[str], files: dict[str, Path]
 ) -> None:
     args = ["--sod", str(files["sod"]), "--trust", str(files["ml"]), "--at", "2025-06-01"]
+    args += ["--dg", f"1={files['dg1']}"]
     assert run(capsys, *args)[0] == ExitCode.OK
     code, out, _ = run(capsys, *args, "--require-anchored", "--json")
     assert code == ExitCode.SECURITY
@@ -147,8 +162,13 @@ def test_a_real_german_sod_against_the_shared_master_lists(
         "D",
         "--json",
     )
-    assert code == ExitCode.OK
+    # The specimen comes without its data groups: the SOD and its chain verify, and the
+    # result is still INVALID because DG1 was not compared (a SOD alone proves nothing).
+    assert code == ExitCode.CHECK_FAILED
     report = json.loads(out)
+    pa = report["passive_authentication"]
+    assert [k for k, v in pa["checks"].items() if v is False] == ["required_dgs_checked"]
+    assert pa["problems"] == ["dg1_not_given"]
     assert report["hash_algorithm"] == "sha384"
     assert report["csca"]["subject"].startswith("Common Name: csca-germany")
     assert report["signer"]["signature"]["verified_with"].endswith("explicit parameters)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -158,7 +159,9 @@ def test_oversized_dg2_is_refused() -> None:
         parse_dg2(b"\x75" + b"\x00" * (2 * 1024 * 1024))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=150, deadline=timedelta(seconds=5), suppress_health_check=[HealthCheck.too_slow]
+)
 @given(data=st.data())
 def test_mutated_dg2_never_raises_anything_but_malformed(data: st.DataObject) -> None:
     base = bytearray(pki.dg2([(0x5F2E, pki.iso19794_record([(0, pki.image_bytes("JPEG", 8, 8))]))]))

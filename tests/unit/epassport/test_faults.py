@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 from typing import Any
 
 import pytest
@@ -176,23 +175,43 @@ def test_secure_channel_refuses_after_failure(document: IssuedDocument) -> None:
 
 
 def test_logs_carry_no_mrz_and_no_keys(
-    document: IssuedDocument, caplog: pytest.LogCaptureFixture
+    document: IssuedDocument, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    caplog.set_level(logging.DEBUG)
+    from devices.epassport import cipher
+
+    derived: list[bytes] = []  # every key the read derives: K_pi, KS_enc, KS_mac (PACE and CA)
+    real_kdf = cipher.kdf
+
+    def spy(secret: bytes, counter: int, spec: cipher.CipherSpec) -> bytes:
+        key = real_kdf(secret, counter, spec)
+        derived.append(key)
+        return key
+
+    monkeypatch.setattr(cipher, "kdf", spy)
+    monkeypatch.setenv("GERBANG_APDU_TRACE", "1")  # the traffic log too
+    caplog.set_level(1)  # everything, the APDU trace level included
     chip = VirtualPassport(
         document, faults=ChipFaults(wrong_mac=1, wrong_mac_after=5, ca_clone=True)
     )
     _read(chip, document)
     assert caplog.records, "the read logs its steps"
+    assert any(r.name == "gerbang.apdu" for r in caplog.records), "and its APDUs"
+    assert len(derived) >= 5, "PACE and CA keys were derived (and so can be looked for)"
+    key = document.access_key
+    secrets_ = [key.bac_seed(), key.pace_secret(), *derived]  # K_seed, the PACE password, keys
     secret_texts = [
-        document.access_key.document_number,
-        document.access_key.birth_date,
+        key.document_number,
+        key.birth_date,
+        key.mrz_information,
         "".join(document.mrz_lines),
+        *(k.hex() for k in secrets_),
+        *(k.hex().upper() for k in secrets_),
+        *(repr(k)[2:-1] for k in secrets_),
     ]
     for record in caplog.records:
         strings = [
             v for v in record.__dict__.values() if isinstance(v, str)
         ]  # numbers are timestamps
-        text = record.getMessage() + " " + " ".join(strings)
+        text = record.getMessage() + " " + " ".join(strings) + " " + repr(record.args)
         for secret in secret_texts:
             assert secret not in text

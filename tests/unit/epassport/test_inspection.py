@@ -97,3 +97,34 @@ def test_skipped_clone_checks_are_not_run(document: IssuedDocument, pki: TestPKI
     result = read_document(LoopbackChannel(chip), document.access_key, options, atr=chip.atr())
     found = inspect(result, _trust(pki), AT, printed_mrz=TD3)
     assert found.chip_authentication is CheckOutcome.NOT_RUN
+
+
+def test_chip_authentication_that_fails_when_re_established_fails_the_clone_check(
+    document: IssuedDocument, pki: TestPKI
+) -> None:
+    # A wrong MAC in the middle of the read makes the reader run access control and CA
+    # again; the chip answering the second CA is a clone (another static key).
+    faults = ChipFaults(wrong_mac=1, wrong_mac_after=10)
+    chip = VirtualPassport(document, faults=faults)
+    runs = []
+    process = chip.process
+
+    def watched(apdu: bytes) -> bytes:
+        if len(apdu) > 4 and apdu[1] == 0x22 and apdu[2] == 0x41 and apdu[3] == 0xA4:
+            runs.append(apdu)  # MSE:Set AT for Chip Authentication (protected)
+            if len(runs) == 2:
+                faults.ca_clone = True
+        return process(apdu)
+
+    chip.process = watched  # type: ignore[method-assign]
+    result = read_document(
+        LoopbackChannel(chip), document.access_key, ReadOptions(), atr=chip.atr()
+    )
+    assert result.retries == 1 and len(runs) == 2
+    assert result.chip_authentication.performed is True
+    assert result.chip_authentication.valid is False
+    assert result.chip_authentication.reason.startswith("reestablish:")
+    assert result.files["DG2"] == document.files["DG2"]  # the read itself went on
+    found = inspect(result, _trust(pki), AT, printed_mrz=TD3, issuing_country="UTO")
+    assert found.passive_authentication is CheckOutcome.PASSED
+    assert found.chip_authentication is CheckOutcome.FAILED

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -199,7 +200,7 @@ _text = st.text(
 )
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=80, deadline=timedelta(seconds=2))
 @given(name=_text, place=_text, others=st.lists(_text, max_size=3))
 def test_dg11_round_trip(name: str, place: str, others: list[str]) -> None:
     data = dg11(
@@ -213,7 +214,7 @@ def test_dg11_round_trip(name: str, place: str, others: list[str]) -> None:
     )
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=80, deadline=timedelta(seconds=2))
 @given(mrz=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<", min_size=72, max_size=90))
 def test_dg1_round_trip_or_typed_error(mrz: str) -> None:
     try:
@@ -227,7 +228,7 @@ def test_dg1_round_trip_or_typed_error(mrz: str) -> None:
 PARSERS = [parse_ef_com, parse_dg1, parse_dg7, parse_dg11, parse_dg12]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=timedelta(seconds=2))
 @given(data=st.binary(max_size=300), which=st.integers(0, len(PARSERS) - 1))
 def test_random_bytes_give_only_typed_errors(data: bytes, which: int) -> None:
     with contextlib.suppress(MalformedDataError):

@@ -55,6 +55,7 @@ def test_every_specimen_sod_passes_with_its_expected_hashes(
         trust,
         AT,
         issuing_country=expected["country_alpha2"],
+        required_dgs=(),  # the specimens come without their data groups
     )
     assert result.valid, result.problems
     assert result.checks["country_matches"] is True
@@ -89,10 +90,10 @@ def test_the_nz_sod_uses_ber_indefinite_lengths(icao: Path) -> None:
 
 def test_expired_certificates_fail_at_a_later_time(icao: Path, trust: TrustStore) -> None:
     sod = (icao / "sod_samples_gmrtd" / "FR" / "EF.SOD.bin").read_bytes()
-    later = verify_passive(sod, {}, trust, datetime(2027, 10, 19, tzinfo=UTC))
+    later = verify_passive(sod, {}, trust, datetime(2027, 10, 19, tzinfo=UTC), required_dgs=())
     assert not later.valid
     assert later.checks["dsc_valid_at"] is False and later.checks["csca_valid_at"] is True
-    much_later = verify_passive(sod, {}, trust, datetime(2060, 1, 1, tzinfo=UTC))
+    much_later = verify_passive(sod, {}, trust, datetime(2060, 1, 1, tzinfo=UTC), required_dgs=())
     assert much_later.checks["csca_valid_at"] is False
 
 
@@ -114,7 +115,7 @@ def _pymrtd(icao: Path, name: str) -> bytes:
 def test_reference_sods_verify_but_have_no_csca(
     icao: Path, trust: TrustStore, name: str, dsc: str, at: datetime
 ) -> None:
-    result = verify_passive(_pymrtd(icao, name), {}, trust, at)
+    result = verify_passive(_pymrtd(icao, name), {}, trust, at, required_dgs=())
     checks = result.checks
     assert checks["signature_valid"] and checks["message_digest_valid"]
     assert checks["content_type_valid"] and checks["dsc_valid_at"]
@@ -128,7 +129,7 @@ def test_reference_sods_verify_but_have_no_csca(
 
 def test_the_modified_bsi_sod_fails_its_signature(icao: Path, trust: TrustStore) -> None:
     sod = _pymrtd(icao, "BSI_TR-03105-5_EF_SOD_modified_id-data.bin")
-    result = verify_passive(sod, {}, trust, datetime(2014, 1, 1, tzinfo=UTC))
+    result = verify_passive(sod, {}, trust, datetime(2014, 1, 1, tzinfo=UTC), required_dgs=())
     assert result.checks["sod_parsed"] is True
     assert result.checks["signature_valid"] is False
     assert "signature_invalid" in result.problems and not result.valid
@@ -173,6 +174,6 @@ def test_a_corrupted_embedded_dsc_is_caught_by_the_chain(icao: Path, trust: Trus
     raw = bytearray((icao / "sod_samples_gmrtd" / "FR" / "EF.SOD.bin").read_bytes())
     for pos, value in [(1052, 69), (894, 137)]:
         raw[pos] = value
-    result = verify_passive(bytes(raw), {}, trust, AT)
+    result = verify_passive(bytes(raw), {}, trust, AT, required_dgs=())
     assert result.checks["sod_parsed"] is True and result.checks["signature_valid"] is True
     assert result.checks["dsc_chain_valid"] is False and not result.valid

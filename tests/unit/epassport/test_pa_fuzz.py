@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cache
 
 import pytest
@@ -100,7 +101,9 @@ def test_every_fuzz_target_accepts_its_seed(target: str) -> None:
     run_one(target, seeds()[seed])
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=250, deadline=timedelta(seconds=5), suppress_health_check=[HealthCheck.too_slow]
+)
 @given(
     target=st.sampled_from(sorted(TARGETS)),
     seed=st.sampled_from(["sod", "sod_indefinite", "master_list", "dg2", "dg1"]),
@@ -116,7 +119,7 @@ def test_mutated_inputs_raise_only_document_errors(
     run_one(target, bytes(data[: max(1, cut % (len(data) + 1))]))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=timedelta(seconds=5))
 @given(data=st.binary(max_size=400), target=st.sampled_from(sorted(TARGETS)))
 def test_random_bytes_raise_only_document_errors(data: bytes, target: str) -> None:
     run_one(target, data)

@@ -67,11 +67,13 @@ def test_a_genuine_document_passes_every_check(world: World) -> None:
 def test_country_comes_from_dg1_or_the_caller(world: World) -> None:
     sod = pki.make_sod(world.dsc, world.dgs)
     trust = world.trust()
-    assert verify_passive(sod, {}, trust, AT, issuing_country="UTO").checks["country_matches"]
-    wrong = verify_passive(sod, {}, trust, AT, issuing_country="IDN")
+    assert verify_passive(sod, {}, trust, AT, issuing_country="UTO", required_dgs=()).checks[
+        "country_matches"
+    ]
+    wrong = verify_passive(sod, {}, trust, AT, issuing_country="IDN", required_dgs=())
     assert failing(wrong) == {"country_matches"}
     assert "document_country_mismatch" in wrong.problems
-    unknown = verify_passive(sod, {}, trust, AT, issuing_country="XXA")
+    unknown = verify_passive(sod, {}, trust, AT, issuing_country="XXA", required_dgs=())
     assert "document_country_unknown" in unknown.problems
     other = {1: pki.dg1(pki.TD3_MRZ.replace("P<UTO", "P<IDN", 1))}
     from_dg1 = verify_passive(pki.make_sod(world.dsc, other), other, trust, AT)
@@ -167,12 +169,18 @@ def test_dsc_and_csca_of_different_countries_fail(world: World) -> None:
 def test_tampered_signed_content_fails_signature_or_digest(world: World) -> None:
     trust = world.trust()
     bad_digest = pki.make_sod(world.dsc, world.dgs, message_digest=b"\x00" * 32)
-    assert failing(verify_passive(bad_digest, {}, trust, AT)) == {"message_digest_valid"}
+    assert failing(verify_passive(bad_digest, {}, trust, AT, required_dgs=())) == {
+        "message_digest_valid"
+    }
     bad_type = pki.make_sod(world.dsc, world.dgs, attr_content_type="1.2.840.113549.1.7.1")
-    assert failing(verify_passive(bad_type, {}, trust, AT)) == {"content_type_valid"}
+    assert failing(verify_passive(bad_type, {}, trust, AT, required_dgs=())) == {
+        "content_type_valid"
+    }
     sod = bytearray(pki.make_sod(world.dsc, world.dgs))
     sod[-5] ^= 0x01  # inside the signature value
-    assert failing(verify_passive(bytes(sod), {}, trust, AT)) == {"signature_valid"}
+    assert failing(verify_passive(bytes(sod), {}, trust, AT, required_dgs=())) == {
+        "signature_valid"
+    }
 
 
 def test_a_sod_without_its_dsc_uses_a_dsc_given_as_trust(world: World) -> None:
@@ -252,9 +260,108 @@ def test_the_log_carries_outcome_and_reasons_only(
 ) -> None:
     with caplog.at_level(logging.INFO, logger="devices.epassport.passive_auth"):
         verify_passive(
-            pki.make_sod(world.dsc, world.dgs), {}, world.trust(), AT, issuing_country="IDN"
+            pki.make_sod(world.dsc, world.dgs),
+            {},
+            world.trust(),
+            AT,
+            issuing_country="IDN",
+            required_dgs=(),
         )
     (record,) = caplog.records
     assert record.outcome == "invalid"  # type: ignore[attr-defined]
     assert record.reasons == ["document_country_mismatch"]  # type: ignore[attr-defined]
     assert "ERIKSSON" not in record.getMessage()
+
+
+# --------------------------------------------------------------- certificate types
+
+
+def _verify_with(csca: pki.Issued, dsc: pki.Issued, world: World, *, as_file: bool) -> object:
+    store = TrustStore()
+    if as_file:
+        store.add_certificate(CertInfo.load(csca.der), source="operator file")
+    else:  # a master-list entry: the list's signer is a proper CSCA given as a file
+        root = pki.make_cert("ML Root", "UT", pki.rsa_key("mlroot"), ca=True)
+        signer = pki.make_cert("ML Signer", "UT", pki.rsa_key("mls"), root, ca=False)
+        store.add_certificate(CertInfo.load(root.der), source="root")
+        store.add_master_list(
+            pki.make_master_list(signer, [csca.der], embedded=[signer.der]), source="ml"
+        )
+    return verify_passive(pki.make_sod(dsc, world.dgs), world.dgs, store, AT)
+
+
+def test_the_issuer_must_be_a_ca_with_key_cert_sign(world: World) -> None:
+    key = pki.rsa_key("csca")  # the same key as the world's CSCA: only the profile differs
+    not_ca = pki.make_cert(
+        "CSCA Utopia", "UT", key, ca=False, basic_constraints=True, key_usage=("key_cert_sign",)
+    )  # cA = FALSE, as 7 certificates of the German master list say
+    no_kcs = pki.make_cert("CSCA Utopia", "UT", key, ca=True, key_usage=("crl_sign",))
+    for issuer, problem in (
+        (not_ca, "csca_issuer_not_a_ca"),
+        (no_kcs, "csca_issuer_without_key_cert_sign"),
+    ):
+        # In a master list: found as the DSC's issuer, its signature verifies, refused.
+        result = _verify_with(issuer, world.dsc, world, as_file=False)
+        assert not result.valid  # type: ignore[attr-defined]
+        assert result.checks["dsc_chain_valid"] is False  # type: ignore[attr-defined]
+        assert problem in result.problems  # type: ignore[attr-defined]
+        # Given as a file, it is not even taken as a CSCA (kept as a document signer).
+        result = _verify_with(issuer, world.dsc, world, as_file=True)
+        assert not result.valid  # type: ignore[attr-defined]
+        assert "csca_not_in_trust" in result.problems  # type: ignore[attr-defined]
+
+
+def test_a_legacy_csca_without_extensions_is_trusted_only_as_an_operator_file(world: World) -> None:
+    legacy = pki.make_cert("CSCA Utopia", "UT", pki.rsa_key("csca"), ca=True, extensions=False)
+    assert CertInfo.load(legacy.der).key_usage is None
+    given = _verify_with(legacy, world.dsc, world, as_file=True)
+    assert given.valid, given.problems  # type: ignore[attr-defined]
+    listed = _verify_with(legacy, world.dsc, world, as_file=False)
+    assert "csca_issuer_not_a_ca" in listed.problems  # type: ignore[attr-defined]
+
+
+def test_a_legacy_csca_must_be_self_signed(world: World) -> None:
+    # No extensions, given as a file, but issued by someone else: not a trust anchor.
+    other = pki.make_cert("Elsewhere", "UT", pki.rsa_key("other"), ca=True)
+    link = pki.make_cert("CSCA Utopia", "UT", pki.rsa_key("csca"), other, ca=True, extensions=False)
+    assert CertInfo.load(link.der).issuer_problem(operator_anchor=True) == "issuer_not_a_ca"
+    result = _verify_with(link, world.dsc, world, as_file=True)
+    assert not result.valid  # type: ignore[attr-defined]
+    assert "csca_not_in_trust" in result.problems  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("ca", "usage", "problem"),
+    [
+        (True, None, "dsc_is_a_ca"),
+        (False, ("content_commitment",), "dsc_without_digital_signature"),
+    ],
+)
+def test_the_dsc_must_be_a_document_signer(
+    world: World, ca: bool, usage: tuple[str, ...] | None, problem: str
+) -> None:
+    dsc = pki.make_cert("DS Utopia", "UT", pki.rsa_key("dsc"), world.csca, ca=ca, key_usage=usage)
+    result = verify_passive(pki.make_sod(dsc, world.dgs), world.dgs, world.trust(), AT)
+    assert not result.valid
+    assert result.checks["dsc_is_document_signer"] is False
+    assert problem in result.problems
+    no_usage = pki.make_cert(
+        "DS Utopia", "UT", pki.rsa_key("dsc"), world.csca, ca=False, extensions=False
+    )
+    result = verify_passive(pki.make_sod(no_usage, world.dgs), world.dgs, world.trust(), AT)
+    assert "dsc_without_digital_signature" in result.problems
+
+
+def test_a_dsc_given_as_a_file_is_never_an_issuer(world: World) -> None:
+    store = world.trust(world.dsc)
+    assert CertInfo.load(world.dsc.der).fingerprint in {
+        c.fingerprint for c in store.document_signers
+    }
+    assert all(c.fingerprint != CertInfo.load(world.dsc.der).fingerprint for c in store.anchors)
+    # A "DSC" issued by the world's DSC (whose subject it names) finds no issuer.
+    forged = pki.make_cert("DS Forged", "UT", pki.rsa_key("forged"), world.dsc, ca=False)
+    result = verify_passive(pki.make_sod(forged, world.dgs), world.dgs, store, AT)
+    assert not result.valid
+    assert result.checks["dsc_chain_valid"] is False
+    assert "csca_not_in_trust" in result.problems
+    assert [s.kind for s in store.sources] == ["certificate", "document_signer"]

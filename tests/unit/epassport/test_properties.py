@@ -6,7 +6,9 @@ Every function here either returns a value or raises one of our typed errors.
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -33,6 +35,10 @@ DG14 = bytes.fromhex(
     "11DC3459761F27480E4B57181A53D8FE1190EA86C939AC14363178CAFFC621F0F905C3"
 )
 TYPED = (MalformedDataError, UnsupportedProtocolError)
+# Each example parses a few hundred bytes: far below this even on a loaded machine. A real
+# hang never returns to Hypothesis, so the test-wide timeout (pytest-timeout) catches that.
+PER_EXAMPLE = timedelta(seconds=2)
+pytestmark = pytest.mark.timeout(120)
 
 
 @st.composite
@@ -50,14 +56,14 @@ def mutated(draw: st.DrawFn, original: bytes) -> bytes:
     return bytes(data)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=PER_EXAMPLE)
 @given(st.binary(max_size=300))
 def test_security_infos_random_bytes(data: bytes) -> None:
     with contextlib.suppress(TYPED):
         parse_security_infos(data)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=PER_EXAMPLE)
 @given(mutated(DG14))
 def test_dg14_mutations(data: bytes) -> None:
     try:
@@ -68,7 +74,7 @@ def test_dg14_mutations(data: bytes) -> None:
         assert key.key.encoded
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=PER_EXAMPLE)
 @given(mutated(DG14[4 + 0x4B + 4 + 15 :]))
 def test_spki_mutations(data: bytes) -> None:
     with contextlib.suppress(TYPED):
@@ -82,14 +88,14 @@ KEYS = [
 ]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=PER_EXAMPLE)
 @given(st.sampled_from(KEYS), st.integers(0, 2**32), st.binary(max_size=300))
 def test_secure_messaging_response_parsing(keys: SessionKeys, ssc: int, raw: bytes) -> None:
     with contextlib.suppress(SecureMessagingError):
         sm.unprotect_response(keys, ssc, raw)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=PER_EXAMPLE)
 @given(st.sampled_from(KEYS), st.integers(0, 2**32), st.binary(max_size=300))
 def test_secure_messaging_command_parsing(keys: SessionKeys, ssc: int, raw: bytes) -> None:
     with contextlib.suppress(SecureMessagingError, MalformedDataError):
@@ -107,13 +113,13 @@ commands = st.builds(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=PER_EXAMPLE)
 @given(commands)
 def test_command_apdu_round_trip(command: CommandAPDU) -> None:
     assert parse_command(command.encode()).encode() == command.encode()
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=PER_EXAMPLE)
 @given(
     st.sampled_from(KEYS),
     st.integers(0, 2**60),
@@ -142,13 +148,13 @@ def test_secure_messaging_round_trip(
         raise AssertionError("a corrupted response was accepted")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=PER_EXAMPLE)
 @given(st.binary(max_size=40))
 def test_atr_parsing(data: bytes) -> None:
     atr.supports_extended_length(data)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=PER_EXAMPLE)
 @given(
     st.lists(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789< ", max_size=46), max_size=3)
 )
@@ -192,7 +198,7 @@ responses = st.lists(
 )
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=PER_EXAMPLE, suppress_health_check=[HealthCheck.too_slow])
 @given(responses)
 def test_hostile_chip_gives_typed_errors(script: list[bytes]) -> None:
     chip = HostileChip(script)
@@ -200,7 +206,7 @@ def test_hostile_chip_gives_typed_errors(script: list[bytes]) -> None:
         read_document(chip, MRZKey("L898902C", "740812", "120415"))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=PER_EXAMPLE)
 @given(responses)
 def test_file_reader_on_hostile_answers(script: list[bytes]) -> None:
     reader = FileReader(HostileChip(script))

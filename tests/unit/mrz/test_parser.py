@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -246,7 +246,7 @@ def documents(draw: st.DrawFn) -> tuple[MrzType, dict[str, str], date, date]:
     return kind, fields, birth, expiry
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=timedelta(seconds=2))
 @given(documents())
 def test_compose_then_parse_round_trips(doc: tuple[MrzType, dict[str, str], date, date]) -> None:
     kind, fields, birth, expiry = doc
@@ -259,7 +259,7 @@ def test_compose_then_parse_round_trips(doc: tuple[MrzType, dict[str, str], date
     assert reading.lines == lines
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=timedelta(seconds=2))
 @given(documents(), st.data())
 def test_any_single_digit_change_in_a_date_is_caught(
     doc: tuple[MrzType, dict[str, str], date, date], data: st.DataObject
@@ -284,14 +284,14 @@ def test_any_single_digit_change_in_a_date_is_caught(
         assert spec.name in reading.failed_checks()
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=timedelta(seconds=2))
 @given(st.text(max_size=200))
 def test_fuzz_arbitrary_text_only_raises_mrz_error(text: str) -> None:
     with contextlib.suppress(MRZError):
         parse_mrz(text, reference_date=TODAY)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=timedelta(seconds=2))
 @given(documents(), st.data())
 def test_fuzz_mutated_mrz_only_raises_mrz_error(
     doc: tuple[MrzType, dict[str, str], date, date], data: st.DataObject

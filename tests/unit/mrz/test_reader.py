@@ -150,3 +150,33 @@ def test_blank_page_is_not_found() -> None:
     page = np.full((400, 600), 230, dtype=np.uint8)
     result = read_mrz_image(page, reference_date=TODAY)
     assert result.status is ReadStatus.NOT_FOUND
+
+
+def test_a_valid_read_seen_once_against_a_failing_majority_is_ambiguous() -> None:
+    # The document number holds an S; one OCR run read it as 8. S and 8 share a check
+    # value, so that run is fully valid (and wrong). The two other runs read the S but
+    # misread a birth-date digit: their consensus fails a check digit. A single valid
+    # run must not win against them.
+    fields = {
+        "document_code": "P",
+        "issuing_state": "UTO",
+        "names": "ERIKSSON<<ANNA<MARIA",
+        "document_number": "L898S02C3",
+        "nationality": "UTO",
+        "birth_date": "740812",
+        "sex": "F",
+        "expiry_date": "120415",
+        "personal_number": "ZE184226B",
+    }
+    truth = compose_mrz(MrzType.TD3, fields)
+    wrong = compose_mrz(MrzType.TD3, {**fields, "document_number": "L898802C3"})
+    assert wrong[1][9] == truth[1][9] and wrong[1][43] == truth[1][43]  # same check digits
+    misread = (truth[0], truth[1][:18] + "3" + truth[1][19:])  # 740812 -> 740813
+    texts = ["\n".join(wrong), "\n".join(misread), "\n".join(misread)] + ["nothing"] * 20
+    result = read_mrz_image(_page(), reference_date=TODAY, engine=ScriptedEngine(texts))
+    assert result.status is ReadStatus.AMBIGUOUS and not result.valid
+    assert result.support == 1
+    # Seen twice, the valid read is confirmed (the checks cannot do better than that).
+    texts = ["\n".join(wrong), "\n".join(misread), "\n".join(wrong)] + ["nothing"] * 20
+    result = read_mrz_image(_page(), reference_date=TODAY, engine=ScriptedEngine(texts))
+    assert result.status is ReadStatus.VALID and result.raw_lines == wrong

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -67,4 +68,28 @@ def test_a_tampered_chip_fails_passive_authentication(tmp_path: Path) -> None:
     step, reader = _step(tmp_path, faults=["tamper-dg2"])
     facts = step.run(lambda d, t: None, lambda: False).facts
     assert facts.passive_authentication is CheckOutcome.FAILED
+    reader.close()
+
+
+def test_the_chip_read_stops_at_the_steps_cancel(tmp_path: Path) -> None:
+    step, reader = _step(tmp_path, faults=["slow"])  # 50 ms per APDU: a read of seconds
+    reading: list[int] = []
+    outcome = step.run(lambda d, t: reading.append(d), lambda: len(reading) >= 2)
+    assert outcome.facts.chip_present and outcome.facts.detail == "chip_read_cancelled"
+    assert outcome.facts.chip_read is CheckOutcome.NOT_RUN and outcome.inspection is None
+    assert len(reading) == 2  # not one APDU after the cancel
+    reader.close()
+
+
+def test_the_chip_read_stops_at_the_steps_deadline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    step, reader = _step(tmp_path, faults=["slow"])
+    mrz = step._scan_mrz(lambda: False, time.monotonic() + 20)
+    monkeypatch.setattr(step, "_scan_mrz", lambda cancelled, deadline: mrz)
+    step.timeout_s = 1.0  # the slow chip needs several seconds
+    started = time.monotonic()
+    outcome = step.run(lambda d, t: None, lambda: False)
+    assert outcome.facts.detail == "chip_read_timeout"
+    assert 0.9 < time.monotonic() - started < 1.5  # one slow APDU past the deadline at most
     reader.close()
