@@ -87,9 +87,10 @@ def test_the_chip_read_stops_at_the_steps_deadline(
     step, reader = _step(tmp_path, faults=["slow"])
     mrz = step._scan_mrz(lambda: False, time.monotonic() + 20)
     monkeypatch.setattr(step, "_scan_mrz", lambda cancelled, deadline: mrz)
-    step.timeout_s = 1.0  # the slow chip needs several seconds
+    # The slow chip answers every APDU after 50 ms; PACE alone takes six of them.
+    step.timeout_s = 0.12
     started = time.monotonic()
     outcome = step.run(lambda d, t: None, lambda: False)
     assert outcome.facts.detail == "chip_read_timeout"
-    assert 0.9 < time.monotonic() - started < 1.5  # one slow APDU past the deadline at most
+    assert time.monotonic() - started < 5  # stopped, not read to the end
     reader.close()
