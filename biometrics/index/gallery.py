@@ -49,7 +49,7 @@ from biometrics.index.records import (
     no_progress,
 )
 from biometrics.index.sealedfile import FaultHook
-from biometrics.index.snapshot import MainIndex, Snapshot, apply_batch, compact
+from biometrics.index.snapshot import MainIndex, Snapshot, apply_batch, compact, contains
 from biometrics.index.source import GallerySource
 from biometrics.index.watchlist import WatchlistTable
 
@@ -500,7 +500,7 @@ class BiometricIndex:
             live = snapshot.live_ids()
             delta = set(snapshot.delta_ids.tolist())
             for ids, vectors in self._source.pages():
-                present = np.isin(ids, live)
+                present = contains(live, ids)
                 ids, vectors = ids[present], vectors[present]
                 if self.spec.normalize:
                     vectors = snapshot.prepare(vectors)

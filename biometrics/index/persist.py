@@ -33,7 +33,7 @@ from biometrics.index.errors import (
 )
 from biometrics.index.records import GallerySpec
 from biometrics.index.sealedfile import FaultHook
-from biometrics.index.snapshot import MainIndex, Snapshot
+from biometrics.index.snapshot import MainIndex, Snapshot, contains
 from biometrics.index.watchlist import WatchlistTable
 
 LAYOUT = "gerbang-index/1"
@@ -191,7 +191,7 @@ def load_delta(path: Path, key: bytes, gallery: GallerySpec, main: MainIndex) ->
         raise IndexMismatchError(
             f"{path}: delta vectors do not match their ids", path=path, field="delta"
         )
-    if np.setdiff1d(tombstones, main.ids).size:
+    if not contains(main.ids, tombstones).all():
         raise IndexMismatchError(
             f"{path}: tombstones outside the main index", path=path, field="tombstones"
         )

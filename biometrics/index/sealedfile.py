@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import itertools
 import json
 import os
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from biometrics.index import params
@@ -44,6 +46,7 @@ FORMAT = 1
 _PREFIX = struct.Struct(f">{len(MAGIC)}sB16sQI")
 _NONCE = 12
 _TAG = 16
+_BLOCK = 16
 _CHUNK_AAD = struct.Struct(">QB")
 _U32 = struct.Struct(">I")
 TMP_MARK = ".tmp-"
@@ -164,45 +167,66 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def read(path: Path, key: bytes) -> SealedFile:
-    """Decrypt and check a file written by :func:`write`."""
+    """Decrypt and check a file written by :func:`write`.
+
+    Chunks are read one at a time and decrypted straight into the plaintext
+    buffer (no copy of the whole file is held); nothing is returned unless
+    every chunk authenticated.
+    """
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as fh:
+            return _read(path, fh, _derive(key))
     except FileNotFoundError as exc:
         raise IndexMissingError(f"no index file {path}", path=path) from exc
     except OSError as exc:
         raise IndexIntegrityError(
             f"cannot read index file {path}: {exc.strerror}", path=path
         ) from exc
-    if len(raw) < _PREFIX.size:
+
+
+def _read(path: Path, fh: io.BufferedReader, key: bytes) -> SealedFile:
+    size = os.fstat(fh.fileno()).st_size
+    prefix = fh.read(_PREFIX.size)
+    if len(prefix) < _PREFIX.size:
         raise IndexIntegrityError(f"{path}: truncated header", path=path)
-    magic, version, _, total, chunk = _PREFIX.unpack_from(raw)
+    magic, version, _, total, chunk = _PREFIX.unpack(prefix)
     if magic != MAGIC or version != FORMAT or chunk <= 0:
         raise IndexIntegrityError(f"{path}: not a Gerbang index file (format {version})", path=path)
-    prefix = raw[: _PREFIX.size]
     n_chunks = max(1, -(-total // chunk))
     expected = _PREFIX.size + n_chunks * (_NONCE + _TAG) + total
-    if len(raw) != expected:
+    if size != expected:
         raise IndexIntegrityError(
-            f"{path}: {len(raw)} bytes, expected {expected} (truncated?)", path=path
+            f"{path}: {size} bytes, expected {expected} (truncated?)", path=path
         )
-    aead = AESGCM(_derive(key))
-    plain = bytearray(total)
-    at = _PREFIX.size
+    # update_into needs block size - 1 bytes of room past the data it writes.
+    plain = bytearray(total + _BLOCK - 1)
+    out = memoryview(plain)
+    body = bytearray(min(chunk, total) + _NONCE + _TAG)
+    view = memoryview(body)
     for number in range(n_chunks):
         length = min(chunk, total - number * chunk)
-        nonce = raw[at : at + _NONCE]
-        body = raw[at + _NONCE : at + _NONCE + length + _TAG]
-        aad = prefix + _CHUNK_AAD.pack(number, number == n_chunks - 1)
+        record = view[: _NONCE + length + _TAG]
+        if fh.readinto(record) != len(record):
+            raise IndexIntegrityError(f"{path}: truncated chunk {number}", path=path)
+        nonce, data, tag = (
+            record[:_NONCE],
+            record[_NONCE : _NONCE + length],
+            record[_NONCE + length :],
+        )
+        decryptor = Cipher(algorithms.AES(key), modes.GCM(bytes(nonce), bytes(tag))).decryptor()
+        decryptor.authenticate_additional_data(
+            prefix + _CHUNK_AAD.pack(number, number == n_chunks - 1)
+        )
+        start = number * chunk
+        decryptor.update_into(data, out[start : start + length + _BLOCK - 1])
         try:
-            plain[number * chunk : number * chunk + length] = aead.decrypt(nonce, body, aad)
+            decryptor.finalize()
         except InvalidTag as exc:
             raise IndexIntegrityError(
                 f"{path}: chunk {number} does not authenticate (wrong key or altered file)",
                 path=path,
             ) from exc
-        at += _NONCE + length + _TAG
-    del raw
-    return _parse(path, memoryview(plain))
+    return _parse(path, out[:total])
 
 
 def _parse(path: Path, plain: memoryview) -> SealedFile:

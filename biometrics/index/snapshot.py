@@ -13,6 +13,7 @@ merged with an exact brute-force search of the delta.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import secrets
 from typing import Any
@@ -112,6 +113,7 @@ class Snapshot:
     """One consistent, immutable state of a gallery."""
 
     __slots__ = (
+        "_filters",
         "_keep_alive",
         "_live",
         "_not_tombstoned",
@@ -152,6 +154,7 @@ class Snapshot:
         self._live: IdArray | None = None
         self._keep_alive: list[Any] = []
         self._not_tombstoned: Any | None = None
+        self._filters: dict[Any, _Prepared] = {}
         if tombstones.size:
             inner = faiss.IDSelectorBatch(main.keys(tombstones))
             self._not_tombstoned = faiss.IDSelectorNot(inner)
@@ -165,18 +168,18 @@ class Snapshot:
     def live_ids(self) -> IdArray:
         """Sorted ids of every searchable row."""
         if self._live is None:
-            main_live = np.setdiff1d(self.main.ids, self.tombstones, assume_unique=True)
+            main_live = self.main.ids[~contains(self.tombstones, self.main.ids)]
             self._live = np.union1d(main_live, self.delta_ids)
         return self._live
 
     def vectors(self, ids: IdArray) -> FloatArray:
         """Stored vectors of live rows (decoded: quantised indexes give approximations)."""
         ids = np.asarray(ids, dtype=np.int64)
-        missing = np.setdiff1d(ids, self.live_ids())
-        if missing.size:
-            raise IndexDataError(f"rows not in the gallery: {missing[:5].tolist()}")
+        present = contains(self.live_ids(), ids)
+        if not present.all():
+            raise IndexDataError(f"rows not in the gallery: {ids[~present][:5].tolist()}")
         out = np.empty((ids.size, self.gallery.dim), np.float32)
-        in_delta = np.isin(ids, self.delta_ids)
+        in_delta = contains(self.delta_ids, ids)
         if in_delta.any():
             out[in_delta] = self.delta_vectors[np.searchsorted(self.delta_ids, ids[in_delta])]
         if (~in_delta).any():
@@ -210,13 +213,17 @@ class Snapshot:
         if k <= 0:
             raise IndexDataError("k must be positive")
         q = self.prepare(queries)
-        allowed = self._allowed(filt)
-        if allowed is not None and allowed.size <= params.FILTER_EXACT_MAX_ROWS:
-            return self._finish(*self._exact_subset(q, k, allowed))
-        main_d, main_i = self._search_main(q, k, allowed)
+        prepared = self._prepared(filt)
+        if prepared is not None and prepared.exact:
+            return self._finish(
+                *_brute_force(
+                    q, prepared.base, prepared.norms, prepared.rows, k, self.gallery.metric, None
+                )
+            )
+        main_d, main_i = self._search_main(q, k, prepared)
         if self.delta_ids.size == 0:
             return self._finish(main_d, main_i)
-        delta_rows = None if allowed is None else np.isin(self.delta_ids, allowed)
+        delta_rows = None if prepared is None else prepared.delta_rows
         delta_d, delta_i = _brute_force(
             q,
             self.delta_vectors,
@@ -228,57 +235,109 @@ class Snapshot:
         )
         return self._finish(*_merge(main_d, main_i, delta_d, delta_i, k, self.gallery.metric))
 
-    def _allowed(self, filt: SearchFilter | None) -> IdArray | None:
+    def _prepared(self, filt: SearchFilter | None) -> _Prepared | None:
+        """The filter turned into rows and a selector (or exact vectors), cached per snapshot."""
         if filt is None or (not filt.uses_watchlist and filt.row_ids is None):
             return None
-        allowed: IdArray | None = None
-        if filt.uses_watchlist:
-            allowed = self.watchlist.rows(filt.categories, filt.at)
+        listed = self.watchlist.rows(filt.categories, filt.at) if filt.uses_watchlist else None
+        digest = (
+            None if listed is None else hashlib.blake2b(listed.tobytes(), digest_size=16).digest()
+        )
+        key = (filt.row_ids, digest)
+        cached = self._filters.get(key)
+        if cached is not None:
+            return cached
+        allowed = listed
         if filt.row_ids is not None:
             subset = np.fromiter(filt.row_ids, dtype=np.int64, count=len(filt.row_ids))
             subset.sort()
-            allowed = subset if allowed is None else np.intersect1d(allowed, subset)
-        return allowed
+            allowed = subset if allowed is None else allowed[contains(subset, allowed)]
+        assert allowed is not None  # noqa: S101 - one of the two conditions is set (checked above)
+        prepared = self._prepare_rows(allowed)
+        if len(self._filters) >= _FILTER_CACHE:
+            self._filters.pop(next(iter(self._filters)))
+        self._filters[key] = prepared
+        return prepared
 
-    def _exact_subset(self, q: FloatArray, k: int, allowed: IdArray) -> tuple[FloatArray, IdArray]:
-        rows = np.intersect1d(allowed, self.live_ids(), assume_unique=True)
-        base = self.vectors(rows)
-        norms = np.einsum("ij,ij->i", base, base)
-        return _brute_force(q, base, norms, rows, k, self.gallery.metric, None)
+    def _prepare_rows(self, allowed: IdArray) -> _Prepared:
+        rows = allowed[contains(self.live_ids(), allowed)]
+        if rows.size <= params.FILTER_EXACT_MAX_ROWS:
+            base = self.vectors(rows)
+            return _Prepared(rows, exact=True, base=base, norms=np.einsum("ij,ij->i", base, base))
+        in_main = rows[contains(self.main.ids, rows) & ~contains(self.tombstones, rows)]
+        bitmap = _bitmap(self.main.keys(in_main))
+        selector = faiss.IDSelectorBitmap(bitmap.size, faiss.swig_ptr(bitmap))  # size in bytes
+        share = max(rows.size, 1) / max(self.count, 1)
+        return _Prepared(
+            rows,
+            exact=False,
+            selector=selector,
+            keep=(bitmap,),
+            budget=min(params.FILTER_MAX_BUDGET_FACTOR, 1.0 / share),
+            delta_rows=contains(rows, self.delta_ids),
+        )
 
     def _search_main(
-        self, q: FloatArray, k: int, allowed: IdArray | None
+        self, q: FloatArray, k: int, prepared: _Prepared | None
     ) -> tuple[FloatArray, IdArray]:
         if self.main.ids.size == 0:
             return _empty_result(q.shape[0], k, self.gallery.metric)
-        keep: list[Any] = []
-        selector = self._not_tombstoned
-        budget = 1.0
-        if allowed is not None:
-            in_main = np.intersect1d(allowed, self.main.ids, assume_unique=True)
-            bitmap = _bitmap(self.main.keys(in_main))
-            allowed_sel = faiss.IDSelectorBitmap(
-                bitmap.size, faiss.swig_ptr(bitmap)
-            )  # size in bytes
-            keep += [bitmap, allowed_sel]
-            if selector is not None:
-                selector = faiss.IDSelectorAnd(allowed_sel, selector)
-                keep.append(selector)
-            else:
-                selector = allowed_sel
-            share = max(allowed.size, 1) / max(self.count, 1)
-            budget = min(params.FILTER_MAX_BUDGET_FACTOR, 1.0 / share)
-        search_params = factory.search_parameters(
-            self.main.index, self.main.factory, k=k, selector=selector, budget=budget
-        )
+        if prepared is None:
+            selector, budget = self._not_tombstoned, 1.0
+        else:
+            selector, budget = prepared.selector, prepared.budget  # tombstones already left out
+        search_params = None
+        if selector is not None or budget != 1.0:
+            search_params = factory.search_parameters(
+                self.main.index, self.main.factory, k=k, selector=selector, budget=budget
+            )
         distances, labels = self.main.index.search(q, k, params=search_params)
-        del keep  # the selectors and bitmap had to outlive the search call
         return distances, self.main.row_ids(labels)
 
     def _finish(self, distances: FloatArray, ids: IdArray) -> tuple[FloatArray, IdArray]:
         if self.gallery.metric is Metric.L2:
             distances = np.sqrt(np.maximum(distances, 0.0)).astype(np.float32)
         return distances, ids
+
+
+_FILTER_CACHE = 16
+_NO_VECTORS: FloatArray = np.empty((0, 0), np.float32)
+
+
+class _Prepared:
+    """A filter resolved against one snapshot."""
+
+    __slots__ = ("base", "budget", "delta_rows", "exact", "keep", "norms", "rows", "selector")
+
+    def __init__(
+        self,
+        rows: IdArray,
+        *,
+        exact: bool,
+        base: FloatArray = _NO_VECTORS,
+        norms: FloatArray = _NO_VECTORS,
+        selector: Any | None = None,
+        keep: tuple[Any, ...] = (),
+        budget: float = 1.0,
+        delta_rows: Any | None = None,
+    ) -> None:
+        self.rows = rows
+        self.exact = exact
+        self.base = base
+        self.norms = norms
+        self.selector = selector
+        self.keep = keep  # buffers FAISS selectors point into
+        self.budget = budget
+        self.delta_rows = delta_rows
+
+
+def contains(sorted_ids: IdArray, values: IdArray) -> Any:
+    """Boolean mask: which ``values`` are in the sorted array ``sorted_ids``."""
+    values = np.asarray(values, dtype=np.int64)
+    if sorted_ids.size == 0:
+        return np.zeros(values.shape, dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_ids, values), sorted_ids.size - 1)
+    return sorted_ids[pos] == values
 
 
 def _normalized(q: FloatArray) -> FloatArray:
@@ -366,7 +425,7 @@ def apply_batch(snapshot: Snapshot, batch: IndexBatch) -> Snapshot:
     else:
         vectors = np.empty((0, gallery.dim), np.float32)
     kill = np.union1d(np.asarray(batch.remove_ids, dtype=np.int64), upsert_ids)
-    main_kill = np.intersect1d(kill, snapshot.main.ids, assume_unique=True)
+    main_kill = kill[contains(snapshot.main.ids, kill)]
     tombstones = np.union1d(snapshot.tombstones, main_kill)
     keep = ~np.isin(snapshot.delta_ids, kill)
     delta_ids = np.concatenate([snapshot.delta_ids[keep], upsert_ids])

@@ -7,7 +7,7 @@ row id, and the watchlist entries that point at them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol
 
 import numpy as np
@@ -15,9 +15,11 @@ import numpy as np
 from biometrics.index import params
 from biometrics.index.errors import IndexDataError
 from biometrics.index.records import (
+    BatchBuilder,
     FloatArray,
     GallerySpec,
     IdArray,
+    IndexBatch,
     Modality,
     WatchlistMembership,
 )
@@ -138,6 +140,50 @@ class StoreGallerySource:
 
     def membership(self, entry: WatchlistEntry) -> WatchlistMembership:
         return membership_for(self._store, entry, self._spec.modality)
+
+    def changes(
+        self,
+        *,
+        templates: Iterable[str] = (),
+        removed_rows: Iterable[int] = (),
+        watchlist: Iterable[WatchlistEntry] = (),
+        removed_entries: Iterable[str] = (),
+    ) -> IndexBatch:
+        """The batch for changes already committed to the store (what the sync client calls).
+
+        ``templates``: ids of templates added or replaced (any kind: those not of
+        this gallery's kind are removed from it if present).  ``removed_rows``:
+        row ids of deleted templates (read them before deleting).  ``watchlist``:
+        entries added or changed; ``removed_entries``: ids of deleted entries.
+        """
+        builder = BatchBuilder(self._spec.dim)
+        repo = (
+            self._store.face_templates
+            if self._spec.modality is Modality.FACE
+            else self._store.fingerprint_templates
+        )
+        for template_id in templates:
+            try:
+                row_id = repo.row_id(template_id)
+                template = repo.get_by_row_id(row_id)
+            except RecordNotFoundError:
+                continue  # deleted again since: its removal comes with removed_rows
+            if _kind(template) == self._spec.template_kind:
+                builder.upsert(row_id, self._vector(template))
+            else:
+                builder.remove(row_id)
+        for row_id in removed_rows:
+            builder.remove(row_id)
+        for entry in watchlist:
+            builder.watchlist(self.membership(entry))
+        for entry_id in removed_entries:
+            builder.remove_watchlist_entry(entry_id)
+        builder.store_high_water(self.stats()[1])
+        return builder.build()
+
+
+def _kind(template: FaceTemplate | FingerprintTemplate) -> str:
+    return template.algorithm if isinstance(template, FaceTemplate) else template.format
 
 
 def membership_for(store: Store, entry: WatchlistEntry, modality: Modality) -> WatchlistMembership:

@@ -484,3 +484,39 @@ def test_fingerprint_descriptor_gallery(tmp_path: Path, store: Store, key: bytes
     assert hits[0].row_id == store.fingerprint_templates.row_id("fp-17")
     assert hits[0].score == pytest.approx(1.0, abs=1e-5)
     assert index.verify().ok
+
+
+@pytest.mark.usefixtures("rows")
+def test_sync_changes_batch(
+    store: Store, tmp_path: Path, key: bytes, vectors: tuple[np.ndarray, np.ndarray]
+) -> None:
+    """What the sync client does after committing a pulled page to the store."""
+    source = StoreGallerySource(store, FACE_GALLERY)
+    index = BiometricIndex.open(source, tmp_path / "index", key)
+    gallery = vectors[0]
+    # The page: two new templates, one replaced vector, one deletion, a watchlist entry.
+    store.face_templates.add(face_template("new-a", gallery[N]))
+    store.face_templates.add(face_template("new-b", gallery[N + 1]))
+    store.face_templates.put(face_template("ft-5", gallery[N + 2]))
+    gone = store.face_templates.row_id("ft-6")
+    store.face_templates.delete("ft-6")
+    entry = watchlist_entry("wl-9", ["new-a"], WatchlistCategory.MISSING_PERSON)
+    store.watchlist.put(entry)
+    batch = source.changes(
+        templates=["new-a", "new-b", "ft-5", "never-arrived"],
+        removed_rows=[gone],
+        watchlist=[entry],
+    )
+    index.apply(batch)
+    assert index.verify().ok
+    hit = index.search(gallery[N + 2], 1)[0]
+    assert hit.row_id == store.face_templates.row_id("ft-5") and hit.score < 1e-3
+    wanted = index.search(
+        gallery[N], 3, SearchFilter.watchlist(NOW, {WatchlistCategory.MISSING_PERSON})
+    )
+    assert [h.row_id for h in wanted] == [store.face_templates.row_id("new-a")]
+    # Removing the entry again.
+    store.watchlist.delete("wl-9")
+    index.apply(source.changes(removed_entries=["wl-9"]))
+    assert index.search(gallery[N], 3, SearchFilter.watchlist(NOW)) == []
+    assert index.verify().ok
