@@ -37,6 +37,7 @@ import numpy as np
 
 from biometrics.index import factory, params, persist
 from biometrics.index.errors import IndexDataError, IndexFileError
+from biometrics.index.idsets import contains
 from biometrics.index.records import (
     BatchBuilder,
     Candidate,
@@ -49,7 +50,7 @@ from biometrics.index.records import (
     no_progress,
 )
 from biometrics.index.sealedfile import FaultHook
-from biometrics.index.snapshot import MainIndex, Snapshot, apply_batch, compact, contains
+from biometrics.index.snapshot import MainIndex, Snapshot, apply_batch, compact
 from biometrics.index.source import GallerySource
 from biometrics.index.watchlist import WatchlistTable
 
@@ -413,8 +414,8 @@ class BiometricIndex:
         snapshot = self._current
         store_ids = self._source.row_ids()
         live = snapshot.live_ids()
-        removed = np.setdiff1d(live, store_ids, assume_unique=True)
-        added = np.setdiff1d(store_ids, live, assume_unique=True)
+        removed = live[~contains(store_ids, live)]
+        added = store_ids[~contains(live, store_ids)]
         limit = params.REPAIR_MAX_FRACTION * max(store_ids.size, 1)
         if (
             added.size + removed.size > limit

@@ -31,9 +31,10 @@ from biometrics.index.errors import (
     IndexFileError,
     IndexMismatchError,
 )
+from biometrics.index.idsets import contains
 from biometrics.index.records import GallerySpec
 from biometrics.index.sealedfile import FaultHook
-from biometrics.index.snapshot import MainIndex, Snapshot, contains
+from biometrics.index.snapshot import MainIndex, Snapshot
 from biometrics.index.watchlist import WatchlistTable
 
 LAYOUT = "gerbang-index/1"

@@ -24,6 +24,7 @@ from biometrics.index import factory, params
 from biometrics.index._faiss import faiss
 from biometrics.index.errors import IndexDataError
 from biometrics.index.factory import FactorySpec
+from biometrics.index.idsets import contains, sorted_union
 from biometrics.index.records import (
     FloatArray,
     GallerySpec,
@@ -169,7 +170,7 @@ class Snapshot:
         """Sorted ids of every searchable row."""
         if self._live is None:
             main_live = self.main.ids[~contains(self.tombstones, self.main.ids)]
-            self._live = np.union1d(main_live, self.delta_ids)
+            self._live = sorted_union(main_live, self.delta_ids)
         return self._live
 
     def vectors(self, ids: IdArray) -> FloatArray:
@@ -331,15 +332,6 @@ class _Prepared:
         self.delta_rows = delta_rows
 
 
-def contains(sorted_ids: IdArray, values: IdArray) -> Any:
-    """Boolean mask: which ``values`` are in the sorted array ``sorted_ids``."""
-    values = np.asarray(values, dtype=np.int64)
-    if sorted_ids.size == 0:
-        return np.zeros(values.shape, dtype=bool)
-    pos = np.minimum(np.searchsorted(sorted_ids, values), sorted_ids.size - 1)
-    return sorted_ids[pos] == values
-
-
 def _normalized(q: FloatArray) -> FloatArray:
     norms = np.linalg.norm(q, axis=1, keepdims=True)
     out: FloatArray = (q / np.where(norms == 0, 1.0, norms)).astype(np.float32)
@@ -418,15 +410,15 @@ def apply_batch(snapshot: Snapshot, batch: IndexBatch) -> Snapshot:
             )
         if not np.isfinite(vectors).all():
             raise IndexDataError("batch vectors hold NaN or infinite values")
-        if np.unique(upsert_ids).size != upsert_ids.size:
+        if sorted_union(upsert_ids, _EMPTY_IDS).size != upsert_ids.size:
             raise IndexDataError("a batch upserts the same row twice")
         if gallery.normalize:
             vectors = _normalized(vectors)
     else:
         vectors = np.empty((0, gallery.dim), np.float32)
-    kill = np.union1d(np.asarray(batch.remove_ids, dtype=np.int64), upsert_ids)
+    kill = sorted_union(np.asarray(batch.remove_ids, dtype=np.int64), upsert_ids)
     main_kill = kill[contains(snapshot.main.ids, kill)]
-    tombstones = np.union1d(snapshot.tombstones, main_kill)
+    tombstones = sorted_union(snapshot.tombstones, main_kill)
     keep = ~np.isin(snapshot.delta_ids, kill)
     delta_ids = np.concatenate([snapshot.delta_ids[keep], upsert_ids])
     delta_vectors = np.concatenate([snapshot.delta_vectors[keep], vectors])

@@ -15,11 +15,13 @@ from typing import Any
 import numpy as np
 
 from biometrics.index.errors import IndexMismatchError
+from biometrics.index.idsets import sorted_union
 from biometrics.index.records import IdArray, WatchlistMembership
 from models.watchlist import WatchlistCategory
 
 _CATEGORY_BIT = {category: 1 << n for n, category in enumerate(WatchlistCategory)}
 _FOREVER = np.iinfo(np.int64).max
+_NO_ROWS = np.empty(0, np.int64)
 
 
 def _seconds(moment: datetime) -> int:
@@ -74,7 +76,7 @@ class WatchlistTable:
         if at is not None:
             moment = _seconds(at)
             keep &= (self._from <= moment) & (moment <= self._until)
-        return np.unique(self._rows[keep])
+        return sorted_union(self._rows[keep], _NO_ROWS)
 
     # ------------------------------------------------------------------ persistence
     def to_json(self) -> bytes:
