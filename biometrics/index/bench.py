@@ -132,11 +132,12 @@ def bench_one(
     data: BenchSet,
     factory_text: str,
     *,
-    probe: int | None,
+    probes: Sequence[int | None],
     workdir: Path,
     exact_queries: int,
     log: Log,
-) -> tuple[BenchResult, Snapshot, IdArray]:
+) -> tuple[list[BenchResult], Snapshot]:
+    """Build, save and load once; then time the queries at each probe setting."""
     size, dim = data.gallery.shape
     gallery_spec = GallerySpec("bench", Modality.FACE, "bench", dim, Metric.L2)
     ids = np.arange(1, size + 1, dtype=np.int64)
@@ -163,16 +164,51 @@ def bench_one(
     load_s, memory_mb = probe_result["load_s"], probe_result["memory_mb"]
     loaded = persist.load(workdir, key, gallery_spec).snapshot
     spec = loaded.main.factory
-    if probe is not None:
-        factory.set_probe(loaded.main.index, spec, probe)
-    factory.set_threads(1)
-    try:
-        log(f"{data.kind} {size}: {data.queries.shape[0]} single-threaded queries")
-        found, times = _time_queries(loaded, data.queries, None)
-    finally:
-        factory.set_threads(threads)
-    at1, at10 = recall(found, truth)
-    result = BenchResult(
+    default_probe = factory.get_probe(loaded.main.index, spec)
+    results = []
+    for probe in probes:
+        factory.set_probe(loaded.main.index, spec, default_probe if probe is None else probe)
+        factory.set_threads(1)
+        try:
+            log(f"{data.kind} {size}: {data.queries.shape[0]} single-threaded queries")
+            found, times = _time_queries(loaded, data.queries, None)
+        finally:
+            factory.set_threads(threads)
+        at1, at10 = recall(found, truth)
+        results.append(
+            _result(
+                data,
+                factory_text,
+                build_s,
+                load_s,
+                memory_mb,
+                times,
+                at1,
+                at10,
+                exact_p50,
+                factory.get_probe(loaded.main.index, spec),
+                file_mb,
+            )
+        )
+    factory.set_probe(loaded.main.index, spec, default_probe)
+    return results, loaded
+
+
+def _result(
+    data: BenchSet,
+    factory_text: str,
+    build_s: float,
+    load_s: float,
+    memory_mb: float,
+    times: list[float],
+    at1: float,
+    at10: float,
+    exact_p50: float,
+    probe: int,
+    file_mb: float,
+) -> BenchResult:
+    size, dim = data.gallery.shape
+    return BenchResult(
         size=size,
         factory=factory_text,
         build_s=round(build_s, 2),
@@ -186,10 +222,9 @@ def bench_one(
         vectors=data.kind,
         dim=dim,
         queries=int(data.queries.shape[0]),
-        probe=factory.get_probe(loaded.main.index, spec),
+        probe=probe,
         file_mb=round(file_mb, 1),
     )
-    return result, loaded, truth
 
 
 def bench_filters(
@@ -281,25 +316,25 @@ def run(
             else:
                 data = uniform_gallery(dim, size, n_queries, seed=seed + size)
             text = factory.fit(factory_text or factory.choose(size, dim), size)
-            for probe in probes:
-                with tempfile.TemporaryDirectory(prefix="gerbang-bench-") as tmp:
-                    result, loaded, _ = bench_one(
-                        data,
-                        text,
-                        probe=probe,
-                        workdir=Path(tmp),
-                        exact_queries=exact_queries,
-                        log=log,
-                    )
+            with tempfile.TemporaryDirectory(prefix="gerbang-bench-") as tmp:
+                rows, loaded = bench_one(
+                    data,
+                    text,
+                    probes=probes,
+                    workdir=Path(tmp),
+                    exact_queries=exact_queries,
+                    log=log,
+                )
+                for result in rows:
                     results.append(asdict(result))
                     log(str(asdict(result)))
-                    if filter_shares and probe is probes[0]:
-                        for item in bench_filters(
-                            data, loaded, filter_shares, seed=seed, n_queries=min(n_queries, 200)
-                        ):
-                            filtered.append(asdict(item))
-                            log(str(asdict(item)))
-                    del loaded
+                if filter_shares:
+                    for item in bench_filters(
+                        data, loaded, filter_shares, seed=seed, n_queries=min(n_queries, 200)
+                    ):
+                        filtered.append(asdict(item))
+                        log(str(asdict(item)))
+                del loaded
             del data
             gc.collect()
     out: dict[str, Any] = {"results": results}
