@@ -58,6 +58,7 @@ class BenchResult:
     memory_mb: float
     p50_ms: float
     p99_ms: float
+    cpu_p50_ms: float  # CPU time of the query thread (wall-clock minus waiting for a core)
     recall_at_1: float
     recall_at_10: float
     exact_p50_ms: float
@@ -107,14 +108,21 @@ def recall(found: IdArray, truth: IdArray) -> tuple[float, float]:
 
 
 def _time_queries(
-    snapshot: Snapshot, queries: FloatArray, filt: SearchFilter | None
+    snapshot: Snapshot,
+    queries: FloatArray,
+    filt: SearchFilter | None,
+    cpu: list[float] | None = None,
 ) -> tuple[IdArray, list[float]]:
+    """Wall-clock milliseconds per query (and, into ``cpu``, this process's CPU time:
+    on a shared machine the difference is time spent waiting for a core)."""
     found = np.empty((queries.shape[0], K), np.int64)
     times = []
     for n in range(queries.shape[0]):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         _, ids = snapshot.search(queries[n : n + 1], K, filt)
         times.append((time.perf_counter() - start) * 1000)
+        if cpu is not None:
+            cpu.append((time.process_time() - start_cpu) * 1000)
         found[n] = ids[0]
     return found, times
 
@@ -171,7 +179,8 @@ def bench_one(
         factory.set_threads(1)
         try:
             log(f"{data.kind} {size}: {data.queries.shape[0]} single-threaded queries")
-            found, times = _time_queries(loaded, data.queries, None)
+            cpu: list[float] = []
+            found, times = _time_queries(loaded, data.queries, None, cpu)
         finally:
             factory.set_threads(threads)
         at1, at10 = recall(found, truth)
@@ -183,6 +192,7 @@ def bench_one(
                 load_s,
                 memory_mb,
                 times,
+                cpu,
                 at1,
                 at10,
                 exact_p50,
@@ -201,6 +211,7 @@ def _result(
     load_s: float,
     memory_mb: float,
     times: list[float],
+    cpu: list[float],
     at1: float,
     at10: float,
     exact_p50: float,
@@ -216,6 +227,7 @@ def _result(
         memory_mb=round(memory_mb, 1),
         p50_ms=round(float(np.percentile(times, 50)), 3),
         p99_ms=round(float(np.percentile(times, 99)), 3),
+        cpu_p50_ms=round(float(np.percentile(cpu, 50)), 3),
         recall_at_1=round(at1, 4),
         recall_at_10=round(at10, 4),
         exact_p50_ms=round(exact_p50, 3),
