@@ -84,7 +84,9 @@ def _import_face_recognition() -> object:
     return face_recognition
 
 
-def _labelled_images(data_root: Path, sets: Sequence[str]) -> list[tuple[Path, str]]:
+def _labelled_images(
+    data_root: Path, sets: Sequence[str], max_images: int | None
+) -> list[tuple[Path, str]]:
     items: list[tuple[Path, str]] = []
     for name in sets:
         folder = data_root / name
@@ -92,19 +94,25 @@ def _labelled_images(data_root: Path, sets: Sequence[str]) -> list[tuple[Path, s
         if not listing.is_file():
             raise IndexDataError(f"{listing} not found (set GERBANG_DATA to the shared data)")
         with listing.open(newline="", encoding="utf-8") as fh:
-            for row in csv.DictReader(fh):
+            for n, row in enumerate(csv.DictReader(fh)):
+                if max_images is not None and n >= max_images:
+                    break
                 items.append((folder / row["path"], f"{name}/{row['identity']}"))
     return items
 
 
 def compute_real_embeddings(
-    data_root: Path, *, sets: Sequence[str] = FACE_SETS, progress: Progress | None = None
+    data_root: Path,
+    *,
+    sets: Sequence[str] = FACE_SETS,
+    max_images: int | None = None,
+    progress: Progress | None = None,
 ) -> RealEmbeddings:
     """Embed every labelled image (largest HOG face, upsample 1); images without a face are skipped."""
     from PIL import Image
 
     fr = _import_face_recognition()
-    items = _labelled_images(data_root, sets)
+    items = _labelled_images(data_root, sets, max_images)
     vectors: list[FloatArray] = []
     names: list[str] = []
     for done, (path, identity) in enumerate(items, start=1):
@@ -126,11 +134,17 @@ def compute_real_embeddings(
 
 
 def load_or_compute_real_embeddings(
-    cache: Path, data_root: Path, *, progress: Progress | None = None
+    cache: Path,
+    data_root: Path,
+    *,
+    sets: Sequence[str] = FACE_SETS,
+    max_images: int | None = None,
+    progress: Progress | None = None,
 ) -> RealEmbeddings:
+    """The cached embeddings, computed first when the cache file is missing."""
     if cache.is_file():
         return RealEmbeddings.load(cache)
-    real = compute_real_embeddings(data_root, progress=progress)
+    real = compute_real_embeddings(data_root, sets=sets, max_images=max_images, progress=progress)
     real.save(cache)
     return real
 
