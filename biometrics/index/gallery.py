@@ -25,6 +25,7 @@ during a rebuild, room for two main indexes.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -64,11 +65,20 @@ class RebuildJob:
         self.name = name
         self.error: BaseException | None = None
         self._done = threading.Event()
+        self._work = work
         self._thread = threading.Thread(target=self._run, args=(work,), name=name, daemon=True)
 
     def start(self) -> RebuildJob:
         self._thread.start()
         return self
+
+    def run_here(self) -> None:
+        """Run the work in the calling thread instead of starting one."""
+        self._run(self._work)
+
+    @property
+    def finished(self) -> threading.Event:
+        return self._done
 
     def _run(self, work: Callable[[], None]) -> None:
         try:
@@ -336,46 +346,61 @@ class BiometricIndex:
         background: bool,
         progress: ProgressCallback,
     ) -> RebuildJob:
-        with self._write_lock:
-            if self._job is not None and not self._job.done:
-                return self._job
-            base = self._current
-            self._replay = []
-
-        def work() -> None:
-            try:
-                main, watchlist, high = build(base)
-            except BaseException:
-                with self._write_lock:
-                    self._replay = None
-                raise
+        """Run ``build`` on the current snapshot and swap its result in, replaying the
+        batches applied meanwhile.  One job at a time: a background request while a job
+        runs returns that job; a foreground one waits for it and then runs."""
+        while True:
             with self._write_lock:
-                replay = self._replay or []
-                swapped = Snapshot(
-                    self.spec,
-                    main,
-                    watchlist=watchlist,
-                    version=self._current.version - len(replay),
-                    high_water=max(high, base.high_water),
-                )
-                for batch in replay:
-                    swapped = apply_batch(swapped, batch)
-                self._current = swapped
-                self._replay = None
-            log.info(
-                "index swapped",
-                extra={"step": name, "count": swapped.count, "version": swapped.version},
-            )
-            if self._directory is not None:
-                self.save(progress=progress)
-
-        job = RebuildJob(name, work)
-        self._job = job
+                running = self._job if self._job is not None and not self._job.done else None
+                if running is None:
+                    base = self._current
+                    self._replay = []
+                    job = RebuildJob(
+                        name, functools.partial(self._build_and_swap, name, base, build, progress)
+                    )
+                    self._job = job
+                    break
+            if background:
+                return running
+            running.finished.wait()
         if background:
             return job.start()
-        job._run(work)
+        job.run_here()
         job.wait()
         return job
+
+    def _build_and_swap(
+        self,
+        name: str,
+        base: Snapshot,
+        build: Callable[[Snapshot], tuple[MainIndex, WatchlistTable, int]],
+        progress: ProgressCallback,
+    ) -> None:
+        try:
+            main, watchlist, high = build(base)
+        except BaseException:
+            with self._write_lock:
+                self._replay = None
+            raise
+        with self._write_lock:
+            replay = self._replay or []
+            swapped = Snapshot(
+                self.spec,
+                main,
+                watchlist=watchlist,
+                version=self._current.version - len(replay),
+                high_water=max(high, base.high_water),
+            )
+            for batch in replay:
+                swapped = apply_batch(swapped, batch)
+            self._current = swapped
+            self._replay = None
+        log.info(
+            "index swapped",
+            extra={"step": name, "count": swapped.count, "version": swapped.version},
+        )
+        if self._directory is not None:
+            self.save(progress=progress)
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         job = self._job
@@ -411,6 +436,7 @@ class BiometricIndex:
         Cheap checks only: a template whose vector changed in the store under the
         same row id is found by :meth:`verify`, not here.
         """
+        self.wait_idle()  # a running rebuild or compaction first: then diff against its result
         snapshot = self._current
         store_ids = self._source.row_ids()
         live = snapshot.live_ids()

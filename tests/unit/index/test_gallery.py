@@ -520,3 +520,28 @@ def test_sync_changes_batch(
     index.apply(source.changes(removed_entries=["wl-9"]))
     assert index.search(gallery[N], 3, SearchFilter.watchlist(NOW)) == []
     assert index.verify().ok
+
+
+@pytest.mark.usefixtures("rows")
+def test_one_job_at_a_time(store: Store, tmp_path: Path, key: bytes) -> None:
+    index = _open(store, tmp_path / "index", key)
+    started, release = threading.Event(), threading.Event()
+
+    def held(phase: str, done: int, total: int) -> None:
+        if phase == "read" and done == 0:
+            started.set()
+            release.wait(30)
+
+    first = index.rebuild(background=True, progress=held)
+    assert started.wait(30)
+    assert index.compact(background=True) is first  # a background request joins the running job
+    result: list[object] = []
+    waiter = threading.Thread(target=lambda: result.append(index.compact(background=False)))
+    waiter.start()
+    time.sleep(0.2)
+    assert not result  # a foreground request waits for the running job...
+    release.set()
+    waiter.join(60)
+    assert first.wait(1)
+    assert result and result[0] is not first and result[0].done  # ...then runs its own
+    assert index.verify().ok
