@@ -77,8 +77,7 @@ def _import_face_recognition() -> object:
     # face_recognition imports face_recognition_models, which imports pkg_resources and
     # warns (deprecated API); with warnings as errors face_recognition would call quit().
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
         import face_recognition
 
     return face_recognition
