@@ -222,10 +222,32 @@ class FaceTemplates(Repository[FaceTemplate]):
     def for_subject(self, subject_id: str) -> list[FaceTemplate]:
         return self._select("subject_id = ?", (subject_id,))
 
+    def algorithm_stats(self, algorithm: str) -> tuple[int, int]:
+        """(count, highest row id) of the templates of one algorithm: a face gallery's size."""
+        return self._row_stats("algorithm = ?", (algorithm,))
+
+    def algorithm_row_ids(self, algorithm: str) -> list[int]:
+        return self._row_ids("algorithm = ?", (algorithm,))
+
+    def iter_algorithm(self, algorithm: str) -> Iterator[tuple[int, FaceTemplate]]:
+        """(row id, template) of one algorithm's templates in row-id order (the FAISS ids)."""
+        return self._iter_where("algorithm = ?", (algorithm,))
+
 
 class FingerprintTemplates(Repository[FingerprintTemplate]):
     def for_subject(self, subject_id: str) -> list[FingerprintTemplate]:
         return self._select("subject_id = ?", (subject_id,))
+
+    def format_stats(self, template_format: str) -> tuple[int, int]:
+        """(count, highest row id) of the templates of one format: a fingerprint gallery's size."""
+        return self._row_stats("format = ?", (template_format,))
+
+    def format_row_ids(self, template_format: str) -> list[int]:
+        return self._row_ids("format = ?", (template_format,))
+
+    def iter_format(self, template_format: str) -> Iterator[tuple[int, FingerprintTemplate]]:
+        """(row id, template) of one format's templates in row-id order (the FAISS ids)."""
+        return self._iter_where("format = ?", (template_format,))
 
 
 class Watchlist(Repository[WatchlistEntry]):

@@ -179,6 +179,21 @@ class Repository(Generic[T]):
     def count(self) -> int:
         return int(self._db.query(f"SELECT count(*) AS n FROM {self.spec.table}")[0]["n"])
 
+    def _row_stats(self, where: str, params: tuple[Any, ...]) -> tuple[int, int]:
+        """Count and highest row id of the rows matching ``where`` (code-supplied SQL)."""
+        rows = self._db.query(
+            f"SELECT count(*) AS n, coalesce(max(row_id), 0) AS m FROM {self.spec.table} WHERE {where}",
+            params,
+        )
+        return int(rows[0]["n"]), int(rows[0]["m"])
+
+    def _row_ids(self, where: str, params: tuple[Any, ...]) -> list[int]:
+        """Row ids matching ``where``, ascending; reads no payload."""
+        rows = self._db.query(
+            f"SELECT row_id FROM {self.spec.table} WHERE {where} ORDER BY row_id", params
+        )
+        return [int(row["row_id"]) for row in rows]
+
     def max_row_id(self) -> int:
         """The high-water mark of row ids (0 when empty)."""
         rows = self._db.query(f"SELECT coalesce(max(row_id), 0) AS m FROM {self.spec.table}")
@@ -186,15 +201,22 @@ class Repository(Generic[T]):
 
     def __iter__(self) -> Iterator[T]:
         """All records in row-id order, decoded one page at a time."""
+        for _, record in self._iter_where("1", ()):
+            yield record
+
+    def _iter_where(
+        self, where: str, params: tuple[Any, ...], page: int = 500
+    ) -> Iterator[tuple[int, T]]:
+        """(row id, record) of the rows matching ``where``, in row-id order, page by page."""
         last = 0
         while True:
             rows = self._db.query(
                 f"SELECT row_id, id, payload FROM {self.spec.table} "
-                "WHERE row_id > ? ORDER BY row_id LIMIT 500",
-                (last,),
+                f"WHERE row_id > ? AND ({where}) ORDER BY row_id LIMIT {int(page)}",
+                (last, *params),
             )
             if not rows:
                 return
             for row in rows:
-                yield self._decode(row)
+                yield int(row["row_id"]), self._decode(row)
             last = int(rows[-1]["row_id"])
