@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cli import main
+from kiosk.cli import cli, main
 from kiosk.cli.exitcodes import ExitCode
 from kiosk.cli.pending import COMMANDS as PENDING
 
@@ -81,7 +81,10 @@ def test_bad_global_config_exits_with_config_code(
     assert "not found" in err
 
 
-@pytest.mark.parametrize("command", [c.name for c in PENDING])
+# Only the names whose pending placeholder is still the registered command.
+@pytest.mark.parametrize(
+    "command", [c.name for c in PENDING if cli.commands.get(c.name or "") is c]
+)
 def test_unbuilt_commands_say_so_and_fail(capsys: pytest.CaptureFixture[str], command: str) -> None:
     code, out, err = run(capsys, command, "--json")
     assert code == ExitCode.NOT_AVAILABLE
