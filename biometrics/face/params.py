@@ -195,7 +195,7 @@ class LivenessParams:
     # 5th percentile 0.038, median 0.066; flat photos warped through ±40° of tilt:
     # median 0.018-0.025 per photo.
     parallax_min_yaw_change: float = 15.0  # frames compared must differ at least this much
-    parallax_min_residual: float = 0.035  # median RMS homography residual / IED
+    parallax_min_residual: float = 0.030  # median RMS homography residual / IED
     parallax_max_frames: int = 40  # frames of a turn used (evenly spaced)
     # Spectral cue: isolated high-frequency peaks (screen pixel grid, print halftone, moire).
     # Bona fide faces (230 stills and video frames of the shared sets): peak 1.3-2.3; a face
