@@ -54,17 +54,21 @@ def rates(genuine: Scores, impostor: Scores, threshold: float) -> tuple[float, f
 
 def threshold_at_fmr(impostor: Scores, fmr: float) -> float:
     """The lowest threshold with FMR <= ``fmr``."""
-    i = _sorted(impostor, "impostor")[::-1]  # descending
-    allowed = math.floor(fmr * i.size + 1e-9)
-    if allowed >= i.size:
-        return float(i[-1])
-    return float(np.nextafter(i[allowed], math.inf))
+    return _threshold_sorted(_sorted(impostor, "impostor"), fmr)
+
+
+def _threshold_sorted(ascending: npt.NDArray[np.float64], fmr: float) -> float:
+    allowed = math.floor(fmr * ascending.size + 1e-9)
+    if allowed >= ascending.size:
+        return float(ascending[0])
+    return float(np.nextafter(ascending[ascending.size - 1 - allowed], math.inf))
 
 
 def fnmr_at_fmr(genuine: Scores, impostor: Scores, fmr: float) -> tuple[float, float]:
     """(FNMR, threshold) at the lowest threshold with FMR <= ``fmr``."""
-    threshold = threshold_at_fmr(impostor, fmr)
-    return rates(genuine, impostor, threshold)[1], threshold
+    g = _sorted(genuine, "genuine")
+    threshold = _threshold_sorted(_sorted(impostor, "impostor"), fmr)
+    return float(np.searchsorted(g, threshold, side="left") / g.size), threshold
 
 
 def eer(genuine: Scores, impostor: Scores) -> tuple[float, float]:
@@ -84,7 +88,7 @@ def det_points(genuine: Scores, impostor: Scores, count: int = 200) -> list[DetP
     targets = np.unique(np.geomspace(lowest, 1.0, count))
     points = []
     for target in targets:
-        threshold = threshold_at_fmr(i, float(target))
+        threshold = _threshold_sorted(i, float(target))
         fmr = 1.0 - np.searchsorted(i, threshold, side="left") / i.size
         fnmr = np.searchsorted(g, threshold, side="left") / g.size
         points.append(DetPoint(threshold, float(fmr), float(fnmr)))
@@ -108,7 +112,8 @@ def summary(
         "fmr_resolution": round(1.0 / i.size, 8),
     }
     for fmr in fmrs:
-        fnmr, threshold = fnmr_at_fmr(g, i, fmr)
+        threshold = _threshold_sorted(i, fmr)
+        fnmr = float(np.searchsorted(g, threshold, side="left") / g.size)
         result["fnmr_at_fmr"][_key(fmr)] = round(fnmr, 6)
         result["threshold_at_fmr"][_key(fmr)] = round(threshold, 6)
     if det:
@@ -142,8 +147,9 @@ def plot_det(
     labels = ["0.01%", "0.1%", "1%", "5%", "20%", "50%"]
     figure, axes = plt.subplots(figsize=(6, 6))
     for label, (genuine, impostor) in curves.items():
-        points = det_points(genuine, impostor, 400)
-        equal, _ = eer(genuine, impostor)
+        g, i = _sorted(genuine, "genuine"), _sorted(impostor, "impostor")
+        points = det_points(g, i, 400)
+        equal, _ = eer(g, i)
         axes.plot(
             probit([p.fmr for p in points]),
             probit([p.fnmr for p in points]),

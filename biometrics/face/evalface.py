@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from biometrics.face.datasets import EvalSet
 from biometrics.face.errors import ImageDecodeError
 from biometrics.face.imageio import load_image
 from biometrics.face.models import FaceModels
+from biometrics.face.params import EMBEDDING, VERIFICATION, EmbeddingParams, VerificationPolicy
 from biometrics.face.reference import process_still
 
 OURS = "gerbang"
@@ -56,7 +58,10 @@ class Enrolment:
 
 
 def enrol_ours(
-    models: FaceModels, images: Sequence[Path], progress: Progress | None = None
+    models: FaceModels,
+    images: Sequence[Path],
+    progress: Progress | None = None,
+    embedding: EmbeddingParams = EMBEDDING,
 ) -> Enrolment:
     vectors = np.full((len(images), 128), np.nan)
     failures: Counter[str] = Counter()
@@ -67,7 +72,7 @@ def enrol_ours(
         except ImageDecodeError as exc:
             failures[exc.code] += 1
             continue
-        result = process_still(models, rgb)
+        result = process_still(models, rgb, embedding=embedding)
         if result.embedding is None:
             failures["no_face"] += 1
         else:
@@ -175,11 +180,14 @@ def evaluate(
     baseline: Baseline | None,
     *,
     progress: Progress | None = None,
+    fusion: bool = False,
+    embedding: EmbeddingParams = EMBEDDING,
+    policy: VerificationPolicy | None = VERIFICATION,
 ) -> tuple[dict[str, Any], dict[str, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]]]:
     """The JSON report of one set, and (genuine, impostor) scores per matcher for plots."""
     a, b, same = pair_indices(dataset)
     n = len(dataset.images)
-    enrolments = {OURS: enrol_ours(models, dataset.images, progress)}
+    enrolments = {OURS: enrol_ours(models, dataset.images, progress, embedding)}
     if baseline is not None:
         enrolments[BASELINE] = enrol_baseline(baseline, dataset.images, progress)
     scores = {name: score_pairs(e, a, b, cosine=name == OURS) for name, e in enrolments.items()}
@@ -192,7 +200,7 @@ def evaluate(
         curves[name] = (scores[name][ok & same], scores[name][ok & ~same])
     if BASELINE in matchers:
         _add_tolerance(matchers[BASELINE], *curves[BASELINE])
-    report = {
+    report: dict[str, Any] = {
         "dataset": dataset.name,
         "images": n,
         "genuine": int(same.sum()),
@@ -200,11 +208,27 @@ def evaluate(
         "failures_to_enrol": {k: v["failures_to_enrol"] for k, v in matchers.items()},
         "fte_policy": FTE_POLICY,
         "scores": {
-            OURS: "cosine similarity of unit embeddings (68-point alignment, flip average)",
+            OURS: "cosine similarity of unit embeddings "
+            f"({embedding.landmarks}-point alignment, flip {embedding.flip}, "
+            f"jitters {embedding.jitters})",
             BASELINE: "negated Euclidean distance of face_recognition encodings",
         },
         "matchers": matchers,
     }
+    if policy is not None:
+        genuine, impostor = curves[OURS]
+        if genuine.size and impostor.size:
+            matchers[OURS]["at_policy"] = {
+                name: {
+                    "threshold": t,
+                    **dict(
+                        zip(("fmr", "fnmr"), evaluation.rates(genuine, impostor, t), strict=True)
+                    ),
+                }
+                for name, t in (("accept", policy.accept), ("reject", policy.reject))
+            }
+    if fusion and dataset.identities is not None:
+        matchers[OURS]["fusion"] = fusion_report(enrolments[OURS], dataset.identities)
     if dataset.note:
         report["note"] = dataset.note
     return report, curves
@@ -230,3 +254,52 @@ def pooled(
         i = np.concatenate([c[name][1] for c in curves if name in c])
         out[name] = evaluation.summary(g, i, fmrs=(0.01, 0.001, 0.0001))
     return out
+
+
+def fusion_report(
+    enrolment: Enrolment, identities: Sequence[str], *, max_impostor_refs: int = 2000, seed: int = 0
+) -> dict[str, Any] | None:
+    """Multi-sample fusion: a probe fused from two images vs one image, same references.
+
+    For every identity with 3+ enrolled images, each image in turn is the
+    reference; probes are one other image ("single") or the normalised mean of
+    two other images ("fused_2"); impostor references are (up to
+    ``max_impostor_refs``) images of other identities. Live frames are more
+    alike than two photos, so this bounds what frame fusion can give.
+    """
+    ok = enrolment.enrolled
+    vectors = enrolment.vectors[ok]
+    ids = np.asarray(identities)[ok]
+    rng = np.random.default_rng(seed)
+    single_g: list[float] = []
+    fused_g: list[float] = []
+    single_i: list[npt.NDArray[np.float64]] = []
+    fused_i: list[npt.NDArray[np.float64]] = []
+    for identity in sorted(set(ids.tolist())):
+        members = np.flatnonzero(ids == identity)
+        if members.size < 3:
+            continue
+        strangers = np.flatnonzero(ids != identity)
+        if strangers.size > max_impostor_refs:
+            strangers = rng.choice(strangers, max_impostor_refs, replace=False)
+        for ref in members:
+            others = [m for m in members if m != ref]
+            for a, b in list(combinations(others, 2))[:6]:
+                fused = vectors[a] + vectors[b]
+                fused /= np.linalg.norm(fused)
+                fused_g.append(float(fused @ vectors[ref]))
+                single_g.append(float(vectors[a] @ vectors[ref]))
+        a, b = members[0], members[1]
+        fused = vectors[a] + vectors[b]
+        fused /= np.linalg.norm(fused)
+        fused_i.append(vectors[strangers] @ fused)
+        single_i.append(vectors[strangers] @ vectors[a])
+    if not single_g or not single_i:
+        return None
+    keep = ("genuine", "impostor", "eer", "fnmr_at_fmr")
+    single = evaluation.summary(single_g, np.concatenate(single_i))
+    fused_summary = evaluation.summary(fused_g, np.concatenate(fused_i))
+    return {
+        "single": {k: single[k] for k in keep},
+        "fused_2": {k: fused_summary[k] for k in keep},
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from biometrics.face.detect import landmarks5
 from biometrics.face.embed import Embedding, embed_chips, face_chip
 from biometrics.face.icao import ComplianceReport, icao_report
 from biometrics.face.imageio import RGBImage, to_gray
@@ -60,7 +61,10 @@ def process_still(
     vector = None
     if embed:
         with clock.measure(Stage.ALIGN):
-            chip = face_chip(rgb, face.points, face.box, embedding)
+            points = face.points
+            if embedding.landmarks == 5:  # face_recognition's alignment, for comparisons
+                points = landmarks5(models, rgb, face.box)
+            chip = face_chip(rgb, points, face.box, embedding)
         sink.record(TraceEvent(0, Stage.ALIGN, {"chip": chip}))
         with clock.measure(Stage.EMBED):
             vector = embed_chips(models, [chip], embedding)[0]

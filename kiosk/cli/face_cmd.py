@@ -70,6 +70,25 @@ def bench_group() -> None:
     help="Write a DET plot PNG (both matchers).",
 )
 @click.option("--det", "det_points", is_flag=True, help="Include DET curve points in the JSON.")
+@click.option(
+    "--fusion",
+    is_flag=True,
+    help="Identity sets: also measure probes fused from two images against single images.",
+)
+@click.option(
+    "--landmarks",
+    type=click.Choice(["68", "5"]),
+    default="68",
+    show_default=True,
+    help="Ablation: alignment landmarks of our pipeline.",
+)
+@click.option("--no-flip", is_flag=True, help="Ablation: no flip averaging.")
+@click.option(
+    "--jitters",
+    type=click.IntRange(min=0, max=100),
+    default=0,
+    help="Ablation: dlib's random jitter (N samples) instead of the flip.",
+)
 @click.option("--progress", is_flag=True, help="Report progress on stderr.")
 @json_option
 def eval_face(
@@ -81,6 +100,10 @@ def eval_face(
     no_baseline: bool,
     plot: Path | None,
     det_points: bool,
+    fusion: bool,
+    landmarks: str,
+    no_flip: bool,
+    jitters: int,
     progress: bool,
     as_json: bool,
 ) -> None:
@@ -90,7 +113,9 @@ def eval_face(
     from biometrics.face import evalface
     from biometrics.face.baseline import load_baseline
     from biometrics.face.models import load_models
+    from biometrics.face.params import EmbeddingParams
 
+    embedding = EmbeddingParams(landmarks=int(landmarks), flip=not no_flip, jitters=jitters)
     sets = _eval_sets(ds, pairs_csv, images_dir, identities_csv, datasets)
     if limit:
         sets = [_limited(ds, s, limit) for s in sets]
@@ -100,7 +125,9 @@ def eval_face(
     reports: dict[str, Any] = {}
     curves = []
     for dataset in sets:
-        report, curve = evalface.evaluate(dataset, models, baseline, progress=reporter)
+        report, curve = evalface.evaluate(
+            dataset, models, baseline, progress=reporter, fusion=fusion, embedding=embedding
+        )
         if det_points:
             for name, (g, i) in curve.items():
                 if g.size and i.size:
