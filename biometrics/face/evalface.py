@@ -42,6 +42,9 @@ FTE_POLICY = (
 _FLOOR = -1e6  # the score of a pair with an unenrolled image, in fte_as_non_match
 
 Progress = Callable[[str, int, int], None]
+# (matcher, its settings, image) -> embedding or failure code; shared by the sets of one run
+# (lfw_protocol's images are all in lfw_gray). In memory only.
+EnrolmentCache = dict[tuple[str, str, Path], "npt.NDArray[np.float64] | str"]
 
 
 @dataclass
@@ -62,38 +65,58 @@ def enrol_ours(
     images: Sequence[Path],
     progress: Progress | None = None,
     embedding: EmbeddingParams = EMBEDDING,
+    cache: EnrolmentCache | None = None,
 ) -> Enrolment:
     vectors = np.full((len(images), 128), np.nan)
     failures: Counter[str] = Counter()
     started = time.perf_counter()
     for k, path in enumerate(images):
-        try:
-            rgb = load_image(path).rgb
-        except ImageDecodeError as exc:
-            failures[exc.code] += 1
-            continue
-        result = process_still(models, rgb, embedding=embedding)
-        if result.embedding is None:
-            failures["no_face"] += 1
+        key = (OURS, repr(embedding), path)
+        if cache is None or key not in cache:
+            outcome: npt.NDArray[np.float64] | str
+            try:
+                result = process_still(models, load_image(path).rgb, embedding=embedding)
+                found = result.embedding
+                outcome = "no_face" if found is None else found.astype(np.float64)
+            except ImageDecodeError as exc:
+                outcome = exc.code
+            if cache is not None:
+                cache[key] = outcome
         else:
-            vectors[k] = result.embedding
+            outcome = cache[key]
+        if isinstance(outcome, str):
+            failures[outcome] += 1
+        else:
+            vectors[k] = outcome
         if progress:
             progress(OURS, k + 1, len(images))
     return Enrolment(vectors, failures, time.perf_counter() - started)
 
 
 def enrol_baseline(
-    baseline: Baseline, images: Sequence[Path], progress: Progress | None = None
+    baseline: Baseline,
+    images: Sequence[Path],
+    progress: Progress | None = None,
+    cache: EnrolmentCache | None = None,
 ) -> Enrolment:
     vectors = np.full((len(images), 128), np.nan)
     failures: Counter[str] = Counter()
     started = time.perf_counter()
     for k, path in enumerate(images):
-        vector = baseline.encode_file(path)
-        if vector is None:
-            failures["no_face_or_unreadable"] += 1
+        key = (BASELINE, "", path)
+        if cache is None or key not in cache:
+            vector = baseline.encode_file(path)
+            outcome: npt.NDArray[np.float64] | str = (
+                "no_face_or_unreadable" if vector is None else vector
+            )
+            if cache is not None:
+                cache[key] = outcome
         else:
-            vectors[k] = vector
+            outcome = cache[key]
+        if isinstance(outcome, str):
+            failures[outcome] += 1
+        else:
+            vectors[k] = outcome
         if progress:
             progress(BASELINE, k + 1, len(images))
     return Enrolment(vectors, failures, time.perf_counter() - started)
@@ -183,13 +206,14 @@ def evaluate(
     fusion: bool = False,
     embedding: EmbeddingParams = EMBEDDING,
     policy: VerificationPolicy | None = VERIFICATION,
+    cache: EnrolmentCache | None = None,
 ) -> tuple[dict[str, Any], dict[str, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]]]:
     """The JSON report of one set, and (genuine, impostor) scores per matcher for plots."""
     a, b, same = pair_indices(dataset)
     n = len(dataset.images)
-    enrolments = {OURS: enrol_ours(models, dataset.images, progress, embedding)}
+    enrolments = {OURS: enrol_ours(models, dataset.images, progress, embedding, cache)}
     if baseline is not None:
-        enrolments[BASELINE] = enrol_baseline(baseline, dataset.images, progress)
+        enrolments[BASELINE] = enrol_baseline(baseline, dataset.images, progress, cache)
     scores = {name: score_pairs(e, a, b, cosine=name == OURS) for name, e in enrolments.items()}
     common = np.logical_and.reduce([~np.isnan(s) for s in scores.values()])
     matchers: dict[str, Any] = {}

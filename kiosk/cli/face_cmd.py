@@ -124,9 +124,16 @@ def eval_face(
     reporter = _progress if progress else None
     reports: dict[str, Any] = {}
     curves = []
+    cache: evalface.EnrolmentCache = {}
     for dataset in sets:
         report, curve = evalface.evaluate(
-            dataset, models, baseline, progress=reporter, fusion=fusion, embedding=embedding
+            dataset,
+            models,
+            baseline,
+            progress=reporter,
+            fusion=fusion,
+            embedding=embedding,
+            cache=cache,
         )
         if det_points:
             for name, (g, i) in curve.items():
@@ -249,7 +256,7 @@ def bench_face(
     examples = data_root() / "faces" / "face_recognition_examples"
     video = video or examples / "examples" / "short_hamilton_clip.mp4"
     portrait = portrait or examples / "examples" / "obama-720p.jpg"
-    reference = reference or examples / "tests" / "test_images" / "obama2.jpg"
+    reference = reference or examples / "tests" / "test_images" / "obama3.jpg"
     for path in (video, portrait, reference):
         if not path.is_file():
             raise click.UsageError(f"{path} not found (set GERBANG_DATA or pass the option)")

@@ -64,7 +64,7 @@ def test_live_loop_detects_tracks_and_guides(
 def test_presented_face_to_match_decision(face_models: FaceModels, faces: Path) -> None:
     examples = faces / "face_recognition_examples"
     frames = bench.kiosk_frames(face_models, rgb(examples / "examples" / "obama-720p.jpg"), 40)
-    reference = process_still(face_models, rgb(examples / "tests" / "test_images" / "obama2.jpg"))
+    reference = process_still(face_models, rgb(examples / "tests" / "test_images" / "obama3.jpg"))
     stranger = process_still(
         face_models, rgb(examples / "examples" / "knn_examples" / "train" / "biden" / "biden2.jpg")
     )
