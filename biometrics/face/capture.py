@@ -92,7 +92,9 @@ class BestFrames:
 
     def selected(self, pool: list[Candidate] | None = None) -> list[Candidate]:
         chosen: list[Candidate] = []
-        for candidate in sorted(pool or self._candidates, key=lambda c: -c.quality):
+        for candidate in sorted(
+            self._candidates if pool is None else pool, key=lambda c: -c.quality
+        ):
             if all(abs(candidate.index - c.index) >= self._params.min_frames_apart for c in chosen):
                 chosen.append(candidate)
             if len(chosen) == self._params.frames_to_embed:

@@ -22,7 +22,6 @@ class Stage(StrEnum):
     QUALITY = "quality"
     ALIGN = "align"
     EMBED = "embed"
-    COMPARE = "compare"
 
 
 @dataclass(frozen=True, slots=True)

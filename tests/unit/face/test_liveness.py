@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 
 from biometrics.face.detect import Box
-from biometrics.face.geometry import MEAN_FACE_3D, Points, project_mean_face
+from biometrics.face.geometry import MEAN_FACE_3D, Points, face_box_from_points, project_mean_face
 from biometrics.face.liveness.challenge import (
     ActiveChallenge,
     Challenge,
@@ -18,8 +19,16 @@ from biometrics.face.liveness.challenge import (
     run_challenge,
 )
 from biometrics.face.liveness.parallax import ParallaxResult, parallax_cue, planarity_residual
-from biometrics.face.liveness.session import PadDecision, PadReason, decide_pad
+from biometrics.face.liveness.session import (
+    LivenessSession,
+    PadDecision,
+    PadReason,
+    PadResult,
+    decide_pad,
+)
 from biometrics.face.liveness.spectrum import SpectrumResult, spectral_peak
+from biometrics.face.pipeline import BoxSource, FrameResult
+from biometrics.face.quality import QualityReport, no_face_report
 
 FPS = 30.0
 
@@ -257,3 +266,52 @@ def test_pad_unmeasured_parallax_or_failed_challenge_is_inconclusive() -> None:
     result = decide_pad(failed, ParallaxResult(0.06, 25.0, True), [])
     assert result.decision is PadDecision.INCONCLUSIVE
     assert result.reasons[0] is PadReason.CHALLENGE_FAILED
+
+
+# ------------------------------------------------------------------ session glue
+
+
+def _frames(points_seq: list[Points]) -> list[FrameResult]:
+    results = []
+    for k, points in enumerate(points_seq):
+        report = no_face_report(0) if points is None else assess_stub()
+        box = None if points is None else Box(*face_box_from_points(points))
+        results.append(
+            FrameResult(
+                k, k / FPS, 1 if points is not None else 0, box, points, report, BoxSource.TRACKER
+            )
+        )
+    return results
+
+
+def assess_stub() -> QualityReport:
+    return QualityReport(face_count=1, components={}, unified=90.0, guidance=())
+
+
+def _session_run(turn: Callable[[float], Points]) -> PadResult:
+    session = LivenessSession(challenge(Challenge.TURN_LEFT, Challenge.BLINK), spectrum_every=4)
+    yaws = [28 * np.sin(np.pi * k / 20) for k in range(21)]
+    sequence = [project_mean_face()] * 6 + [turn(y) for y in yaws] + [project_mean_face()] * 3
+    sequence += [closed_eyes(project_mean_face())] * 3 + [project_mean_face()] * 3
+    gray = np.full((480, 640), 128, np.uint8)
+    for result in _frames(sequence):
+        session.observe(result, gray)
+        if session.finished:
+            break
+    return session.result()
+
+
+def test_session_bona_fide_with_a_real_head() -> None:
+    result = _session_run(lambda y: project_mean_face(yaw=y))
+    assert result.challenge.state is ChallengeState.PASSED
+    assert result.decision is PadDecision.BONA_FIDE
+    assert result.spectral_peaks  # the spectral cue ran on some frames
+
+
+def test_session_a_turned_flat_picture_never_completes_the_turn() -> None:
+    # A card turned by 28° foreshortens but shows only ~7° of head yaw.
+    result = _session_run(lambda y: flat_face(y))
+    assert result.challenge.state is ChallengeState.ACTIVE
+    assert result.challenge.current is Challenge.TURN_LEFT
+    assert result.parallax.yaw_change < 10
+    assert result.decision is PadDecision.INCONCLUSIVE
