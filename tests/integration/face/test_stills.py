@@ -109,3 +109,18 @@ def test_glasses_measure_separates_yale_glasses(face_models: FaceModels, faces: 
     with_glasses, without = measure("glasses"), measure("noglasses")
     assert len(with_glasses) >= 12 and len(without) >= 12
     assert np.median(with_glasses) > 1.5 * np.median(without)
+
+
+def test_the_facade(face_models: FaceModels, faces: Path) -> None:
+    from biometrics.face import api
+
+    image = api.as_rgb(rgb(faces / "casia_facev5" / "images" / "casia_000" / "000_0.bmp"))
+    face = api.detect(face_models, image)
+    assert face is not None and face.points.shape == (68, 2)
+    quality = api.assess_quality(face_models, image)
+    assert 0 < quality.unified <= 100
+    still = api.embed_face(face_models, image)
+    assert still.embedding is not None
+    assert api.compare(still.embedding, still.embedding) > 0.999
+    assert api.decide(1.0)[0] is api.Decision.MATCH
+    assert api.icao_compliance(face_models, image).results
