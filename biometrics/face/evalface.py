@@ -239,18 +239,15 @@ def evaluate(
         },
         "matchers": matchers,
     }
-    if policy is not None:
-        genuine, impostor = curves[OURS]
-        if genuine.size and impostor.size:
-            matchers[OURS]["at_policy"] = {
-                name: {
-                    "threshold": t,
-                    **dict(
-                        zip(("fmr", "fnmr"), evaluation.rates(genuine, impostor, t), strict=True)
-                    ),
-                }
-                for name, t in (("accept", policy.accept), ("reject", policy.reject))
+    genuine, impostor = curves[OURS]
+    if policy is not None and genuine.size and impostor.size:
+        matchers[OURS]["at_policy"] = {
+            name: {
+                "threshold": t,
+                **dict(zip(("fmr", "fnmr"), evaluation.rates(genuine, impostor, t), strict=True)),
             }
+            for name, t in (("accept", policy.accept), ("reject", policy.reject))
+        }
     if fusion and dataset.identities is not None:
         matchers[OURS]["fusion"] = fusion_report(enrolments[OURS], dataset.identities)
     if dataset.note:

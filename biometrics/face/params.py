@@ -163,15 +163,15 @@ class VerificationPolicy:
     hand (``gerbang eval face`` prints the rates of this policy as ``at_policy``):
 
     - ``accept`` 0.965: FMR <= 0.1% on casia_facev5 (East Asian, the closest set
-      to the travellers served; 4,750 impostor pairs, so ~5 above it). The same
-      threshold on lfw_gray has FMR < 0.01%. The East Asian impostor scores sit
-      higher in dlib's embedding space: the pooled casia+lfw threshold for FMR
-      0.1% (0.933) has an FMR above 1% on casia_facev5 (whose 1% threshold is
-      0.959), so the stricter one ships. Cost: FNMR ~12% on casia_facev5, the
-      share of genuine travellers referred to an officer.
-    - ``reject`` 0.914: FMR 1% on casia_facev5 + lfw_gray pooled (FNMR 1.7%):
-      below it the faces are called different; between the two the kiosk refers
-      the traveller to an officer (INCONCLUSIVE).
+      to the travellers served; 4,750 impostor pairs, so ~5 above it). The East
+      Asian impostor scores sit far higher in dlib's embedding space: the pooled
+      casia+lfw threshold for FMR 0.1% (0.933) accepts 29% of casia_facev5
+      impostor pairs, so the strict one ships. Cost: FNMR 12.6% on casia_facev5
+      and ~70% on lfw_gray (FMR there ~0.0002%): the share referred to an officer.
+    - ``reject`` 0.914: FMR 1% on casia_facev5 + lfw_gray pooled; genuine pairs
+      fall below it rarely (FNMR 2.2% casia, 1.7% lfw): below it the faces are
+      called different; between the two the kiosk refers the traveller to an
+      officer (INCONCLUSIVE).
 
     Re-measure on the population served before changing them (docs/face.md).
     """

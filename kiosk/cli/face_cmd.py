@@ -89,6 +89,13 @@ def bench_group() -> None:
     default=0,
     help="Ablation: dlib's random jitter (N samples) instead of the flip.",
 )
+@click.option(
+    "--policy",
+    "policy_thresholds",
+    type=(float, float),
+    metavar="ACCEPT REJECT",
+    help="Report a candidate policy's rates (at_policy) instead of the shipped one's.",
+)
 @click.option("--progress", is_flag=True, help="Report progress on stderr.")
 @json_option
 def eval_face(
@@ -104,6 +111,7 @@ def eval_face(
     landmarks: str,
     no_flip: bool,
     jitters: int,
+    policy_thresholds: tuple[float, float] | None,
     progress: bool,
     as_json: bool,
 ) -> None:
@@ -113,9 +121,15 @@ def eval_face(
     from biometrics.face import evalface
     from biometrics.face.baseline import load_baseline
     from biometrics.face.models import load_models
-    from biometrics.face.params import EmbeddingParams
+    from biometrics.face.params import VERIFICATION, EmbeddingParams, VerificationPolicy
 
     embedding = EmbeddingParams(landmarks=int(landmarks), flip=not no_flip, jitters=jitters)
+    policy = VERIFICATION
+    if policy_thresholds is not None:
+        accept, reject = policy_thresholds
+        if reject > accept:
+            raise click.BadParameter("REJECT must not exceed ACCEPT", param_hint="--policy")
+        policy = VerificationPolicy(accept=accept, reject=reject)
     sets = _eval_sets(ds, pairs_csv, images_dir, identities_csv, datasets)
     if limit:
         sets = [_limited(ds, s, limit) for s in sets]
@@ -133,6 +147,7 @@ def eval_face(
             progress=reporter,
             fusion=fusion,
             embedding=embedding,
+            policy=policy,
             cache=cache,
         )
         if det_points:

@@ -57,12 +57,15 @@ def test_eval_face_with_identities_and_pairs_csv(
         )
     )
     code, out, _ = run(
-        capsys, "eval", "face", "--identities", str(identities), "--no-baseline", "--json"
-    )
+        capsys, "eval", "face", "--identities", str(identities), "--no-baseline", "--json",
+        "--policy", "0.99", "0.5",
+    )  # fmt: skip
     assert code == 0
     report = json.loads(out)
     assert (report["genuine"], report["impostor"]) == (6, 9)
     assert report["matchers"]["gerbang"]["eer"] == 0.0
+    at_policy = report["matchers"]["gerbang"]["at_policy"]
+    assert at_policy["accept"]["threshold"] == 0.99 and at_policy["reject"]["fmr"] == 1.0
     assert "face_recognition_baseline" not in report["matchers"]
 
     images = gerbang_data / "faces" / "face_recognition_examples"
@@ -94,6 +97,8 @@ def test_eval_face_usage_errors(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     assert run(capsys, "eval", "face", "--pairs", str(pairs))[0] == ExitCode.USAGE
     assert run(capsys, "eval", "face")[0] == ExitCode.USAGE
     assert run(capsys, "eval", "face", "--dataset", "nope")[0] == ExitCode.USAGE
+    policy = ("--policy", "0.5", "0.9")
+    assert run(capsys, "eval", "face", "--pairs", str(pairs), "--images", ".", *policy)[0] == 2
 
 
 def test_every_shared_face_set_has_an_adapter(gerbang_data: Path) -> None:
