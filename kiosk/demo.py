@@ -17,7 +17,7 @@ Scenarios: ``pass``, ``watchlist_hit``, ``expired_document``,
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -135,8 +135,14 @@ class DemoKit:
     flow: TravellerFlow
     services: LiveServices
     devices: tuple[object, ...]
+    index: BiometricIndex | None = None
+    watchlisted: list[str] = field(default_factory=list)  # entries this kit added
 
     def close(self) -> None:
+        """Close the devices and the store; the watchlist_hit scenario's entry is lifted
+        first, so that the next pass on the same store is not a hit."""
+        if self.watchlisted and self.index is not None:
+            remove_watchlist_entries(self.store, self.index, self.watchlisted)
         for device in self.devices:
             device.close()  # type: ignore[attr-defined]
         self.store.close()
@@ -206,8 +212,9 @@ class DemoFactory:
         index = BiometricIndex.open(
             StoreGallerySource(store, FACE_GALLERY), root / "index", keys.load_or_create("index")
         )
-        if scenario is Scenario.WATCHLIST_HIT:
-            self._watchlist(store, index, moment)
+        watchlisted = (
+            self._watchlist(store, index, moment) if scenario is Scenario.WATCHLIST_HIT else []
+        )
         step_s = 4.0 if scenario is Scenario.TIMEOUT else 30.0
         services = LiveServices(
             document=DocumentStep(scanner, reader, trust, timeout_s=30.0, clock=lambda: moment),
@@ -228,43 +235,78 @@ class DemoFactory:
         )
         flow = TravellerFlow(DEMO_POLICY, timeouts=Timeouts(), clock=lambda: moment)
         return DemoKit(
-            scenario, root, store, audit, flow, services, (scanner, reader, camera, gate)
+            scenario,
+            root,
+            store,
+            audit,
+            flow,
+            services,
+            (scanner, reader, camera, gate),
+            index,
+            watchlisted,
         )
 
-    def _watchlist(self, store: Store, index: BiometricIndex, now: datetime) -> None:
+    def _watchlist(self, store: Store, index: BiometricIndex, now: datetime) -> list[str]:
         """Put the portrait's face on the watchlist (as a partner agency's entry would arrive)."""
         still = api.embed_face(self.models, portrait_rgb())
         if still.embedding is None:
             raise RuntimeError("the demo portrait shows no face")
-        entry_id = f"wl-demo-{uuid.uuid4().hex[:8]}"
-        template = FaceTemplate.from_array(
-            still.embedding,
-            template_id=f"{entry_id}-face",
-            subject_id=entry_id,
-            algorithm=FACE_GALLERY.template_kind,
-            created_at=now,
-            source=SampleSource.IMPORT,
-        )
-        entry = WatchlistEntry(
-            entry_id=entry_id,
-            source_agency="DEMO",
-            category=WatchlistCategory.WANTED,
-            reason="demo entry",
-            valid_from=now - timedelta(days=1),
-            valid_until=now + timedelta(days=30),
-            created_at=now,
-            updated_at=now,
-            face_template_ids=(template.template_id,),
-        )
-        with store.atomic():
-            row = store.face_templates.add(template)
+        return add_watchlist_faces(store, index, np.asarray([still.embedding]), now)
+
+
+def add_watchlist_faces(
+    store: Store,
+    index: BiometricIndex,
+    embeddings: npt.NDArray[np.float32],
+    now: datetime,
+    *,
+    agency: str = "DEMO",
+) -> list[str]:
+    """One active watchlist entry per face embedding, stored and indexed in one batch."""
+    batch = index.batch()
+    entries: list[WatchlistEntry] = []
+    with store.atomic():
+        for embedding in embeddings:
+            entry_id = f"wl-{agency.lower()}-{uuid.uuid4().hex[:12]}"
+            template = FaceTemplate.from_array(
+                embedding,
+                template_id=f"{entry_id}-face",
+                subject_id=entry_id,
+                algorithm=FACE_GALLERY.template_kind,
+                created_at=now,
+                source=SampleSource.IMPORT,
+            )
+            entry = WatchlistEntry(
+                entry_id=entry_id,
+                source_agency=agency,
+                category=WatchlistCategory.WANTED,
+                reason="demo entry",
+                valid_from=now - timedelta(days=1),
+                valid_until=now + timedelta(days=30),
+                created_at=now,
+                updated_at=now,
+                face_template_ids=(template.template_id,),
+            )
+            batch.upsert(store.face_templates.add(template), template.as_array())
             store.watchlist.add(entry)
-        index.apply(
-            index.batch()
-            .upsert(row, template.as_array())
-            .watchlist(membership_for(store, entry, FACE_GALLERY.modality))
-            .build()
-        )
+            entries.append(entry)
+    for entry in entries:
+        batch.watchlist(membership_for(store, entry, FACE_GALLERY.modality))
+    index.apply(batch.build())
+    return [e.entry_id for e in entries]
+
+
+def remove_watchlist_entries(store: Store, index: BiometricIndex, entry_ids: list[str]) -> None:
+    """Lift entries added by :func:`add_watchlist_faces`: entries, templates and index rows."""
+    batch = index.batch()
+    with store.atomic():
+        for entry_id in entry_ids:
+            entry = store.watchlist.get(entry_id)
+            for template_id in entry.face_template_ids:
+                batch.remove(store.face_templates.row_id(template_id))
+                store.face_templates.delete(template_id)
+            store.watchlist.delete(entry_id)
+    index.apply(batch.build())
 
 
 def expected(scenario: Scenario) -> str:

@@ -83,6 +83,7 @@ class FaceStep:
         :class:`~biometrics.face.worker.EmbeddingWorker` (a child process) so that the
         GUI thread never waits on the GIL; by default they run in this thread."""
         self.camera = camera
+        self.timings: dict[str, float] = {}  # ms by stage of the last run (bench, events)
         self._embedder = embedder
         self._models = models  # or a loader: the models load on first use (about 1.5 s)
         self.store = store
@@ -115,6 +116,8 @@ class FaceStep:
         preview: Preview,
         cancelled: Cancelled,
     ) -> FaceStepResult:
+        self.timings = {}
+        started = time.perf_counter()
         pipeline, best = api.LivePipeline(self.models), api.BestFrames()
         pad = api.LivenessSession() if self.liveness else None
         deadline = time.monotonic() + self.timeout_s
@@ -140,7 +143,11 @@ class FaceStep:
                 break
             if best.expired and pad is None:
                 break
+        self._lap("capture", started)
         return self._decide(best, pad, reference)
+
+    def _lap(self, name: str, started: float) -> None:
+        self.timings[name] = (time.perf_counter() - started) * 1000
 
     @staticmethod
     def _rgb_grey(frame: Frame) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
@@ -157,7 +164,9 @@ class FaceStep:
         reference: api.StillResult | None,
     ) -> FaceStepResult:
         selected = best.selected()
+        started = time.perf_counter()
         live = self.embedder.embed_selected(selected)
+        self._lap("embed", started)
         if pad is None:
             liveness = CheckOutcome.NOT_RUN
         elif not pad.finished:
@@ -183,7 +192,10 @@ class FaceStep:
             score = verdict.score
         facts = FaceFacts(True, liveness, match, score, self.verification.accept, live.quality)
         evidence = (self.sample(selected[0].frame, SampleSource.LIVE, live.quality),)
-        return FaceStepResult(FaceOutcome(facts, self.search_watchlist(live.fused)), evidence)
+        started = time.perf_counter()
+        watchlist = self.search_watchlist(live.fused)
+        self._lap("watchlist_search", started)
+        return FaceStepResult(FaceOutcome(facts, watchlist), evidence)
 
     def sample(
         self, rgb: npt.NDArray[np.uint8], source: SampleSource, quality: float | None
@@ -201,16 +213,19 @@ class FaceStep:
         )
         if not candidates:
             return WatchlistFacts(CheckOutcome.PASSED, None, self.watchlist.hit)
-        entry_of = {
-            t: e.entry_id for e in self.store.watchlist.active(now) for t in e.face_template_ids
-        }
         best_score: float | None = None
-        hits: list[str] = []
+        over: list[str] = []  # template ids scoring over the hit threshold
         for candidate in candidates:
             template = self.store.face_templates.get_by_row_id(candidate.row_id)
             score = api.compare(embedding, template.as_array())
             best_score = score if best_score is None else max(best_score, score)
-            if score >= self.watchlist.hit and template.template_id in entry_of:
-                hits.append(entry_of[template.template_id])
+            if score >= self.watchlist.hit:
+                over.append(template.template_id)
+        hits: list[str] = []
+        if over:  # rare: only then are the active entries read (and decrypted)
+            entry_of = {
+                t: e.entry_id for e in self.store.watchlist.active(now) for t in e.face_template_ids
+            }
+            hits = [entry_of[t] for t in over if t in entry_of]
         outcome = CheckOutcome.FAILED if hits else CheckOutcome.PASSED
         return WatchlistFacts(outcome, best_score, self.watchlist.hit, tuple(hits))

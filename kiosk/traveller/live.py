@@ -63,10 +63,15 @@ class LiveServices:
     def _timed(self, name: str, started: float) -> None:
         self.timings[name] = self.timings.get(name, 0.0) + (time.perf_counter() - started) * 1000
 
+    def _stages(self, step: str, timings: dict[str, float]) -> None:
+        for name, ms in timings.items():
+            self.timings[f"{step}.{name}"] = ms
+
     def read_document(self, progress: Progress, cancelled: Cancelled) -> DocumentFacts:
         started = time.perf_counter()
         outcome = self.document.run(progress, cancelled)
         self._timed("document", started)
+        self._stages("document", self.document.timings)
         if outcome.chip_photo is not None:
             started = time.perf_counter()
             chip = _as_rgb(outcome.chip_photo)
@@ -82,6 +87,7 @@ class LiveServices:
         result = self.face.run(self._reference, guidance, preview, cancelled)
         self._evidence.extend(result.evidence)
         self._timed("face", started)
+        self._stages("face", self.face.timings)
         return result.outcome
 
     def capture_fingerprints(
