@@ -55,11 +55,21 @@ class FaceView(QWidget):
         self.preview.setPixmap(pixmap)
 
     def show_guidance(self, codes: list[str]) -> None:
-        texts = {
+        texts = self.texts()
+        shown = [texts[c] for c in codes if c in texts]
+        self.guidance.setText(shown[0] if shown else self.tr("Keep your face inside the oval."))
+
+    def texts(self) -> dict[str, str]:
+        """The prompt of each guidance code the face step sends (kiosk.traveller.face_step)."""
+        return {
             "come_closer": self.tr("Please come a little closer."),
             "move_back": self.tr("Please step back a little."),
             "look_straight": self.tr("Please look straight at the screen."),
             "more_light": self.tr("Please face the light."),
+            "less_light": self.tr("Too much light: please step out of the bright light."),
+            "even_light": self.tr("Please turn so that your whole face is lit evenly."),
+            "open_eyes": self.tr("Please keep your eyes open."),
+            "close_mouth": self.tr("Please close your mouth."),
             "keep_still": self.tr("Please keep still."),
             "remove_glasses": self.tr("Please take off your glasses."),
             "remove_hat": self.tr("Please take off your hat."),
@@ -69,5 +79,3 @@ class FaceView(QWidget):
             "turn_right": self.tr("Please turn your head slowly to the right."),
             "one_person": self.tr("Only one person in front of the camera, please."),
         }
-        shown = [texts[c] for c in codes if c in texts]
-        self.guidance.setText(shown[0] if shown else self.tr("Keep your face inside the oval."))
