@@ -34,7 +34,7 @@ def run_window(factory: DemoFactory, scenario: Scenario, *, offscreen: bool) -> 
         if seen and seen[-1] == name:
             return
         seen.append(name)
-        if offscreen:
+        if offscreen and name != Screen.FACE.value:  # the face screen: once frames show
             path = shots / f"{len(seen):02d}-{name}.png"
             window.grab().save(str(path))
         if offscreen and name == Screen.SURVEY.value:
@@ -42,7 +42,15 @@ def run_window(factory: DemoFactory, scenario: Scenario, *, offscreen: bool) -> 
         if offscreen and name == Screen.IDLE.value and finished:
             QTimer.singleShot(200, qt.quit)
 
+    frames: list[int] = []
+
+    def on_frame() -> None:
+        frames.append(1)
+        if offscreen and len(frames) == 1 and seen and seen[-1] == Screen.FACE.value:
+            window.grab().save(str(shots / f"{len(seen):02d}-{Screen.FACE.value}.png"))
+
     window.screen_shown.connect(on_screen)
+    window.face.frame_shown.connect(on_frame)
     controller.transaction_finished.connect(finished.append)
     if offscreen:
         window.resize(1280, 1024)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -14,6 +14,8 @@ PREVIEW_W, PREVIEW_H = 640, 480
 
 
 class FaceView(QWidget):
+    frame_shown = Signal()  # a camera frame is on the preview
+
     def __init__(self) -> None:
         super().__init__()
         layout = column(self)
@@ -53,6 +55,7 @@ class FaceView(QWidget):
         painter.drawEllipse(QRectF(w * 0.3, h * 0.12, w * 0.4, h * 0.7))
         painter.end()
         self.preview.setPixmap(pixmap)
+        self.frame_shown.emit()
 
     def show_guidance(self, codes: list[str]) -> None:
         texts = self.texts()
