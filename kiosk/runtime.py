@@ -179,6 +179,10 @@ def build_runtime(
         document=DocumentStep(scanner, reader, trust, timeout_s=step_s),
         face=face,
         gate=gate,
+        # staff alerts (device failures, a traveller asking for an officer, ...) are audited
+        alert=lambda reason: audit.append(
+            f"kiosk:{settings.kiosk.id}", "kiosk.alert", reason, {"code": reason}
+        ),
         recorder=TransactionRecorder(
             store,
             audit,

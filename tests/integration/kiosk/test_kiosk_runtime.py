@@ -137,3 +137,14 @@ def test_a_missing_device_kind_is_named(tmp_path: Path) -> None:
     path.write_text(text[: text.index('[[devices.device]]\nid = "gate"')])
     with pytest.raises(ConfigError, match="gate"):
         build_runtime(_load(path), path.parent)
+
+
+def test_staff_alerts_are_audited(tmp_path: Path) -> None:
+    path = _settings(tmp_path)
+    runtime = build_runtime(_load(path), path.parent, policy=NO_LIVENESS)
+    try:
+        runtime.services.alert_staff("device_failed")
+        (record,) = [r for r in runtime.store.audit if r.action == "kiosk.alert"]
+        assert record.subject == "device_failed" and record.actor == "kiosk:KIOSK-T-01"
+    finally:
+        runtime.close()
