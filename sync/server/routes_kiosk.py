@@ -181,7 +181,13 @@ async def register(request: Request, _sig: Signed) -> Registration:
                 public_key=public_key,
                 now=now,
             )
-            auth.remember_nonce(conn, kiosk.kiosk_id, h[protocol.H_NONCE], now)
+            auth.remember_nonce(
+                conn,
+                kiosk.kiosk_id,
+                h[protocol.H_NONCE],
+                now,
+                max_skew_s=c.config.max_clock_skew_s,
+            )
         return Registration(
             kiosk_id=kiosk.kiosk_id,
             office_id=kiosk.office_id,
