@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from models.errors import GerbangError
 from sync import params
 from sync.errors import KioskRevokedError, ServerBusyError, ServerUnreachableError
 from sync.loop import SyncLoop, regular_delay, retry_delay
