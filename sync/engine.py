@@ -56,6 +56,7 @@ K_LAST_ERROR = "sync.last_error"
 # Batch refusals that one item can cause (its envelope fails validation, the body is
 # too large); any other refusal fails the cycle as before.
 _ITEM_REFUSALS = frozenset({"push.malformed", "request.too_large"})
+FEED_AHEAD = "feed.checkpoint_ahead"  # the centre's feed is behind this kiosk's checkpoint
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,10 +305,21 @@ class SyncEngine:
         """
         pages = upserts = deletes = 0
         checkpoint = self.store.sync_state.checkpoint()
+        try:
+            first = client.fetch_page(checkpoint, limit=self.page_size)
+        except RequestRefusedError as exc:
+            if exc.reason != FEED_AHEAD:
+                raise
+            # The centre was restored behind this kiosk: start the feed again (every
+            # change is an idempotent upsert or a tombstone, so re-applying is safe).
+            log.warning("feed checkpoint ahead of the centre; resyncing from 0")
+            self.store.sync_state.set_checkpoint(0)
+            checkpoint = 0
+            first = client.fetch_page(checkpoint, limit=self.page_size)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gerbang-feed") as fetcher:
-            upcoming: Future[FeedPage] | None = fetcher.submit(
-                client.fetch_page, checkpoint, limit=self.page_size
-            )
+            done: Future[FeedPage] = Future()
+            done.set_result(first)
+            upcoming: Future[FeedPage] | None = done
             while upcoming is not None:
                 page = upcoming.result()
                 upcoming = None
