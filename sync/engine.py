@@ -246,12 +246,14 @@ class SyncEngine:
         return PushReport(batches, accepted, duplicate, rejected)
 
     def _push_batch(
-        self, client: SyncClient, items: list[OutboxItem]
+        self, client: SyncClient, items: list[OutboxItem], *, top: bool = True
     ) -> list[tuple[OutboxItem, PushOutcome]]:
         """Each item with the server's answer. When the server refuses the whole batch
         because of what one item carries (too long a key, too large a payload), the batch
         is halved until that item is alone: it is answered ``rejected`` (and set aside
-        like any rejected item) instead of failing every cycle before the feed is read."""
+        like any rejected item) instead of failing every cycle before the feed is read.
+        If every item is refused on its own too, the refusal is not the items' (a server
+        bug, a proxy): the cycle fails and the items stay pending."""
         try:
             outcomes = {o.key: o for o in client.push(items)}
         except RequestRefusedError as exc:
@@ -262,7 +264,14 @@ class SyncEngine:
                 log.warning("push item refused by the server", extra={"code": exc.reason})
                 return [(item, PushOutcome(item.idempotency_key, ItemStatus.REJECTED, exc.reason))]
             half = len(items) // 2
-            return self._push_batch(client, items[:half]) + self._push_batch(client, items[half:])
+            results = self._push_batch(client, items[:half], top=False) + self._push_batch(
+                client, items[half:], top=False
+            )
+            if top and all(
+                o.status is ItemStatus.REJECTED and o.code in _ITEM_REFUSALS for _, o in results
+            ):
+                raise
+            return results
         return [(item, outcomes[item.idempotency_key]) for item in items]
 
     # ------------------------------------------------------------ audit-chain heads

@@ -33,6 +33,10 @@ from sync.server.db import upsert
 from sync.server.registry import Kiosk
 
 
+class DuplicateKeyError(ValueError):
+    """A push batch names one idempotency key twice (the whole batch is malformed)."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Valid:
     key: str
@@ -91,7 +95,7 @@ def validate_items(
     for raw in raw_items:
         key = raw.key
         if key in seen:
-            raise ValueError("an idempotency key appears twice in one batch")
+            raise DuplicateKeyError("an idempotency key appears twice in one batch")
         seen.add(key)
         try:
             kind = PushKind(raw.kind)

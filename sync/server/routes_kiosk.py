@@ -315,7 +315,7 @@ async def push(request: Request, _sig: Signed) -> Response:
                 results = ingest.ingest(
                     conn, kiosk, batch.items, now=now, index_key=c.config.index_key
                 )
-            except ValueError as exc:
+            except ingest.DuplicateKeyError as exc:
                 raise bad_request("push.malformed", "an idempotency key appears twice") from exc
         # Built directly (the documented PushResults shape): this is the hot path.
         return json.dumps({"results": results}, separators=(",", ":")).encode()

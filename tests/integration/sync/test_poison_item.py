@@ -35,3 +35,23 @@ def test_an_item_refused_with_its_batch_is_set_aside_and_the_feed_still_arrives(
     assert store.outbox.depth() == 1  # kept for a technician, not dropped
     again = engine.run_once()  # the refused item waits for its retry time
     assert (again.push.batches, again.push.rejected) == (0, 0)
+
+
+def test_a_server_fault_during_ingest_is_a_server_failure_not_a_malformed_batch(
+    server: ThreadedServer, make_kiosk: KioskFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any ValueError raised while storing a batch was answered `400 push.malformed`
+    ("an idempotency key appears twice"): a fault of the server blamed on the kiosk's
+    items. It is a 500 the kiosk retries; its items stay pending."""
+    from sync.errors import ServerFailedError
+    from sync.server import ingest
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise ValueError("a bug deep in a side effect")
+
+    monkeypatch.setattr(ingest, "_side_effects", broken)
+    store, engine = make_kiosk(server, "K-F")
+    enqueue_events(store, "K-F", "WAYKANAN", 3)
+    with pytest.raises(ServerFailedError):
+        engine.run_once()
+    assert len(store.outbox.pending(limit=10)) == 3
