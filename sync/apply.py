@@ -39,11 +39,27 @@ FEED_CURRENT_AT = "feed.current_at"  # last time the kiosk had applied the whole
 
 
 @dataclass(frozen=True, slots=True)
+class TemplateRef:
+    """Which template, of which gallery record, a FAISS id holds."""
+
+    row_id: int  # the template's row id: its id in the FAISS gallery
+    template_id: str
+    entry_id: str  # the watchlist entry id (travellers gallery: the enrollment id)
+
+
+@dataclass(frozen=True, slots=True)
 class IndexDelta:
     """Template changes of one applied page for one gallery.
 
     ``*_upserts`` are (row id, template): add, or replace the vector under that id.
-    ``*_removed`` are row ids to remove.
+    ``*_removed`` are row ids to remove. The two never share an id, so removals and
+    upserts may be applied in either order (SQLite reuses the highest row id once its
+    row is deleted: a page removing the newest template and adding one gives the new
+    template the removed one's id, which is then only an upsert).
+    ``entries_upserted`` / ``entries_removed`` are the gallery records (watchlist
+    entries; enrollments in the travellers gallery) the page added or replaced /
+    deleted, in page order; ``*_refs`` name the template and record of every upserted
+    row and ``removed_*_refs`` of every removed one.
     """
 
     gallery: str
@@ -51,6 +67,12 @@ class IndexDelta:
     face_removed: tuple[int, ...] = ()
     fingerprint_upserts: tuple[tuple[int, FingerprintTemplate], ...] = ()
     fingerprint_removed: tuple[int, ...] = ()
+    entries_upserted: tuple[str, ...] = ()
+    entries_removed: tuple[str, ...] = ()
+    face_refs: tuple[TemplateRef, ...] = ()
+    removed_face_refs: tuple[TemplateRef, ...] = ()
+    fingerprint_refs: tuple[TemplateRef, ...] = ()
+    removed_fingerprint_refs: tuple[TemplateRef, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -59,6 +81,8 @@ class IndexDelta:
             or self.face_removed
             or self.fingerprint_upserts
             or self.fingerprint_removed
+            or self.entries_upserted
+            or self.entries_removed
         )
 
 
@@ -67,18 +91,32 @@ IndexHook = Callable[[IndexDelta], None]
 
 @dataclass
 class _Changes:
-    face_upserts: list[tuple[int, FaceTemplate]] = field(default_factory=list)
-    face_removed: list[int] = field(default_factory=list)
-    fingerprint_upserts: list[tuple[int, FingerprintTemplate]] = field(default_factory=list)
-    fingerprint_removed: list[int] = field(default_factory=list)
+    faces: list[tuple[int, FaceTemplate, str]] = field(default_factory=list)
+    faces_removed: list[TemplateRef] = field(default_factory=list)
+    fingers: list[tuple[int, FingerprintTemplate, str]] = field(default_factory=list)
+    fingers_removed: list[TemplateRef] = field(default_factory=list)
+    entries_upserted: list[str] = field(default_factory=list)
+    entries_removed: list[str] = field(default_factory=list)
 
     def delta(self, gallery: str) -> IndexDelta:
+        face_rows = {row for row, _, _ in self.faces}
+        finger_rows = {row for row, _, _ in self.fingers}
+        faces_removed = tuple(r for r in self.faces_removed if r.row_id not in face_rows)
+        fingers_removed = tuple(r for r in self.fingers_removed if r.row_id not in finger_rows)
         return IndexDelta(
             gallery,
-            tuple(self.face_upserts),
-            tuple(self.face_removed),
-            tuple(self.fingerprint_upserts),
-            tuple(self.fingerprint_removed),
+            face_upserts=tuple((row, t) for row, t, _ in self.faces),
+            face_removed=tuple(r.row_id for r in faces_removed),
+            fingerprint_upserts=tuple((row, t) for row, t, _ in self.fingers),
+            fingerprint_removed=tuple(r.row_id for r in fingers_removed),
+            entries_upserted=tuple(self.entries_upserted),
+            entries_removed=tuple(self.entries_removed),
+            face_refs=tuple(TemplateRef(row, t.template_id, e) for row, t, e in self.faces),
+            removed_face_refs=faces_removed,
+            fingerprint_refs=tuple(
+                TemplateRef(row, t.template_id, e) for row, t, e in self.fingers
+            ),
+            removed_fingerprint_refs=fingers_removed,
         )
 
 
@@ -173,24 +211,28 @@ class FeedApplier:
         self.store.feed_documents.put(item.kind, item.record_id, item.seq, raw)
 
     def _remove_templates(
-        self, face_ids: Iterable[str], fingerprint_ids: Iterable[str], changes: _Changes
+        self,
+        entry_id: str,
+        face_ids: Iterable[str],
+        fingerprint_ids: Iterable[str],
+        changes: _Changes,
     ) -> None:
         for template_id in face_ids:
             if self.store.face_templates.exists(template_id):
-                changes.face_removed.append(self.store.face_templates.row_id(template_id))
+                row = self.store.face_templates.row_id(template_id)
+                changes.faces_removed.append(TemplateRef(row, template_id, entry_id))
                 self.store.face_templates.delete(template_id)
         for template_id in fingerprint_ids:
             if self.store.fingerprint_templates.exists(template_id):
-                changes.fingerprint_removed.append(
-                    self.store.fingerprint_templates.row_id(template_id)
-                )
+                row = self.store.fingerprint_templates.row_id(template_id)
+                changes.fingers_removed.append(TemplateRef(row, template_id, entry_id))
                 self.store.fingerprint_templates.delete(template_id)
 
     def _put_templates(self, batch: _TemplateBatch, changes: _Changes) -> None:
         rows = self.store.face_templates.put_many(batch.faces, batch.face_raw)
-        changes.face_upserts.extend(zip(rows, batch.faces, strict=True))
+        changes.faces.extend(zip(rows, batch.faces, batch.face_owners, strict=True))
         rows = self.store.fingerprint_templates.put_many(batch.fingers, batch.finger_raw)
-        changes.fingerprint_upserts.extend(zip(rows, batch.fingers, strict=True))
+        changes.fingers.extend(zip(rows, batch.fingers, batch.finger_owners, strict=True))
 
     def _watchlist(self, items: list[FeedItem], changes: _Changes) -> None:
         """Removals first (tombstones, templates an entry dropped), then upserts in bulk:
@@ -207,9 +249,10 @@ class FeedApplier:
             if item.deleted:
                 if old is not None:
                     self._remove_templates(
-                        old.face_template_ids, old.fingerprint_template_ids, changes
+                        item.record_id, old.face_template_ids, old.fingerprint_template_ids, changes
                     )
                     repo.delete(item.record_id)
+                    changes.entries_removed.append(item.record_id)
                 continue
             bundle = codec.from_json_value(WatchlistBundle, item.payload, f"watchlist {item.seq}")
             entry = bundle.entry
@@ -217,13 +260,17 @@ class FeedApplier:
                 raise MalformedDataError("entry id differs from the feed item's id")
             if old is not None:
                 self._remove_templates(
+                    entry.entry_id,
                     set(old.face_template_ids) - set(entry.face_template_ids),
                     set(old.fingerprint_template_ids) - set(entry.fingerprint_template_ids),
                     changes,
                 )
             entries.append(entry)
             entry_raw.append(_canonical(item.payload["entry"]))
-            templates.add(bundle.face_templates, bundle.fingerprint_templates, item.payload)
+            changes.entries_upserted.append(entry.entry_id)
+            templates.add(
+                entry.entry_id, bundle.face_templates, bundle.fingerprint_templates, item.payload
+            )
         repo.put_many(entries, entry_raw)
         self._put_templates(templates, changes)
 
@@ -240,9 +287,10 @@ class FeedApplier:
             if item.deleted:
                 if old is not None:
                     self._remove_templates(
-                        old.face_template_ids, old.fingerprint_template_ids, changes
+                        item.record_id, old.face_template_ids, old.fingerprint_template_ids, changes
                     )
                     repo.delete(item.record_id)
+                    changes.entries_removed.append(item.record_id)
                     if not repo.for_traveller(old.traveller_id) and self.store.travellers.exists(
                         old.traveller_id
                     ):
@@ -254,13 +302,20 @@ class FeedApplier:
                 raise MalformedDataError("enrollment id differs from the feed item's id")
             if old is not None:
                 self._remove_templates(
+                    enrollment.enrollment_id,
                     set(old.face_template_ids) - set(enrollment.face_template_ids),
                     set(old.fingerprint_template_ids) - set(enrollment.fingerprint_template_ids),
                     changes,
                 )
             travellers.append(bundle.traveller)
             enrollments.append(enrollment)
-            templates.add(bundle.face_templates, bundle.fingerprint_templates, item.payload)
+            changes.entries_upserted.append(enrollment.enrollment_id)
+            templates.add(
+                enrollment.enrollment_id,
+                bundle.face_templates,
+                bundle.fingerprint_templates,
+                item.payload,
+            )
         self.store.travellers.put_many(travellers)
         repo.put_many(enrollments)
         self._put_templates(templates, changes)
@@ -270,16 +325,21 @@ class FeedApplier:
 class _TemplateBatch:
     faces: list[FaceTemplate] = field(default_factory=list)
     face_raw: list[bytes] = field(default_factory=list)
+    face_owners: list[str] = field(default_factory=list)
     fingers: list[FingerprintTemplate] = field(default_factory=list)
     finger_raw: list[bytes] = field(default_factory=list)
+    finger_owners: list[str] = field(default_factory=list)
 
     def add(
         self,
+        owner: str,
         faces: tuple[FaceTemplate, ...],
         fingers: tuple[FingerprintTemplate, ...],
         payload: dict[str, Any],
     ) -> None:
         self.faces.extend(faces)
+        self.face_owners.extend(owner for _ in faces)
+        self.finger_owners.extend(owner for _ in fingers)
         self.face_raw.extend(_canonical(v) for v in payload.get("face_templates", ()))
         self.fingers.extend(fingers)
         self.finger_raw.extend(_canonical(v) for v in payload.get("fingerprint_templates", ()))

@@ -298,7 +298,9 @@ def _ingest(
         sent = 0
         with engine._client() as client:
             slot = started + float(phases[k])
-            while store.outbox.depth():
+            # Until nothing is left to send: an item the server rejected waits a day
+            # for its retry (it counts as lost), it must not keep the kiosk spinning.
+            while store.outbox.pending(limit=1):
                 delay = slot - time.perf_counter()
                 if delay > 0:
                     time.sleep(delay)

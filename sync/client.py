@@ -34,6 +34,7 @@ from sync.errors import (
     NotRegisteredError,
     ProtocolError,
     RegistrationRefusedError,
+    RequestRefusedError,
     ServerBusyError,
     ServerFailedError,
     ServerUnreachableError,
@@ -182,7 +183,9 @@ class SyncClient:
             raise RegistrationRefusedError(f"registration refused: {code}", reason=code)
         if status in (401, 403):
             raise AuthenticationError(f"{path}: server refused the request ({code})", reason=code)
-        raise ProtocolError(f"{path}: server answered {status} ({code})")
+        raise RequestRefusedError(
+            f"{path}: server answered {status} ({code})", status=status, reason=code
+        )
 
     # ------------------------------------------------------------ API
     def register(self, code: str, *, office_id: str) -> Registration:

@@ -27,12 +27,18 @@ from models.errors import DuplicateRecordError, GerbangError, SecurityError
 from models.operations import KioskIdentity, KioskStatus
 from models.settings import Settings
 from models.store import Store
+from models.store.outbox import OutboxItem
 from sync import params, protocol
 from sync.apply import FEED_CURRENT_AT, FeedApplier, IndexHook
 from sync.client import Clock, Registration, SyncClient, utc_now
-from sync.errors import KioskRevokedError, NotRegisteredError, ProtocolError
+from sync.errors import (
+    KioskRevokedError,
+    NotRegisteredError,
+    ProtocolError,
+    RequestRefusedError,
+)
 from sync.policy import OfflinePolicy, OfflineStatus, effective_policy
-from sync.protocol import FeedKind, FeedPage, ItemStatus, PushKind
+from sync.protocol import FeedKind, FeedPage, ItemStatus, PushKind, PushOutcome
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +53,10 @@ K_LAST_PULL = "pull.last_success"
 K_LAST_SUCCESS = "sync.last_success"
 K_LAST_ATTEMPT = "sync.last_attempt"
 K_LAST_ERROR = "sync.last_error"
+# Batch refusals that one item can cause (its envelope fails validation, the body is
+# too large); any other refusal fails the cycle as before.
+_ITEM_REFUSALS = frozenset({"push.malformed", "request.too_large"})
+FEED_AHEAD = "feed.checkpoint_ahead"  # the centre's feed is behind this kiosk's checkpoint
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,10 +227,8 @@ class SyncEngine:
             items = outbox.pending(limit=batch_items or self.push_batch, now=self._clock())
             if not items:
                 break
-            outcomes = {o.key: o for o in client.push(items)}
             done = []
-            for item in items:
-                outcome = outcomes[item.idempotency_key]
+            for item, outcome in self._push_batch(client, items):
                 if outcome.status is ItemStatus.REJECTED:
                     rejected += 1
                     outbox.mark_failed(
@@ -236,6 +244,35 @@ class SyncEngine:
             batches += 1
         self.store.sync_state.set_time(K_LAST_PUSH, self._clock())
         return PushReport(batches, accepted, duplicate, rejected)
+
+    def _push_batch(
+        self, client: SyncClient, items: list[OutboxItem], *, top: bool = True
+    ) -> list[tuple[OutboxItem, PushOutcome]]:
+        """Each item with the server's answer. When the server refuses the whole batch
+        because of what one item carries (too long a key, too large a payload), the batch
+        is halved until that item is alone: it is answered ``rejected`` (and set aside
+        like any rejected item) instead of failing every cycle before the feed is read.
+        If every item is refused on its own too, the refusal is not the items' (a server
+        bug, a proxy): the cycle fails and the items stay pending."""
+        try:
+            outcomes = {o.key: o for o in client.push(items)}
+        except RequestRefusedError as exc:
+            if exc.reason not in _ITEM_REFUSALS:
+                raise
+            if len(items) == 1:
+                (item,) = items
+                log.warning("push item refused by the server", extra={"code": exc.reason})
+                return [(item, PushOutcome(item.idempotency_key, ItemStatus.REJECTED, exc.reason))]
+            half = len(items) // 2
+            results = self._push_batch(client, items[:half], top=False) + self._push_batch(
+                client, items[half:], top=False
+            )
+            if top and all(
+                o.status is ItemStatus.REJECTED and o.code in _ITEM_REFUSALS for _, o in results
+            ):
+                raise
+            return results
+        return [(item, outcomes[item.idempotency_key]) for item in items]
 
     # ------------------------------------------------------------ audit-chain heads
     def enqueue_audit_head(self) -> ChainHead | None:
@@ -277,10 +314,21 @@ class SyncEngine:
         """
         pages = upserts = deletes = 0
         checkpoint = self.store.sync_state.checkpoint()
+        try:
+            first = client.fetch_page(checkpoint, limit=self.page_size)
+        except RequestRefusedError as exc:
+            if exc.reason != FEED_AHEAD:
+                raise
+            # The centre was restored behind this kiosk: start the feed again (every
+            # change is an idempotent upsert or a tombstone, so re-applying is safe).
+            log.warning("feed checkpoint ahead of the centre; resyncing from 0")
+            self.store.sync_state.set_checkpoint(0)
+            checkpoint = 0
+            first = client.fetch_page(checkpoint, limit=self.page_size)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gerbang-feed") as fetcher:
-            upcoming: Future[FeedPage] | None = fetcher.submit(
-                client.fetch_page, checkpoint, limit=self.page_size
-            )
+            done: Future[FeedPage] = Future()
+            done.set_result(first)
+            upcoming: Future[FeedPage] | None = done
             while upcoming is not None:
                 page = upcoming.result()
                 upcoming = None

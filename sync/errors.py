@@ -7,7 +7,9 @@ Tree::
     ├── ServerFailedError        the server answered 5xx or 503 (not ready); retry later
     ├── ServerBusyError          the server's rate limit refused the request (429); retry later
     ├── NotRegisteredError       this kiosk has no registration (run ``gerbang sync register``)
-    └── ProtocolError            the server's answer does not have the documented shape
+    ├── ProtocolError            the server's answer does not have the documented shape
+    │   └── RequestRefusedError  the server refused the request as sent (4xx; ``status``, ``reason``)
+    └── SyncInternalError        a cycle failed with an unexpected (non-Gerbang) exception
     SecurityError
     ├── AuthenticationError      the server refused our signature (``reason``: clock_skew, replay, ...)
     ├── KioskRevokedError        this kiosk was revoked centrally; sync stops
@@ -46,6 +48,22 @@ class NotRegisteredError(SyncError):
 
 class ProtocolError(SyncError):
     code = "sync.protocol"
+
+
+class RequestRefusedError(ProtocolError):
+    """The server refused a request as sent (a 4xx other than authentication)."""
+
+    def __init__(self, message: str, *, status: int, reason: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason
+
+
+class SyncInternalError(SyncError):
+    """A sync cycle raised something unexpected (a bug, a local fault); the loop logs it
+    and retries with backoff instead of ending."""
+
+    code = "sync.internal"
 
 
 class AuthenticationError(SecurityError):

@@ -18,7 +18,12 @@ from dataclasses import dataclass
 from models.errors import GerbangError
 from sync import params
 from sync.engine import SyncEngine, SyncReport
-from sync.errors import KioskRevokedError, NotRegisteredError
+from sync.errors import (
+    KioskRevokedError,
+    NotRegisteredError,
+    ServerBusyError,
+    SyncInternalError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +107,10 @@ class SyncLoop:
             report = self.engine.run_once(should_stop=self._stop.is_set)
         except GerbangError as exc:  # network, server, auth: retry later with backoff
             error = exc
+        except Exception as exc:  # a bug or local fault must not end the thread for good
+            log.exception("sync cycle failed unexpectedly")
+            error = SyncInternalError(f"unexpected {type(exc).__name__} in a sync cycle")
+            error.__cause__ = exc
         with self._lock:
             self._cycles += 1
             if error is None:
@@ -115,6 +124,8 @@ class SyncLoop:
                     if isinstance(error, KioskRevokedError | NotRegisteredError)
                     else retry_delay(self._failures, self._rng)
                 )
+                if delay is not None and isinstance(error, ServerBusyError):
+                    delay = max(delay, error.retry_after_s)  # the server's Retry-After
             self._next_delay = delay
         if error is not None:
             log.warning("sync failed", extra={"code": error.code, "attempt": self._failures})

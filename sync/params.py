@@ -70,6 +70,11 @@ AUDIT_HEADS_PAGE = 1000  # heads per answer of GET /v1/audit/heads
 HTTP_TIMEOUT_S = 30.0
 HTTP_CONNECT_TIMEOUT_S = 10.0
 
+# ---------------------------------------------------------------- offline policy
+# A kiosk clock this far behind its last sync (or last complete feed) is not trusted
+# to measure time offline: the kiosk degrades to officer-only until it syncs again.
+CLOCK_BEHIND_TOLERANCE_S = 3600.0
+
 # ---------------------------------------------------------------- sync loop
 RETRY_BASE_S = 5.0  # first retry after a failure
 RETRY_CAP_S = 900.0  # longest wait between retries

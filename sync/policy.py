@@ -20,6 +20,7 @@ from enum import StrEnum
 from models import codec
 from models.errors import MalformedDataError
 from models.settings import SyncSettings
+from sync import params
 
 
 class KioskMode(StrEnum):
@@ -34,6 +35,9 @@ class OfflineReason(StrEnum):
     OUTBOX_FULL = "outbox_full"
     REVOKED = "revoked"
     WATCHLIST_STALE = "watchlist_stale"  # a warning, not a reason to degrade
+    # The clock reads well before the last sync or feed: the offline limit cannot be
+    # measured (a flat RTC battery, or the clock set back to dodge the limit).
+    CLOCK_BEHIND = "clock_behind"
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +135,11 @@ class OfflinePolicy:
             warnings.append(OfflineReason.WATCHLIST_STALE)
         if days is not None and days > self.max_days_offline:
             reasons.append(OfflineReason.OFFLINE_TOO_LONG)
+        tolerance_h = params.CLOCK_BEHIND_TOLERANCE_S / 3600
+        if (days is not None and days * 24 < -tolerance_h) or (
+            age_h is not None and age_h < -tolerance_h
+        ):
+            reasons.append(OfflineReason.CLOCK_BEHIND)
         if outbox_depth > self.max_outbox_items:
             reasons.append(OfflineReason.OUTBOX_FULL)
         return OfflineStatus(

@@ -263,6 +263,10 @@ def parse_feed_page(body: bytes) -> FeedPage:
         seqs and (seqs[0] <= page.since or seqs[-1] != page.next_since)
     ):
         raise ProtocolError("feed page: sequence numbers out of order or outside the page")
+    if not seqs and (page.more or page.next_since != page.since):
+        # An empty page ends the feed where it started: "more" would make the kiosk
+        # ask for the same page forever, another checkpoint would skip or go back.
+        raise ProtocolError("feed page: an empty page must end the feed at 'since'")
     return page
 
 

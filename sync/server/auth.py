@@ -97,7 +97,20 @@ def check_signature(
     return h
 
 
-def remember_nonce(conn: Connection, kiosk_id: str, nonce: str, now: datetime) -> None:
+def nonce_retention_s(max_skew_s: int) -> int:
+    """How long a nonce is kept: a request passes the window check for up to twice the
+    allowed skew after it is first seen, so its nonce must be kept at least that long."""
+    return max(params.NONCE_RETENTION_S, 2 * max_skew_s)
+
+
+def remember_nonce(
+    conn: Connection,
+    kiosk_id: str,
+    nonce: str,
+    now: datetime,
+    *,
+    max_skew_s: int = params.MAX_CLOCK_SKEW_S,
+) -> None:
     """Record a nonce; a second use is a replay. Sometimes purges expired nonces."""
     stmt = (
         upsert(conn, s.request_nonces)
@@ -108,7 +121,7 @@ def remember_nonce(conn: Connection, kiosk_id: str, nonce: str, now: datetime) -
     if conn.execute(stmt).first() is None:
         raise unauthorized("auth.replay", "this request was seen already (nonce reused)")
     if secrets.randbelow(params.NONCE_PURGE_EVERY) == 0:
-        cutoff = now - timedelta(seconds=params.NONCE_RETENTION_S)
+        cutoff = now - timedelta(seconds=nonce_retention_s(max_skew_s))
         conn.execute(delete(s.request_nonces).where(s.request_nonces.c.seen_at < cutoff))
 
 
@@ -140,5 +153,5 @@ def authenticate(
     )
     if kiosk.status != registry.ACTIVE:
         raise forbidden("kiosk.revoked", "this kiosk has been revoked")
-    remember_nonce(conn, kiosk.kiosk_id, h[protocol.H_NONCE], now)
+    remember_nonce(conn, kiosk.kiosk_id, h[protocol.H_NONCE], now, max_skew_s=max_skew_s)
     return kiosk, h[protocol.H_NONCE]

@@ -23,7 +23,7 @@ from sync import params
 from sync.policy import PolicyDocument
 from sync.protocol import GLOBAL_SCOPE, FeedKind
 from sync.server import schema as s
-from sync.server.apierror import bad_request
+from sync.server.apierror import ApiError, bad_request
 from sync.server.db import upsert
 
 
@@ -166,6 +166,13 @@ def page_body(
         .order_by(t.c.seq)
         .limit(limit + 1)
     ).all()
+    if not rows and since > 0 and since > head(conn):
+        # The centre's feed is behind the kiosk: its database was restored from an
+        # older backup. The kiosk must start again from 0, or it skips every change
+        # numbered up to its checkpoint (see docs/sync.md, "Restoring the centre").
+        raise ApiError(
+            409, "feed.checkpoint_ahead", "checkpoint is ahead of this feed; resync from 0"
+        )
     more = len(rows) > limit
     rows = rows[:limit]
     items = [

@@ -33,6 +33,10 @@ from sync.server.db import upsert
 from sync.server.registry import Kiosk
 
 
+class DuplicateKeyError(ValueError):
+    """A push batch names one idempotency key twice (the whole batch is malformed)."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Valid:
     key: str
@@ -91,7 +95,7 @@ def validate_items(
     for raw in raw_items:
         key = raw.key
         if key in seen:
-            raise ValueError("an idempotency key appears twice in one batch")
+            raise DuplicateKeyError("an idempotency key appears twice in one batch")
         seen.add(key)
         try:
             kind = PushKind(raw.kind)
@@ -130,6 +134,10 @@ def ingest(
     if heads:
         results.extend(audit_heads.ingest_heads(conn, kiosk, heads, now=now))
     valid = [v for v in checked if v.kind is not PushKind.AUDIT_HEAD]
+    taken = _enrollments_of_others(conn, kiosk, valid)
+    if taken:
+        results.extend(_reject(v.key, "not_own_record") for v in valid if v.key in taken)
+        valid = [v for v in valid if v.key not in taken]
     if not valid:
         return results
     t = s.pushed_records
@@ -155,6 +163,24 @@ def ingest(
         else:
             results.append(_reject(v.key, "key_reused"))
     return results
+
+
+def _enrollments_of_others(conn: Connection, kiosk: Kiosk, valid: list[_Valid]) -> set[str]:
+    """Keys of enrollments whose id the centre holds for another kiosk: a kiosk may
+    update its own enrollments only, never take over another kiosk's."""
+    ids = {v.record_id for v in valid if v.kind is PushKind.ENROLLMENT and v.record_id}
+    if not ids:
+        return set()
+    e = s.central_enrollments
+    others = {
+        str(r)
+        for r in conn.execute(
+            select(e.c.enrollment_id).where(
+                e.c.enrollment_id.in_(sorted(ids)), e.c.kiosk_id != kiosk.kiosk_id
+            )
+        ).scalars()
+    }
+    return {v.key for v in valid if v.kind is PushKind.ENROLLMENT and v.record_id in others}
 
 
 _PG_INSERT = (
@@ -270,8 +296,19 @@ def _enrollment(
         "received_at": now,
         "status": e.status.value,
     }
-    stmt = upsert(conn, s.central_enrollments).values(enrollment_id=e.enrollment_id, **values)
-    conn.execute(stmt.on_conflict_do_update(index_elements=["enrollment_id"], set_=values))
+    t = s.central_enrollments
+    stmt = upsert(conn, t).values(enrollment_id=e.enrollment_id, **values)
+    written = conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["enrollment_id"],
+            set_=values,
+            # Checked before (_enrollments_of_others); this covers two kiosks racing
+            # with the same new id: the later one's record has no effect.
+            where=t.c.kiosk_id == kiosk.kiosk_id,
+        ).returning(t.c.enrollment_id)
+    ).first()
+    if written is None:
+        return
     dedup.record_templates(conn, e.enrollment_id, bundle.face_templates)
     dedup.flag_exact(conn, e.enrollment_id, doc, bundle.face_templates, now=now)
     # Redistribute to the kiosks of the enrolling office (central copy is authoritative).

@@ -181,7 +181,13 @@ async def register(request: Request, _sig: Signed) -> Registration:
                 public_key=public_key,
                 now=now,
             )
-            auth.remember_nonce(conn, kiosk.kiosk_id, h[protocol.H_NONCE], now)
+            auth.remember_nonce(
+                conn,
+                kiosk.kiosk_id,
+                h[protocol.H_NONCE],
+                now,
+                max_skew_s=c.config.max_clock_skew_s,
+            )
         return Registration(
             kiosk_id=kiosk.kiosk_id,
             office_id=kiosk.office_id,
@@ -309,7 +315,7 @@ async def push(request: Request, _sig: Signed) -> Response:
                 results = ingest.ingest(
                     conn, kiosk, batch.items, now=now, index_key=c.config.index_key
                 )
-            except ValueError as exc:
+            except ingest.DuplicateKeyError as exc:
                 raise bad_request("push.malformed", "an idempotency key appears twice") from exc
         # Built directly (the documented PushResults shape): this is the hot path.
         return json.dumps({"results": results}, separators=(",", ":")).encode()

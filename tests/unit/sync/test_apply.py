@@ -174,3 +174,69 @@ def test_the_dirty_flag_is_cleared_by_the_next_page_once_the_hook_ran(
     policy = codec.to_json_value(PolicyDocument(1, 7, 24.0, 100))
     applier.apply(_page(1, [("policy", "global", policy)]))
     assert store.sync_state.get(INDEX_DIRTY) is None
+
+
+def test_delta_names_the_watchlist_entries_and_the_owner_of_each_template(
+    store: Store, applier: FeedApplier, deltas: list[IndexDelta]
+) -> None:
+    applier.apply(
+        _page(0, [("watchlist", "w1", _wl("w1", faces=2)), ("watchlist", "w2", _wl("w2", 1))])
+    )
+    added = deltas[0]
+    assert added.entries_upserted == ("w1", "w2") and added.entries_removed == ()
+    assert {(r.template_id, r.entry_id) for r in added.face_refs} == {
+        ("w1-f0", "w1"),
+        ("w1-f1", "w1"),
+        ("w2-f0", "w2"),
+    }
+    assert {r.row_id for r in added.face_refs} == {row for row, _ in added.face_upserts}
+    applier.apply(_page(2, [("watchlist", "w1", _wl("w1", 3, faces=1)), ("watchlist", "w2", None)]))
+    changed = deltas[1]
+    assert changed.entries_upserted == ("w1",) and changed.entries_removed == ("w2",)
+    removed = {r.template_id: r for r in changed.removed_face_refs}
+    assert set(removed) == {"w1-f1", "w2-f0"}
+    assert removed["w2-f0"].entry_id == "w2" and removed["w1-f1"].entry_id == "w1"
+    assert {r.row_id for r in changed.removed_face_refs} == set(changed.face_removed)
+
+
+def test_an_entry_changed_without_templates_still_reaches_the_hook(
+    store: Store, applier: FeedApplier, deltas: list[IndexDelta]
+) -> None:
+    applier.apply(_page(0, [("watchlist", "w1", _wl("w1", faces=0))]))
+    (delta,) = deltas
+    assert delta.entries_upserted == ("w1",) and not delta.face_upserts and not delta.empty
+
+
+def _replay(deltas: list[IndexDelta], *, removals_first: bool) -> dict[int, str]:
+    """An index that applies each delta's removals and upserts in the given order."""
+    index: dict[int, str] = {}
+    for delta in deltas:
+        steps = [("rm", delta.face_removed), ("up", delta.face_upserts)]
+        for what, values in steps if removals_first else steps[::-1]:
+            for value in values:
+                if what == "rm":
+                    index.pop(value, None)  # type: ignore[arg-type]
+                else:
+                    row, template = value  # type: ignore[misc]
+                    index[row] = template.template_id
+    return index
+
+
+def test_a_row_id_reused_within_one_page_is_an_upsert_not_a_removal(
+    store: Store, applier: FeedApplier, deltas: list[IndexDelta]
+) -> None:
+    """SQLite reuses the highest row id once its row is deleted: a page that removes the
+    newest template and adds one gives the new template that id. The delta must not list
+    the id as removed too, or an index applying upserts before removals loses it."""
+    applier.apply(_page(0, [("watchlist", "w1", _wl("w1"))]))
+    applier.apply(_page(1, [("watchlist", "w1", None), ("watchlist", "w2", _wl("w2", 1))]))
+    expected = {t_row: t.template_id for t_row, t in _stored_faces(store)}
+    assert expected == {row: "w2-f0" for row, _ in deltas[1].face_upserts}
+    assert not set(deltas[1].face_removed) & {row for row, _ in deltas[1].face_upserts}
+    assert _replay(deltas, removals_first=True) == expected
+    assert _replay(deltas, removals_first=False) == expected
+
+
+def _stored_faces(store: Store) -> list[tuple[int, Any]]:
+    algorithm = store.face_templates.get("w2-f0").algorithm
+    return list(store.face_templates.iter_algorithm(algorithm))

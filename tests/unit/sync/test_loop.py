@@ -6,9 +6,8 @@ from typing import Any
 
 import pytest
 
-from models.errors import GerbangError
 from sync import params
-from sync.errors import KioskRevokedError, ServerUnreachableError
+from sync.errors import KioskRevokedError, ServerBusyError, ServerUnreachableError
 from sync.loop import SyncLoop, regular_delay, retry_delay
 
 
@@ -25,7 +24,7 @@ def test_backoff_grows_to_its_cap_with_jitter() -> None:
 
 
 class FakeEngine:
-    def __init__(self, outcomes: list[GerbangError | None]) -> None:
+    def __init__(self, outcomes: list[Exception | None]) -> None:
         self.outcomes = outcomes
         self.calls = 0
         self.ran = threading.Event()
@@ -77,3 +76,33 @@ def test_the_thread_runs_is_triggered_and_stops() -> None:
         loop.start()
         loop.start()
     loop.stop(timeout_s=5)
+
+
+def test_an_unexpected_error_does_not_end_the_loop() -> None:
+    """A bug or a local fault (the index hook failing, a full disk) is not a GerbangError:
+    it must be logged and retried with backoff, not end the sync thread for good."""
+    engine = FakeEngine([RuntimeError("index full"), None])
+    loop = SyncLoop(engine, interval_s=3600, rng=random.Random(3))  # type: ignore[arg-type]  # noqa: S311
+    loop.start()
+    try:
+        assert engine.ran.wait(5)
+        for _ in range(100):  # the failed cycle's bookkeeping ends right after run_once
+            if loop.state().cycles:
+                break
+            threading.Event().wait(0.01)
+        state = loop.state()
+        assert state.running and state.failures_in_row == 1
+        assert state.last_error == "sync.internal"
+        assert state.next_delay_s is not None and state.next_delay_s <= params.RETRY_BASE_S
+        engine.ran.clear()
+        loop.trigger()
+        assert engine.ran.wait(5) and engine.calls == 2
+    finally:
+        loop.stop(timeout_s=5)
+
+
+def test_a_busy_server_is_left_alone_for_as_long_as_it_asks() -> None:
+    engine = FakeEngine([ServerBusyError("rate limited", retry_after_s=120.0)])
+    loop = SyncLoop(engine, interval_s=300, rng=random.Random(4))  # type: ignore[arg-type]  # noqa: S311
+    delay = loop.cycle()
+    assert delay is not None and delay >= 120.0

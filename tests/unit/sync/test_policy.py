@@ -84,3 +84,16 @@ def test_office_document_wins_over_global_over_settings() -> None:
 def test_a_nonsensical_policy_document_is_refused() -> None:
     with pytest.raises(MalformedDataError, match="positive"):
         OfflinePolicy.from_document(_doc(0), source="global")
+
+
+def test_a_clock_set_back_before_the_last_sync_degrades_the_kiosk() -> None:
+    """With the clock set back (a flat RTC battery, or on purpose), "days offline" is
+    negative and the offline limit never fires: the kiosk must not trust it."""
+    years_ago = NOW - timedelta(days=3 * 365)
+    status = _evaluate(
+        now=years_ago, last_sync_at=NOW - timedelta(days=30), watchlist_at=NOW - timedelta(days=30)
+    )
+    assert status.mode is KioskMode.OFFICER_ONLY  # type: ignore[attr-defined]
+    assert status.reasons == (OfflineReason.CLOCK_BEHIND,)  # type: ignore[attr-defined]
+    small = _evaluate(last_sync_at=NOW + timedelta(minutes=30))  # a little drift is tolerated
+    assert small.mode is KioskMode.NORMAL  # type: ignore[attr-defined]

@@ -118,6 +118,9 @@ def test_feed_page_parses() -> None:
         _page(since=True),
         _page(items=[3]),
         [],
+        _page(items=[], next=4, more=True),  # "more" with nothing: the kiosk would loop
+        _page(items=[], next=3),  # an empty page moving the checkpoint back
+        _page(items=[], next=9),  # ... or skipping changes it does not carry
     ],
 )
 def test_inconsistent_pages_are_refused(page: object) -> None:
