@@ -175,14 +175,16 @@ def build_runtime(
         timeout_s=step_s,
         embedder=embedder,
     )
+
+    def audited_alert(reason: str) -> None:
+        # staff alerts (device failures, a traveller asking for an officer, ...) are audited
+        audit.append(f"kiosk:{settings.kiosk.id}", "kiosk.alert", reason, {"code": reason})
+
     services = LiveServices(
         document=DocumentStep(scanner, reader, trust, timeout_s=step_s),
         face=face,
         gate=gate,
-        # staff alerts (device failures, a traveller asking for an officer, ...) are audited
-        alert=lambda reason: audit.append(
-            f"kiosk:{settings.kiosk.id}", "kiosk.alert", reason, {"code": reason}
-        ),
+        alert=audited_alert,
         recorder=TransactionRecorder(
             store,
             audit,
@@ -210,20 +212,31 @@ def build_runtime(
 
 
 def _with_sync(runtime: KioskRuntime, signing_key: Ed25519PrivateKey) -> None:
+    from biometrics.index import FACE_GALLERY, StoreGallerySource
+    from sync.apply import INDEX_DIRTY, WATCHLIST_GALLERY, IndexDelta
     from sync.engine import SyncEngine
     from sync.loop import SyncLoop
 
-    index = runtime.index
+    store, index = runtime.store, runtime.index
+    source = StoreGallerySource(store, FACE_GALLERY)
 
-    def update_index(_: object) -> None:
-        # The applied page's templates and watchlist memberships, without a rebuild.
-        report = index.reconcile()
-        log.info("index updated from the feed", extra={"outcome": str(report)})
+    def update_index(delta: IndexDelta) -> None:
+        # The applied page's template and watchlist changes, without a rebuild; the
+        # store already holds them (the hook runs after the page's transaction).
+        watch = delta.gallery == WATCHLIST_GALLERY
+        index.apply(
+            source.changes(
+                templates=[r.template_id for r in delta.face_refs],
+                removed_rows=delta.face_removed,
+                watchlist=[store.watchlist.get(e) for e in delta.entries_upserted] if watch else [],
+                removed_entries=delta.entries_removed if watch else [],
+            )
+        )
 
-    runtime.engine = SyncEngine(
-        runtime.store,
-        runtime.settings,
-        signing_key,
-        index_hook=update_index,
-    )
+    if store.sync_state.get(INDEX_DIRTY):
+        # a previous run stopped between a page's commit and the index update
+        log.warning("index missed feed changes: rebuilding", extra={"code": "index.dirty"})
+        index.rebuild().wait()
+        store.sync_state.delete(INDEX_DIRTY)
+    runtime.engine = SyncEngine(store, runtime.settings, signing_key, index_hook=update_index)
     runtime.loop = SyncLoop(runtime.engine, interval_s=runtime.settings.sync.interval_s)

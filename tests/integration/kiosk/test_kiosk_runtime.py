@@ -148,3 +148,37 @@ def test_staff_alerts_are_audited(tmp_path: Path) -> None:
         assert record.subject == "device_failed" and record.actor == "kiosk:KIOSK-T-01"
     finally:
         runtime.close()
+
+
+def test_feed_pages_update_the_face_index_without_a_rebuild(tmp_path: Path) -> None:
+    """The sync engine's index hook: a watchlist entry from the feed is searchable at once,
+    and its tombstone takes it out again."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from biometrics.index import FACE_GALLERY, SearchFilter
+    from models import codec
+    from sync.protocol import FeedItem, FeedPage
+    from tests.syncdata import NOW, watchlist_bundle
+
+    path = _settings(tmp_path, server_url="https://central.invalid")
+    runtime = build_runtime(_load(path), path.parent, policy=NO_LIVENESS)
+    try:
+        assert runtime.engine is not None
+        bundle = watchlist_bundle("wl-1", np.random.default_rng(5))
+        face = replace(bundle.face_templates[0], algorithm=FACE_GALLERY.template_kind)
+        bundle = replace(bundle, face_templates=(face,))
+        vector = face.as_array()
+
+        def page(since: int, payload: object) -> FeedPage:
+            item = FeedItem(since + 1, "watchlist", "wl-1", payload is None, payload)
+            return FeedPage("KIOSK-T-01", "T", "n", since, since + 1, False, 0, (item,))
+
+        runtime.engine.applier.apply(page(0, codec.to_json_value(bundle)))
+        found = runtime.index.search(vector, 1, SearchFilter.watchlist(NOW))
+        assert [c.row_id for c in found] == [runtime.store.face_templates.row_id(face.template_id)]
+        runtime.engine.applier.apply(page(1, None))
+        assert runtime.index.search(vector, 1, SearchFilter.watchlist(NOW)) == []
+    finally:
+        runtime.close()
