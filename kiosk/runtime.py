@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from models.errors import ConfigError
+from models.errors import ConfigError, GerbangError
 from models.operations import DeviceKind
 from models.policy import BorderPolicy
 
@@ -101,19 +101,49 @@ def _pick(built: list[tuple[object, object]], kind: DeviceKind, chosen: str | No
     )
 
 
-def trust_store(settings: Settings, base_dir: Path) -> TrustStore:
+def trust_store(settings: Settings, base_dir: Path, store: Store | None = None) -> TrustStore:
+    """The CSCA trust store: ``documents.trust_paths``, then the trust anchors the central
+    server published in its (signature-verified) ``trust_anchor`` feed."""
+    from devices.epassport.certinfo import CertInfo
     from devices.epassport.trust import TrustStore
+    from models import codec
+    from models.bundles import TrustAnchor
 
     paths = [p if p.is_absolute() else base_dir / p for p in settings.documents.trust_paths]
-    if not paths:
+    anchors = (
+        [codec.loads(TrustAnchor, d.payload) for d in store.feed_documents.of_kind("trust_anchor")]
+        if store is not None
+        else []
+    )
+    if not paths and not anchors:
         raise ConfigError(
             "no CSCA trust store: set documents.trust_paths (a master list, certificates or a "
-            "folder); without one no passport passes Passive Authentication",
+            "folder) or sync with the central server; without one no passport passes "
+            "Passive Authentication",
             key="documents.trust_paths",
         )
-    return TrustStore.from_paths(
+    trust = TrustStore.from_paths(
         paths, require_anchored_lists=settings.documents.require_anchored_lists
     )
+    # certificates first: master lists are verified against them
+    for anchor in sorted(anchors, key=lambda a: a.format != "csca-der"):
+        source = f"feed:{anchor.anchor_id}"
+        try:
+            if anchor.format == "csca-der":
+                trust.add_certificate(CertInfo.load(anchor.data), source=source)
+            elif anchor.format == "masterlist-cms":
+                trust.add_master_list(
+                    anchor.data,
+                    source=source,
+                    require_anchored=settings.documents.require_anchored_lists,
+                )
+            elif anchor.format == "crl-der":
+                trust.add_crl(anchor.data, source=source)
+            else:
+                log.warning("unknown trust anchor format", extra={"code": anchor.format})
+        except GerbangError as exc:  # one bad anchor must not keep the kiosk from starting
+            log.error("trust anchor refused", extra={"code": exc.code})  # noqa: TRY400
+    return trust
 
 
 def build_runtime(
@@ -152,7 +182,7 @@ def build_runtime(
             device.open()
             opened.append(device)
         # after the devices: a virtual passport makes its test PKI when it is built
-        trust = trust_store(settings, base_dir)
+        trust = trust_store(settings, base_dir, store)
         index = BiometricIndex.open(
             StoreGallerySource(store, FACE_GALLERY),
             settings.data_dir / "index",

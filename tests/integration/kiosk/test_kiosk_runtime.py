@@ -12,7 +12,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from kiosk.demo import PORTRAIT, demo_mrz, write_frames, write_page
-from kiosk.runtime import KioskRuntime, build_runtime
+from kiosk.runtime import KioskRuntime, build_runtime, trust_store
 from models.errors import ConfigError
 from models.events import Outcome
 from models.policy import BorderPolicy
@@ -180,5 +180,26 @@ def test_feed_pages_update_the_face_index_without_a_rebuild(tmp_path: Path) -> N
         assert [c.row_id for c in found] == [runtime.store.face_templates.row_id(face.template_id)]
         runtime.engine.applier.apply(page(1, None))
         assert runtime.index.search(vector, 1, SearchFilter.watchlist(NOW)) == []
+    finally:
+        runtime.close()
+
+
+def test_trust_anchors_from_the_feed_join_the_trust_store(tmp_path: Path) -> None:
+    from models import codec
+    from models.bundles import TrustAnchor
+
+    path = _settings(tmp_path)
+    runtime = build_runtime(_load(path), path.parent, policy=NO_LIVENESS)  # makes pki/
+    try:
+        csca = next((tmp_path / "pki").rglob("csca.der")).read_bytes()
+        feed = runtime.store.feed_documents
+        feed.put("trust_anchor", "a1", 1, codec.dumps(TrustAnchor("a1", "csca-der", csca)))
+        feed.put("trust_anchor", "a2", 2, codec.dumps(TrustAnchor("a2", "csca-der", b"junk")))
+        settings = _load(path)
+        settings.documents.trust_paths.clear()  # only the feed
+        trust = trust_store(settings, path.parent, runtime.store)
+        assert len(trust) == 1 and [s.path for s in trust.sources] == [
+            "feed:a1"
+        ]  # the junk one refused
     finally:
         runtime.close()
