@@ -1,0 +1,9 @@
+"""Fingerprint biometrics: samples, quality, minutiae, our MCC matcher, evaluation.
+
+Modules, in pipeline order: ``image`` (loading, checks, 500 ppi), ``segment``
+(print area), ``nbisx`` (the NIST NBIS boundary: mindtct, NFIQ 2, bozorth3),
+``quality`` (NFIQ 2 or the labelled fallback), ``extract`` (the pipeline),
+``template`` (typed minutiae and cylinders), ``mcc`` (cylinders), ``match``
+(LSS-R), ``dataset``/``evalfinger`` (evaluation as a feature). All tuning
+constants are in ``params``. Importing this package loads nothing.
+"""

@@ -1,0 +1,108 @@
+"""Every tuning constant of the fingerprint pipeline, in one module.
+
+Each group is a frozen dataclass with a module-level default instance; callers
+that need other values build their own (``dataclasses.replace``) and pass it in.
+Where a value comes from a paper, a standard or a measurement the comment says
+which; ``docs/fingerprint.md`` has the measurements.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ImageParams:
+    target_ppi: float = 500.0  # mindtct, bozorth3 and MCC's radii are all tuned at 500 ppi
+    default_ppi: float = 500.0  # when neither the caller nor the file says
+    min_side: int = 150  # at 500 ppi: 7.6 mm, less than a third of a fingertip
+    max_side: int = 2000  # at 500 ppi: 10 cm, a single finger never needs more
+    max_file_bytes: int = 32 * 1024 * 1024
+    blank_std: float = 4.0  # grey-level standard deviation below this: no ridges at all
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentationParams:
+    """Block-wise foreground: a block is print when its grey variance is high enough."""
+
+    block: int = 16  # pixels at 500 ppi, about two ridge periods
+    std_fraction: float = 0.3  # block std >= this share of the image's high block std
+    min_std: float = 6.0  # ...and at least this many grey levels
+    close_blocks: int = 2  # morphological closing, then opening, in blocks
+    min_area_fraction: float = 0.05  # less print than this: a "tiny area" sample issue
+
+
+@dataclass(frozen=True, slots=True)
+class QualityParams:
+    """Our fallback quality (used only when NFIQ 2 cannot run), 0-100.
+
+    ``100 * coherence^a * contrast^b * area^c`` on the segmented print: mean
+    orientation coherence of the gradient structure tensor per block (clear
+    ridge flow), normalised grey-level contrast, and the print's share of the
+    frame. It is not NFIQ 2 and is reported with ``method="fallback"``.
+    """
+
+    block: int = 16
+    coherence_weight: float = 1.0
+    contrast_weight: float = 0.5
+    area_weight: float = 0.5
+    contrast_full: float = 60.0  # block std (grey levels) that counts as full contrast
+    area_full: float = 0.6  # print share of the frame that counts as full area
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractionParams:
+    min_reliability: float = 0.0  # mindtct's own reliability floor passed to nbis (0: keep all)
+    keep_reliability: float = 0.05  # minutiae below this reliability are dropped before MCC
+    max_minutiae: int = 80  # the most reliable ones are kept (MCC's cost is quadratic)
+    min_minutiae: int = 6  # fewer: the template is flagged as too poor to match
+
+
+@dataclass(frozen=True, slots=True)
+class CylinderParams:
+    """Minutia Cylinder-Code (Cappelli, Ferrara, Maltoni, IEEE TPAMI 32(12), 2010).
+
+    Paper values: R=70, Ns=16, Nd=6, sigma_S=28/3, sigma_D=2pi/9, mu_psi=1/100,
+    tau_psi=400, omega=50, min_vc=0.75, min_m=2, min_me=0.6, delta_theta=pi/2.
+    ``ns`` is smaller here for speed (measured in docs/fingerprint.md).
+    """
+
+    radius: float = 70.0
+    ns: int = 8
+    nd: int = 6
+    sigma_s: float = 28.0 / 3.0
+    sigma_d: float = 2.0 * math.pi / 9.0
+    mu_psi: float = 0.01
+    tau_psi: float = 400.0
+    omega: float = 50.0  # convex-hull dilation (pixels) for cell validity
+    min_valid_cells: float = 0.75  # share of a cylinder's cells that must be valid
+    min_neighbours: int = 2  # minutiae within radius + 3 sigma_s, besides the centre
+    min_matchable_cells: float = 0.6  # share of cells valid in both to compare two cylinders
+    delta_theta: float = math.pi / 2  # cylinders whose directions differ more are not compared
+
+
+@dataclass(frozen=True, slots=True)
+class MatchParams:
+    """LSS-R: local similarity sort with relaxation (Cappelli et al. 2010, section 5)."""
+
+    min_np: int = 4
+    max_np: int = 12
+    mu_p: float = 20.0
+    tau_p: float = 0.4
+    relaxation_rounds: int = 5
+    relaxation_weight: float = 0.5
+    mu_1: float = 5.0
+    tau_1: float = -8.0 / 5.0
+    mu_2: float = math.pi / 12
+    tau_2: float = -30.0
+    mu_3: float = math.pi / 12
+    tau_3: float = -30.0
+
+
+IMAGE = ImageParams()
+SEGMENTATION = SegmentationParams()
+QUALITY = QualityParams()
+EXTRACTION = ExtractionParams()
+CYLINDER = CylinderParams()
+MATCH = MatchParams()

@@ -1,0 +1,124 @@
+"""``gerbang eval fingerprint``: our MCC matcher against NIST bozorth3, side by side.
+
+nbis, OpenCV and SciPy are imported inside the command so that ``gerbang
+--help`` stays fast. Speed figures are taken on one core: the process is
+pinned to one CPU and BLAS to one thread.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kiosk.cli.context import emit_json, json_option
+
+
+@click.group(name="eval")
+def eval_group() -> None:
+    """Evaluate face and fingerprint matching on a dataset."""
+
+
+@click.group(name="bench")
+def bench_group() -> None:
+    """Benchmarks: face, fingerprint, index, sync, transaction."""
+
+
+@eval_group.command(name="fingerprint")
+@click.option(
+    "--dataset",
+    "datasets",
+    multiple=True,
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="FVC-layout folder of <finger>_<impression>.tif images (repeat for several).",
+)
+@click.option(
+    "--protocol",
+    type=click.Choice(["fvc", "all-pairs"]),
+    default="fvc",
+    show_default=True,
+    help="fvc: 280 genuine / 45 impostor on 10x8; all-pairs: 280 / 2,880.",
+)
+@click.option(
+    "--ppi",
+    type=click.FloatRange(250, 2000),
+    help="Resolution of the images (default: the file's tag, else 500; FVC2002 DB2 is 569).",
+)
+@click.option("--fingers", type=click.IntRange(min=2), help="Only the first N fingers.")
+@click.option(
+    "--plot",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write a DET plot PNG (both matchers).",
+)
+@click.option("--progress", is_flag=True, help="Report progress on stderr.")
+@json_option
+def eval_fingerprint(
+    datasets: tuple[Path, ...],
+    protocol: str,
+    ppi: float | None,
+    fingers: int | None,
+    plot: Path | None,
+    progress: bool,
+    as_json: bool,
+) -> None:
+    """Fingerprint 1:1 evaluation: our matcher (MCC + LSS-R) and bozorth3 on the same images."""
+    from threadpoolctl import threadpool_limits
+
+    from biometrics import evaluation
+    from biometrics.fingerprint import dataset as ds
+    from biometrics.fingerprint import evalfinger
+
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    reports: dict[str, Any] = {}
+    curves: dict[str, Any] = {}
+    with threadpool_limits(limits=1):
+        for folder in datasets:
+            fvc = ds.load_fvc(folder, limit_fingers=fingers)
+            report, curve = evalfinger.evaluate(
+                fvc, protocol=protocol, ppi=ppi, progress=_progress if progress else None
+            )
+            report["cpu"] = f"pinned to CPU {cpu}, BLAS 1 thread"
+            reports[fvc.name] = report
+            curves[fvc.name] = curve
+    if plot is not None:
+        labelled = {
+            f"{name} {matcher}" if len(curves) > 1 else matcher: scores
+            for name, curve in curves.items()
+            for matcher, scores in curve.items()
+            if scores[0].size and scores[1].size
+        }
+        evaluation.plot_det(labelled, plot, title="Fingerprint DET: " + ", ".join(reports))
+    output = next(iter(reports.values())) if len(reports) == 1 else {"datasets": reports}
+    if as_json:
+        emit_json(output)
+        return
+    for name, report in reports.items():
+        click.echo(
+            f"{name} ({report['protocol']}): {report['images']} images, "
+            f"{report['failures_to_extract']} failures to extract, "
+            f"{report['genuine']} genuine / {report['impostor']} impostor"
+        )
+        for matcher, fig in report["matchers"].items():
+            click.echo(
+                f"  {matcher:<14} EER {_pct(fig.get('eer'))}  FMR100 {_pct(fig.get('fmr100'))}  "
+                f"FMR1000 {_pct(fig.get('fmr1000'))}  {fig['comparisons_per_s']:.0f} cmp/s"
+            )
+    if plot is not None:
+        click.echo(f"DET plot: {plot}")
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    if done % 20 == 0 or done == total:
+        print(f"{stage}: {done}/{total}", file=sys.stderr, flush=True)
+
+
+def _pct(value: float | None) -> str:
+    return "   n/a" if value is None else f"{value * 100:5.2f}%"
+
+
+COMMANDS = (eval_group, bench_group)
