@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,14 @@ from biometrics.fingerprint.params import EXTRACTION
 
 OURS = "gerbang"
 BASELINE = "nbis_bozorth3"
+FUSED_SUM = "gerbang_2_fingers_sum"
+FUSED_MAX = "gerbang_2_fingers_max"
+FUSION_NOTE = (
+    "chimeric two-finger people: fingers (1st, 2nd), (3rd, 4th), ... of the set are one "
+    "person's two fingers; genuine = impressions i<j of both fingers of a person (same i, j "
+    "for both fingers); impostor = person p impression i against person q impression j, "
+    "p<q, all i, j; scores summed (or max) over the two fingers"
+)
 Progress = Callable[[str, int, int], None]
 
 
@@ -142,6 +151,8 @@ def evaluate(
     extract_ms = 1000.0 * (extracted.mindtct_seconds + extracted.encode_seconds) / max(n, 1)
     matchers: dict[str, Any] = {}
     curves = {}
+    fused = None
+    fusion: dict[str, Any] = {}
     for name, scorer in ((OURS, score_ours), (BASELINE, score_bozorth)):
         scores, rate = scorer(extracted, a, b)
         genuine, impostor = scores[same], scores[~same]
@@ -156,6 +167,17 @@ def evaluate(
         "cylinders": round(ours_cyl, 1),
     }
     matchers[BASELINE]["extract_ms"] = shared  # bozorth3 needs no cylinders
+    if protocol == "all-pairs":
+        scores = np.zeros((n, n))
+        ours_scores = np.zeros(a.size)
+        ours_scores[same], ours_scores[~same] = curves[OURS]
+        scores[a, b] = ours_scores
+        scores[b, a] = ours_scores
+        fused = fusion_scores(scores, dataset)
+        if fused is not None:
+            for name, (g, i) in fused.items():
+                curves[name] = (g, i)
+            fusion = {name: figures(g, i) for name, (g, i) in fused.items()}
     good = [e for e in extracted.extractions if e is not None]
     report: dict[str, Any] = {
         "dataset": dataset.name,
@@ -170,4 +192,53 @@ def evaluate(
         else 0.0,
         "matchers": matchers,
     }
+    if protocol == "all-pairs" and fused is not None:
+        report["fusion"] = {"method": FUSION_NOTE, **fusion}
     return report, curves
+
+
+def fusion_scores(
+    scores: npt.NDArray[np.float64], dataset: FvcSet
+) -> dict[str, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]] | None:
+    """Two-finger fused (genuine, impostor) scores of chimeric people (see FUSION_NOTE)."""
+    fingers = sorted(set(dataset.fingers), key=int)
+    index = {
+        (f, i): k for k, (f, i) in enumerate(zip(dataset.fingers, dataset.impressions, strict=True))
+    }
+    people = [(fingers[k], fingers[k + 1]) for k in range(0, len(fingers) - 1, 2)]
+    impressions = sorted(set(dataset.impressions))
+    genuine: list[tuple[float, float]] = []
+    impostor: list[tuple[float, float]] = []
+
+    def pair(f: str, i: int, g: str, j: int) -> float | None:
+        x, y = index.get((f, i)), index.get((g, j))
+        return None if x is None or y is None else float(scores[x, y])
+
+    for p, (left, right) in enumerate(people):
+        for i, j in combinations(impressions, 2):
+            s1, s2 = pair(left, i, left, j), pair(right, i, right, j)
+            if s1 is not None and s2 is not None:
+                genuine.append((s1, s2))
+        for other_left, other_right in people[p + 1 :]:
+            for i in impressions:
+                for j in impressions:
+                    s1, s2 = pair(left, i, other_left, j), pair(right, i, other_right, j)
+                    if s1 is not None and s2 is not None:
+                        impostor.append((s1, s2))
+    if not genuine or not impostor:
+        return None
+    gen, imp = np.array(genuine), np.array(impostor)
+    return {FUSED_SUM: (gen.sum(1), imp.sum(1)), FUSED_MAX: (gen.max(1), imp.max(1))}
+
+
+def pooled(
+    curves: list[dict[str, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]]],
+) -> dict[str, Any]:
+    """Figures and thresholds over the union of several sets' pairs (within-set pairs only)."""
+    out: dict[str, Any] = {}
+    names = sorted(set().union(*(c.keys() for c in curves))) if curves else []
+    for name in names:
+        g = np.concatenate([c[name][0] for c in curves if name in c])
+        i = np.concatenate([c[name][1] for c in curves if name in c])
+        out[name] = evaluation.summary(g, i, fmrs=(0.01, 0.001, 0.0001))
+    return out

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import ndimage
 
 from biometrics.fingerprint import mcc
 from biometrics.fingerprint.image import PrintImage, encode_png
@@ -53,6 +54,8 @@ def extract(
     else:
         quality = fallback_quality(pixels, segmentation, nfiq2_error=raw.nfiq2_error)
     mask = segmentation.mask
+    if params.mask_margin:
+        mask = ndimage.binary_dilation(mask, iterations=params.mask_margin)
     height, width = mask.shape
     rows = [
         (m.x, m.y, m.angle, 1 if m.ending else 2, m.reliability)

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
+from scipy.special import expit
 
 from biometrics.fingerprint.params import CYLINDER, MATCH, CylinderParams, MatchParams
 from biometrics.fingerprint.template import Cylinders, MinutiaeTemplate
@@ -28,7 +29,7 @@ F32 = npt.NDArray[np.float32]
 
 
 def _sigmoid(v: npt.NDArray[np.floating] | float, mu: float, tau: float) -> npt.NDArray[np.float64]:
-    return np.asarray(1.0 / (1.0 + np.exp(-tau * (np.asarray(v, np.float64) - mu))))
+    return np.asarray(expit(tau * (np.asarray(v, np.float64) - mu)))
 
 
 def _wrap(d: F32) -> F32:

@@ -90,10 +90,14 @@ def eval_fingerprint(
             f"{name} {matcher}" if len(curves) > 1 else matcher: scores
             for name, curve in curves.items()
             for matcher, scores in curve.items()
-            if scores[0].size and scores[1].size
+            if scores[0].size and scores[1].size and (len(curves) == 1 or "fingers" not in matcher)
         }
         evaluation.plot_det(labelled, plot, title="Fingerprint DET: " + ", ".join(reports))
-    output = next(iter(reports.values())) if len(reports) == 1 else {"datasets": reports}
+    output: dict[str, Any] = (
+        next(iter(reports.values())) if len(reports) == 1 else {"datasets": reports}
+    )
+    if len(reports) > 1:
+        output["pooled"] = evalfinger.pooled(list(curves.values()))
     if as_json:
         emit_json(output)
         return
