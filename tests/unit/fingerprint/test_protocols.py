@@ -27,7 +27,8 @@ def test_protocol_counts_on_10_by_8(tmp_path: Path) -> None:
     a, b, same = pairs(dataset, "fvc")
     assert (int(same.sum()), int((~same).sum())) == (280, 45)
     assert all(
-        dataset.impressions[i] == 1 == dataset.impressions[j] for i, j in zip(a[~same], b[~same])
+        dataset.impressions[i] == 1 == dataset.impressions[j]
+        for i, j in zip(a[~same], b[~same], strict=True)
     )
     a, b, same = pairs(dataset, "all-pairs")
     assert (int(same.sum()), int((~same).sum())) == (280, 2880)
@@ -41,7 +42,7 @@ def test_finger_limit_and_errors(tmp_path: Path) -> None:
     empty.mkdir()
     with pytest.raises(DatasetError):
         load_fvc(empty)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown protocol"):
         pairs(dataset, "other")
 
 
@@ -58,7 +59,7 @@ def test_two_finger_fusion() -> None:
     strong = decide_fused([FUSION.sum_accept, 0.0])
     assert strong.decision is Decision.MATCH
     assert decide_fused([0.0, None]).decision is Decision.NO_MATCH
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="measured for 2 fingers"):
         decide_fused([0.1, 0.1, 0.1])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no finger scores"):
         fuse([], "sum")
