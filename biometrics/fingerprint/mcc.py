@@ -99,15 +99,17 @@ def encode(template: MinutiaeTemplate, params: CylinderParams = CYLINDER) -> Min
         neighbours >= params.min_neighbours
     )
     index = np.flatnonzero(keep)
-    valid = np.repeat(valid_space[index], params.nd, axis=1).astype(np.float32)
-    flat = values[index].reshape(index.size, cells * params.nd).astype(np.float32) * valid
+    valid = valid_space[index].astype(np.float32)  # per spatial cell
+    flat = (values[index] * valid[:, :, None]).astype(np.float32)  # zero where invalid
+    squared = (flat * flat).sum(axis=2)  # per spatial cell, summed over direction bins
+    flat = flat.reshape(index.size, cells * params.nd)
     sub = np.ix_(index, index)
     # direction of the segment i -> k, ISO convention (y up on screen)
     heading = np.arctan2(-(y[None, :] - y[:, None]), x[None, :] - x[:, None])
     cylinders = Cylinders(
         values=np.ascontiguousarray(flat),
         valid=np.ascontiguousarray(valid),
-        squared=np.ascontiguousarray(flat * flat),
+        squared=np.ascontiguousarray(squared),
         index=index,
         angle=theta[index].astype(np.float32),
         distance=distance[sub].astype(np.float32),

@@ -22,8 +22,11 @@ F32 = npt.NDArray[np.float32]
 class Cylinders:
     """MCC cylinders of the valid minutiae (rows), in-circle cells only.
 
-    ``values`` are zero where a cell is invalid; ``valid`` is 1/0 per cell;
-    ``index`` maps rows to minutiae of the template; ``squared`` = values**2.
+    ``values`` (cells x direction bins, cell-major) are zero where a cell is
+    invalid; ``valid`` is 1/0 per spatial cell; ``squared`` is the sum of the
+    squared values of each spatial cell over its direction bins (validity is
+    spatial, so the masked norms of the similarity need only these);
+    ``index`` maps rows to minutiae of the template.
     ``distance``, ``direction`` and ``radial`` are the pairwise geometry
     among these minutiae used by LSS-R's relaxation.
     """

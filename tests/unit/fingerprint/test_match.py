@@ -21,11 +21,14 @@ def test_cylinders_have_one_row_per_valid_minutia() -> None:
     template = encoded(random_template(40))
     cylinders = template.cylinders
     assert cylinders is not None
-    cells = mcc.cell_offsets(CYLINDER).shape[0] * CYLINDER.nd
-    assert cylinders.values.shape == (cylinders.count, cells)
+    cells = mcc.cell_offsets(CYLINDER).shape[0]
+    assert cylinders.values.shape == (cylinders.count, cells * CYLINDER.nd)
+    assert cylinders.valid.shape == cylinders.squared.shape == (cylinders.count, cells)
     assert 0 < cylinders.count <= 40
     assert np.all((cylinders.values >= 0) & (cylinders.values <= 1))
-    assert np.all(cylinders.values[cylinders.valid == 0] == 0)
+    per_cell = cylinders.values.reshape(cylinders.count, cells, CYLINDER.nd)
+    assert np.all(per_cell[cylinders.valid == 0] == 0)
+    assert np.allclose((per_cell**2).sum(axis=2), cylinders.squared, atol=1e-5)
 
 
 def test_cylinders_are_rotation_and_translation_invariant() -> None:
@@ -37,7 +40,7 @@ def test_cylinders_are_rotation_and_translation_invariant() -> None:
     assert common.size > 20
     rows_a = np.searchsorted(a.index, common)
     rows_b = np.searchsorted(b.index, common)
-    both = (a.valid[rows_a] * b.valid[rows_b]) > 0
+    both = np.repeat((a.valid[rows_a] * b.valid[rows_b]) > 0, CYLINDER.nd, axis=1)
     difference = np.abs(a.values[rows_a] - b.values[rows_b])[both]
     assert float(np.median(difference)) < 0.05
 
