@@ -83,6 +83,7 @@ def eval_fingerprint(
                 fvc, protocol=protocol, ppi=ppi, progress=_progress if progress else None
             )
             report["cpu"] = f"pinned to CPU {cpu}, BLAS 1 thread"
+            report["load_average_1min"] = round(os.getloadavg()[0], 2)  # shared machines
             reports[fvc.name] = report
             curves[fvc.name] = curve
     if plot is not None:
