@@ -152,6 +152,15 @@ class FusionPolicy:
     reject_fmr: float = 0.01
 
 
+@dataclass(frozen=True, slots=True)
+class IndexParams:
+    """1:N retrieval (``index1n``): per-minutia cylinders in FAISS, voting, re-ranking."""
+
+    dims: int = 64  # PCA output: the descriptor FAISS stores (float32)
+    neighbours: int = 32  # nearest vectors fetched per probe cylinder
+    shortlist: int = 50  # fingers re-ranked by the matcher
+
+
 IMAGE = ImageParams()
 SEGMENTATION = SegmentationParams()
 QUALITY = QualityParams()
@@ -160,3 +169,4 @@ CYLINDER = CylinderParams()
 MATCH = MatchParams()
 VERIFICATION = VerificationPolicy()
 FUSION = FusionPolicy()
+INDEX = IndexParams()

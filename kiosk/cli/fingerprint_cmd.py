@@ -117,6 +117,68 @@ def eval_fingerprint(
         click.echo(f"DET plot: {plot}")
 
 
+@bench_group.command(name="fingerprint-index")
+@click.option(
+    "--dataset",
+    "datasets",
+    multiple=True,
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="FVC-layout folders whose fingers are the mates (impression 1) and probes.",
+)
+@click.option(
+    "--sizes",
+    default="1000,10000",
+    show_default=True,
+    help="Gallery sizes in fingers, comma-separated (100000 takes ~15 min to make).",
+)
+@click.option("--ppi", type=click.FloatRange(250, 2000), help="Resolution of the images.")
+@json_option
+def bench_fingerprint_index(
+    datasets: tuple[Path, ...], sizes: str, ppi: float | None, as_json: bool
+) -> None:
+    """1:N: hit rate against penetration and latency, real mates plus distractors."""
+    from threadpoolctl import threadpool_limits
+
+    from biometrics.fingerprint import dataset as ds
+    from biometrics.fingerprint import indexbench
+    from biometrics.fingerprint.extract import extract
+    from biometrics.fingerprint.image import load_print
+    from biometrics.fingerprint.nbisx import Nbis
+
+    try:
+        counts = [int(s) for s in sizes.split(",")]
+    except ValueError as exc:
+        raise click.BadParameter("comma-separated integers", param_hint="--sizes") from exc
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    nbis = Nbis()
+    templates, fingers, impressions = [], [], []
+    with threadpool_limits(limits=1):
+        for folder in datasets:
+            fvc = ds.load_fvc(folder)
+            for path, finger, impression in zip(
+                fvc.images, fvc.fingers, fvc.impressions, strict=True
+            ):
+                result = extract(load_print(path, ppi=ppi), nbis, nfiq2=False)
+                templates.append(result.template)
+                fingers.append(f"{fvc.name}/{finger}")
+                impressions.append(impression)
+        if len({f for f, i in zip(fingers, impressions, strict=True) if i == 1}) > min(counts):
+            raise click.BadParameter("more mates than the smallest gallery", param_hint="--sizes")
+        output = indexbench.run(templates, fingers, impressions, sizes=counts)
+    output["cpu"] = f"pinned to CPU {cpu}, BLAS 1 thread"
+    output["load_average_1min"] = round(os.getloadavg()[0], 2)
+    if as_json:
+        emit_json(output)
+        return
+    for gallery in output["galleries"]:
+        click.echo(
+            f"{gallery['fingers']} fingers: hit rate {gallery['hit_rate_at_penetration']}, "
+            f"rank 1 {gallery['rank1_after_rerank']}, p50 {gallery['latency_ms']['p50']} ms"
+        )
+
+
 def _progress(stage: str, done: int, total: int) -> None:
     if done % 20 == 0 or done == total:
         print(f"{stage}: {done}/{total}", file=sys.stderr, flush=True)

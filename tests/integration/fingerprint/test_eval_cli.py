@@ -60,3 +60,26 @@ def test_eval_fingerprint_fvc_protocol_counts(fvc2002: Path) -> None:
 def test_eval_fingerprint_refuses_a_folder_without_prints(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["eval", "fingerprint", "--dataset", str(tmp_path), "--json"])
     assert result.exit_code != 0
+
+
+def test_bench_fingerprint_index_small_gallery(fvc2002: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "bench",
+            "fingerprint-index",
+            "--dataset",
+            str(fvc2002 / "DB4_B"),
+            "--sizes",
+            "60",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    gallery = report["galleries"][0]
+    assert (report["mates"], gallery["fingers"], gallery["distractors"]) == (10, 60, 50)
+    assert gallery["probes"] == 30
+    assert gallery["mate_in_shortlist"] >= 0.9
+    assert gallery["rank1_after_rerank"] >= 0.8
+    assert gallery["latency_ms"]["p50"] > 0
