@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 from scipy import ndimage
 
 from biometrics.fingerprint import mcc
@@ -78,7 +77,3 @@ def extract(
         mindtct=raw,
         too_few_minutiae=template.count < params.min_minutiae,
     )
-
-
-def minutiae_count(extraction: Extraction) -> int:
-    return int(np.asarray(extraction.template.x).size)
