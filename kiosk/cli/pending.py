@@ -33,7 +33,6 @@ _PENDING: tuple[tuple[str, str, str], ...] = (
     ),
     ("enroll", "Enroll a traveller's biometrics from files.", "enrollment (issue #10)"),
     ("watchlist", "Import, export and list watchlist entries.", "watchlists (issue #10)"),
-    ("eval", "Evaluate face and fingerprint matching on a dataset.", "evaluation (issues #5, #6)"),
     (
         "bench",
         "Benchmarks: face, fingerprint, index, sync, transaction.",

@@ -1,0 +1,172 @@
+"""Every tuning constant of the fingerprint pipeline, in one module.
+
+Each group is a frozen dataclass with a module-level default instance; callers
+that need other values build their own (``dataclasses.replace``) and pass it in.
+Where a value comes from a paper, a standard or a measurement the comment says
+which; ``docs/fingerprint.md`` has the measurements.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ImageParams:
+    target_ppi: float = 500.0  # mindtct, bozorth3 and MCC's radii are all tuned at 500 ppi
+    default_ppi: float = 500.0  # when neither the caller nor the file says
+    min_side: int = 150  # at 500 ppi: 7.6 mm, less than a third of a fingertip
+    max_side: int = 2000  # at 500 ppi: 10 cm, a single finger never needs more
+    max_file_bytes: int = 32 * 1024 * 1024
+    blank_std: float = 4.0  # grey-level standard deviation below this: no ridges at all
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentationParams:
+    """Block-wise foreground: a block is print when its grey variance is high enough."""
+
+    block: int = 16  # pixels at 500 ppi, about two ridge periods
+    std_fraction: float = 0.3  # block std >= this share of the image's high block std
+    min_std: float = 6.0  # ...and at least this many grey levels
+    close_blocks: int = 2  # morphological closing, then opening, in blocks
+    min_area_fraction: float = 0.05  # less print than this: a "tiny area" sample issue
+
+
+@dataclass(frozen=True, slots=True)
+class QualityParams:
+    """Our fallback quality (used only when NFIQ 2 cannot run), 0-100.
+
+    ``100 * coherence^a * contrast^b * area^c`` on the segmented print: mean
+    orientation coherence of the gradient structure tensor per block (clear
+    ridge flow), normalised grey-level contrast, and the print's share of the
+    frame. It is not NFIQ 2 and is reported with ``method="fallback"``.
+    """
+
+    block: int = 16
+    coherence_weight: float = 1.0
+    contrast_weight: float = 0.5
+    area_weight: float = 0.5
+    contrast_full: float = 60.0  # block std (grey levels) that counts as full contrast
+    area_full: float = 0.6  # print share of the frame that counts as full area
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractionParams:
+    min_reliability: float = 0.0  # mindtct's own reliability floor passed to nbis (0: keep all)
+    keep_reliability: float = 0.05  # minutiae below this reliability are dropped before MCC
+    max_minutiae: int = 80  # the most reliable ones are kept (MCC's cost is quadratic)
+    min_minutiae: int = 6  # fewer: the template is flagged as too poor to match
+    # Minutiae farther than this outside the segmented print are dropped (sensor border
+    # artefacts). Dropping every minutia outside the mask cost accuracy on FVC2002 DB1
+    # (EER 3.6% against 2.5% with this margin): the block segmentation trims real print.
+    mask_margin: int = 24
+
+
+@dataclass(frozen=True, slots=True)
+class CylinderParams:
+    """Minutia Cylinder-Code (Cappelli, Ferrara, Maltoni, IEEE TPAMI 32(12), 2010).
+
+    Paper values: R=70, Ns=16, Nd=6, sigma_S=28/3, sigma_D=2pi/9, mu_psi=1/100,
+    tau_psi=400, omega=50, min_vc=0.75, min_m=2, min_me=0.6, delta_theta=pi/2.
+    ``ns`` is 8 here: with mindtct minutiae, Ns=16 was no better on FVC2002 DB1_B
+    (EER 3.9% against 3.6%, an early run) at twice the cost (docs/fingerprint.md).
+    """
+
+    radius: float = 70.0
+    ns: int = 8
+    nd: int = 6
+    sigma_s: float = 28.0 / 3.0
+    sigma_d: float = 2.0 * math.pi / 9.0
+    mu_psi: float = 0.01
+    tau_psi: float = 400.0
+    omega: float = 50.0  # convex-hull dilation (pixels) for cell validity
+    min_valid_cells: float = 0.75  # share of a cylinder's cells that must be valid
+    min_neighbours: int = 2  # minutiae within radius + 3 sigma_s, besides the centre
+    min_matchable_cells: float = 0.6  # share of cells valid in both to compare two cylinders
+    delta_theta: float = math.pi / 2  # cylinders whose directions differ more are not compared
+
+
+@dataclass(frozen=True, slots=True)
+class MatchParams:
+    """LSS-R: local similarity sort with relaxation (Cappelli et al. 2010, section 5)."""
+
+    min_np: int = 4
+    max_np: int = 12
+    mu_p: float = 20.0
+    tau_p: float = 0.4
+    relaxation_rounds: int = 5
+    relaxation_weight: float = 0.5
+    mu_1: float = 5.0
+    tau_1: float = -8.0 / 5.0
+    mu_2: float = math.pi / 12
+    tau_2: float = -30.0
+    mu_3: float = math.pi / 12
+    tau_3: float = -30.0
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationPolicy:
+    """One finger's score (LSS-R similarity, 0..1) -> decision, as measured operating points.
+
+    Measured by ``gerbang eval fingerprint --protocol all-pairs`` on the four
+    FVC2002 B sets pooled (1,120 genuine, 11,520 impostor comparisons, default
+    ppi; docs/fingerprint.md), never tuned by hand:
+
+    - ``accept`` 0.0324: FMR 0.01% (1 impostor of 11,520 at or above it), FNMR 13.2%
+      pooled (DB3's capacitive prints carry most of it); the EES asks FMR 0.05%.
+    - ``reject`` 0.0248: FMR 1%, FNMR 6.6%. Between the two: refer to an officer.
+
+    Re-measure on the kiosk's own sensor before relying on them.
+    """
+
+    accept: float = 0.0324
+    reject: float = 0.0248
+    accept_fmr: float = 0.0001
+    reject_fmr: float = 0.01
+
+
+@dataclass(frozen=True, slots=True)
+class FusionPolicy:
+    """Two fingers fused at score level, as measured operating points.
+
+    Measured on chimeric two-finger people (fingers 1+2, 3+4, ... of each FVC2002
+    B set, 560 genuine and 2,560 impostor fused comparisons pooled; see
+    ``evalfinger.FUSION_NOTE``):
+
+    - sum: ``sum_accept`` 0.0518 is above every impostor sum (FMR 0 of 2,560, so
+      below 0.04%), FNMR 0.9%; ``sum_reject`` 0.0450 is FMR 1%, FNMR 0.5%.
+    - max: ``max_accept`` 0.0309 (FMR 0 of 2,560), FNMR 0.9%; ``max_reject`` 0.0260
+      (FMR 1%), FNMR 0.5%.
+
+    Fingers of one real person are not independent as chimeric ones are: expect
+    somewhat worse rates on real pairs of index fingers.
+    """
+
+    fingers: int = 2
+    sum_accept: float = 0.0518
+    sum_reject: float = 0.0450
+    max_accept: float = 0.0309
+    max_reject: float = 0.0260
+    accept_fmr: float = 0.0004  # measured 0 of 2,560: the set's resolution
+    reject_fmr: float = 0.01
+
+
+@dataclass(frozen=True, slots=True)
+class IndexParams:
+    """1:N retrieval (``index1n``): per-minutia cylinders in FAISS, voting, re-ranking."""
+
+    dims: int = 64  # PCA output: the descriptor FAISS stores (float32)
+    neighbours: int = 32  # nearest vectors fetched per probe cylinder
+    shortlist: int = 50  # fingers re-ranked by the matcher
+
+
+IMAGE = ImageParams()
+SEGMENTATION = SegmentationParams()
+QUALITY = QualityParams()
+EXTRACTION = ExtractionParams()
+CYLINDER = CylinderParams()
+MATCH = MatchParams()
+VERIFICATION = VerificationPolicy()
+FUSION = FusionPolicy()
+INDEX = IndexParams()

@@ -1,0 +1,73 @@
+"""Decisions from scores: one finger, or several fused at score level.
+
+Our scores are LSS-R similarities in 0..1 and comparable across fingers, so
+fusion of the kiosk's two index fingers (more at enrolment) is the sum of the
+per-finger scores, a finger that could not be captured or extracted counting
+0; the sum is compared with the policy's fused thresholds, measured as FMR
+(``docs/fingerprint.md``). ``max`` fusion is also offered (one good finger
+suffices) and has its own thresholds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from biometrics.fingerprint.params import FUSION, VERIFICATION, FusionPolicy, VerificationPolicy
+
+
+class Decision(StrEnum):
+    MATCH = "match"
+    NO_MATCH = "no_match"
+    INCONCLUSIVE = "inconclusive"  # refer to an officer
+
+
+@dataclass(frozen=True, slots=True)
+class FusedResult:
+    decision: Decision
+    score: float
+    finger_scores: tuple[float | None, ...]  # None: that finger was not available
+    method: str
+
+
+def decide(score: float, policy: VerificationPolicy = VERIFICATION) -> Decision:
+    """Accept at or above ``accept``, reject below ``reject``, refer in between."""
+    if score >= policy.accept:
+        return Decision.MATCH
+    if score < policy.reject:
+        return Decision.NO_MATCH
+    return Decision.INCONCLUSIVE
+
+
+def fuse(scores: Sequence[float | None], method: str = "sum") -> float:
+    """Fused score of several fingers' scores (missing fingers count 0)."""
+    values = [0.0 if s is None else float(s) for s in scores]
+    if not values:
+        raise ValueError("no finger scores to fuse")
+    if method == "sum":
+        return sum(values)
+    if method == "max":
+        return max(values)
+    raise ValueError(f"unknown fusion method {method!r}")
+
+
+def decide_fused(
+    scores: Sequence[float | None], policy: FusionPolicy = FUSION, method: str = "sum"
+) -> FusedResult:
+    """Decision over two (or more) fingers with the policy's fused operating points."""
+    if len(scores) != policy.fingers and method == "sum":
+        raise ValueError(f"the sum policy is measured for {policy.fingers} fingers")
+    fused = fuse(scores, method)
+    accept, reject = (
+        (policy.sum_accept, policy.sum_reject)
+        if method == "sum"
+        else (policy.max_accept, policy.max_reject)
+    )
+    if fused >= accept:
+        decision = Decision.MATCH
+    elif fused < reject:
+        decision = Decision.NO_MATCH
+    else:
+        decision = Decision.INCONCLUSIVE
+    return FusedResult(decision, fused, tuple(scores), method)

@@ -1,0 +1,191 @@
+"""``gerbang eval fingerprint``: our MCC matcher against NIST bozorth3, side by side.
+
+nbis, OpenCV and SciPy are imported inside the command so that ``gerbang
+--help`` stays fast. Speed figures are taken on one core: the process is
+pinned to one CPU and BLAS to one thread.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kiosk.cli.context import emit_json, json_option
+
+
+@click.group(name="eval")
+def eval_group() -> None:
+    """Evaluate face and fingerprint matching on a dataset."""
+
+
+@click.group(name="bench")
+def bench_group() -> None:
+    """Benchmarks: face, fingerprint, index, sync, transaction."""
+
+
+@eval_group.command(name="fingerprint")
+@click.option(
+    "--dataset",
+    "datasets",
+    multiple=True,
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="FVC-layout folder of <finger>_<impression>.tif images (repeat for several).",
+)
+@click.option(
+    "--protocol",
+    type=click.Choice(["fvc", "all-pairs"]),
+    default="fvc",
+    show_default=True,
+    help="fvc: 280 genuine / 45 impostor on 10x8; all-pairs: 280 / 2,880.",
+)
+@click.option(
+    "--ppi",
+    type=click.FloatRange(250, 2000),
+    help="Resolution of the images (default: the file's tag, else 500; FVC2002 DB2 is 569).",
+)
+@click.option("--fingers", type=click.IntRange(min=2), help="Only the first N fingers.")
+@click.option(
+    "--plot",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write a DET plot PNG (both matchers).",
+)
+@click.option("--progress", is_flag=True, help="Report progress on stderr.")
+@json_option
+def eval_fingerprint(
+    datasets: tuple[Path, ...],
+    protocol: str,
+    ppi: float | None,
+    fingers: int | None,
+    plot: Path | None,
+    progress: bool,
+    as_json: bool,
+) -> None:
+    """Fingerprint 1:1 evaluation: our matcher (MCC + LSS-R) and bozorth3 on the same images."""
+    from threadpoolctl import threadpool_limits
+
+    from biometrics import evaluation
+    from biometrics.fingerprint import dataset as ds
+    from biometrics.fingerprint import evalfinger
+
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    reports: dict[str, Any] = {}
+    curves: dict[str, Any] = {}
+    with threadpool_limits(limits=1):
+        for folder in datasets:
+            fvc = ds.load_fvc(folder, limit_fingers=fingers)
+            report, curve = evalfinger.evaluate(
+                fvc, protocol=protocol, ppi=ppi, progress=_progress if progress else None
+            )
+            report["cpu"] = f"pinned to CPU {cpu}, BLAS 1 thread"
+            report["load_average_1min"] = round(os.getloadavg()[0], 2)  # shared machines
+            reports[fvc.name] = report
+            curves[fvc.name] = curve
+    if plot is not None:
+        labelled = {
+            f"{name} {matcher}" if len(curves) > 1 else matcher: scores
+            for name, curve in curves.items()
+            for matcher, scores in curve.items()
+            if scores[0].size and scores[1].size and (len(curves) == 1 or "fingers" not in matcher)
+        }
+        evaluation.plot_det(labelled, plot, title="Fingerprint DET: " + ", ".join(reports))
+    output: dict[str, Any] = (
+        next(iter(reports.values())) if len(reports) == 1 else {"datasets": reports}
+    )
+    if len(reports) > 1:
+        output["pooled"] = evalfinger.pooled(list(curves.values()))
+    if as_json:
+        emit_json(output)
+        return
+    for name, report in reports.items():
+        click.echo(
+            f"{name} ({report['protocol']}): {report['images']} images, "
+            f"{report['failures_to_extract']} failures to extract, "
+            f"{report['genuine']} genuine / {report['impostor']} impostor"
+        )
+        for matcher, fig in report["matchers"].items():
+            click.echo(
+                f"  {matcher:<14} EER {_pct(fig.get('eer'))}  FMR100 {_pct(fig.get('fmr100'))}  "
+                f"FMR1000 {_pct(fig.get('fmr1000'))}  {fig['comparisons_per_s']:.0f} cmp/s"
+            )
+    if plot is not None:
+        click.echo(f"DET plot: {plot}")
+
+
+@bench_group.command(name="fingerprint-index")
+@click.option(
+    "--dataset",
+    "datasets",
+    multiple=True,
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="FVC-layout folders whose fingers are the mates (impression 1) and probes.",
+)
+@click.option(
+    "--sizes",
+    default="1000,10000",
+    show_default=True,
+    help="Gallery sizes in fingers, comma-separated (100000 takes ~15 min to make).",
+)
+@click.option("--ppi", type=click.FloatRange(250, 2000), help="Resolution of the images.")
+@json_option
+def bench_fingerprint_index(
+    datasets: tuple[Path, ...], sizes: str, ppi: float | None, as_json: bool
+) -> None:
+    """1:N: hit rate against penetration and latency, real mates plus distractors."""
+    from threadpoolctl import threadpool_limits
+
+    from biometrics.fingerprint import dataset as ds
+    from biometrics.fingerprint import indexbench
+    from biometrics.fingerprint.extract import extract
+    from biometrics.fingerprint.image import load_print
+    from biometrics.fingerprint.nbisx import Nbis
+
+    try:
+        counts = [int(s) for s in sizes.split(",")]
+    except ValueError as exc:
+        raise click.BadParameter("comma-separated integers", param_hint="--sizes") from exc
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    nbis = Nbis()
+    templates, fingers, impressions = [], [], []
+    with threadpool_limits(limits=1):
+        for folder in datasets:
+            fvc = ds.load_fvc(folder)
+            for path, finger, impression in zip(
+                fvc.images, fvc.fingers, fvc.impressions, strict=True
+            ):
+                result = extract(load_print(path, ppi=ppi), nbis, nfiq2=False)
+                templates.append(result.template)
+                fingers.append(f"{fvc.name}/{finger}")
+                impressions.append(impression)
+        if len({f for f, i in zip(fingers, impressions, strict=True) if i == 1}) > min(counts):
+            raise click.BadParameter("more mates than the smallest gallery", param_hint="--sizes")
+        output = indexbench.run(templates, fingers, impressions, sizes=counts)
+    output["cpu"] = f"pinned to CPU {cpu}, BLAS 1 thread"
+    output["load_average_1min"] = round(os.getloadavg()[0], 2)
+    if as_json:
+        emit_json(output)
+        return
+    for gallery in output["galleries"]:
+        click.echo(
+            f"{gallery['fingers']} fingers: hit rate {gallery['hit_rate_at_penetration']}, "
+            f"rank 1 {gallery['rank1_after_rerank']}, p50 {gallery['latency_ms']['p50']} ms"
+        )
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    if done % 20 == 0 or done == total:
+        print(f"{stage}: {done}/{total}", file=sys.stderr, flush=True)
+
+
+def _pct(value: float | None) -> str:
+    return "   n/a" if value is None else f"{value * 100:5.2f}%"
+
+
+COMMANDS = (eval_group, bench_group)

@@ -1,0 +1,85 @@
+"""``gerbang eval fingerprint`` on a few fingers of FVC2002."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kiosk.cli import cli
+
+pytestmark = pytest.mark.dataset
+
+
+def test_eval_fingerprint_json_and_plot(fvc2002: Path, tmp_path: Path) -> None:
+    plot = tmp_path / "det.png"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "eval",
+            "fingerprint",
+            "--dataset",
+            str(fvc2002 / "DB1_B"),
+            "--fingers",
+            "4",
+            "--protocol",
+            "all-pairs",
+            "--json",
+            "--plot",
+            str(plot),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["images"] == 32 and report["protocol"] == "all-pairs"
+    assert (report["genuine"], report["impostor"]) == (4 * 28, 32 * 31 // 2 - 4 * 28)
+    assert report["failures_to_extract"] == 0
+    for name in ("gerbang", "nbis_bozorth3"):
+        figures = report["matchers"][name]
+        for key in ("eer", "fmr100", "fmr1000", "zero_fmr", "comparisons_per_s", "extract_ms"):
+            assert key in figures
+        assert 0 <= figures["eer"] < 0.2
+        assert figures["comparisons_per_s"] > 0
+    fused = report["fusion"]["gerbang_2_fingers_sum"]  # two chimeric people of two fingers
+    assert 0 <= fused["eer"] <= report["matchers"]["gerbang"]["eer"] + 0.05
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_eval_fingerprint_fvc_protocol_counts(fvc2002: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["eval", "fingerprint", "--dataset", str(fvc2002 / "DB4_B"), "--fingers", "3", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert (report["genuine"], report["impostor"]) == (84, 3)
+
+
+def test_eval_fingerprint_refuses_a_folder_without_prints(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["eval", "fingerprint", "--dataset", str(tmp_path), "--json"])
+    assert result.exit_code != 0
+
+
+def test_bench_fingerprint_index_small_gallery(fvc2002: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "bench",
+            "fingerprint-index",
+            "--dataset",
+            str(fvc2002 / "DB4_B"),
+            "--sizes",
+            "60",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    gallery = report["galleries"][0]
+    assert (report["mates"], gallery["fingers"], gallery["distractors"]) == (10, 60, 50)
+    assert gallery["probes"] == 30
+    assert gallery["mate_in_shortlist"] >= 0.9
+    assert gallery["rank1_after_rerank"] >= 0.8
+    assert gallery["latency_ms"]["p50"] > 0

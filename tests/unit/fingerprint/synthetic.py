@@ -1,0 +1,77 @@
+"""Synthetic prints and templates for the fingerprint unit tests (no shared data)."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+from PIL import Image
+
+from biometrics.fingerprint.template import MinutiaeTemplate
+
+
+def ridges(size: tuple[int, int] = (300, 300), period: float = 9.0, seed: int = 0) -> np.ndarray:
+    """Curved ridges (dark on light), enough to pass the blank check and segment."""
+    height, width = size[1], size[0]
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float64)
+    rng = np.random.default_rng(seed)
+    cx, cy = width * rng.uniform(0.4, 0.6), height * rng.uniform(0.4, 0.6)
+    radius = np.hypot(xx - cx, yy - cy)
+    wave = 0.5 + 0.5 * np.cos(2 * np.pi * radius / period)
+    return (40 + 170 * wave).astype(np.uint8)
+
+
+def png(pixels: np.ndarray, dpi: tuple[int, int] | None = None) -> bytes:
+    buffer = io.BytesIO()
+    options = {"dpi": dpi} if dpi else {}
+    Image.fromarray(pixels).save(buffer, format="PNG", **options)
+    return buffer.getvalue()
+
+
+def random_template(n: int = 40, seed: int = 0, size: int = 300) -> MinutiaeTemplate:
+    rng = np.random.default_rng(seed)
+    rows = [
+        (
+            float(rng.uniform(40, size - 40)),
+            float(rng.uniform(40, size - 40)),
+            float(rng.uniform(0, 2 * math.pi)),
+            int(rng.integers(1, 3)),
+            float(rng.uniform(0.2, 1.0)),
+        )
+        for _ in range(n)
+    ]
+    return MinutiaeTemplate.from_lists(size, size, rows)
+
+
+def moved(
+    template: MinutiaeTemplate,
+    *,
+    rotation: float,
+    shift: tuple[float, float],
+    jitter: float = 0.0,
+    seed: int = 1,
+    drop: int = 0,
+) -> MinutiaeTemplate:
+    """The same finger placed again: rotated (ISO sense) about the centre, shifted, jittered."""
+    rng = np.random.default_rng(seed)
+    cx, cy = template.width / 2, template.height / 2
+    dx, dy = template.x - cx, template.y - cy
+    cos, sin = math.cos(rotation), math.sin(rotation)
+    # counter-clockwise on screen = clockwise in image coordinates (y down)
+    x = cx + dx * cos + dy * sin + shift[0] + rng.normal(0, jitter, dx.size)
+    y = cy - dx * sin + dy * cos + shift[1] + rng.normal(0, jitter, dx.size)
+    angle = template.angle + rotation + rng.normal(0, jitter / 100, dx.size)
+    keep = np.arange(dx.size) >= drop
+    rows = [
+        (float(a), float(b), float(c), int(d), float(e))
+        for a, b, c, d, e in zip(
+            x[keep],
+            y[keep],
+            angle[keep],
+            template.kind[keep],
+            template.reliability[keep],
+            strict=True,
+        )
+    ]
+    return MinutiaeTemplate.from_lists(template.width + 100, template.height + 100, rows)

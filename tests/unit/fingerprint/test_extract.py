@@ -1,0 +1,67 @@
+"""Extraction: NFIQ 2 failure falls back to our quality, and the minutiae survive."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from biometrics.fingerprint.extract import extract
+from biometrics.fingerprint.image import from_array
+from biometrics.fingerprint.nbisx import MindtctOutput, Nbis, RawMinutia
+from biometrics.fingerprint.quality import FALLBACK, NFIQ2
+from tests.unit.fingerprint.synthetic import ridges
+
+
+class FakeNbis(Nbis):
+    """mindtct answers with fixed minutiae; NFIQ 2 'fails' unless a score is given."""
+
+    def __init__(self, minutiae: int, nfiq2: int | None) -> None:
+        super().__init__()
+        rng = np.random.default_rng(0)
+        self.raw = tuple(
+            RawMinutia(int(x), int(y), float(a), bool(e), 0.5)
+            for x, y, a, e in zip(
+                rng.integers(80, 220, minutiae),
+                rng.integers(80, 220, minutiae),
+                rng.uniform(0, 6.28, minutiae),
+                rng.integers(0, 2, minutiae),
+                strict=True,
+            )
+        )
+        self.score = nfiq2
+        self.calls: list[bool] = []
+
+    def mindtct(self, png: bytes, *, nfiq2: bool) -> MindtctOutput:
+        self.calls.append(nfiq2)
+        if self.score is None or not nfiq2:
+            error = "NbisError.Nfiq2ComputeFailed(2)" if nfiq2 else None
+            return MindtctOutput(self.raw, None, error, None)
+        return MindtctOutput(self.raw, self.score, None, None)
+
+
+def test_nfiq2_failure_gives_labelled_fallback_and_keeps_minutiae() -> None:
+    image = from_array(ridges(), ppi=500)
+    result = extract(image, FakeNbis(30, None))
+    assert result.quality.method == FALLBACK and result.quality.is_fallback
+    assert result.quality.nfiq2_error == "NbisError.Nfiq2ComputeFailed(2)"
+    assert 0 <= result.quality.score <= 100
+    assert result.template.count == 30
+    assert result.template.quality_method == FALLBACK
+    assert not result.too_few_minutiae
+
+
+def test_nfiq2_score_is_used_when_it_runs() -> None:
+    result = extract(from_array(ridges(), ppi=500), FakeNbis(30, 71))
+    assert (result.quality.score, result.quality.method) == (71, NFIQ2)
+
+
+def test_fallback_scores_clear_ridges_above_noise() -> None:
+    clear = extract(from_array(ridges(), ppi=500), FakeNbis(20, None)).quality
+    noise = np.random.default_rng(1).integers(0, 255, (300, 300), dtype=np.uint8)
+    noisy = extract(from_array(noise, ppi=500), FakeNbis(20, None)).quality
+    assert clear.score > noisy.score + 20
+
+
+def test_few_minutiae_is_a_flag_not_an_error() -> None:
+    result = extract(from_array(ridges(), ppi=500), FakeNbis(3, 50))
+    assert result.too_few_minutiae
+    assert result.template.count == 3
