@@ -247,7 +247,13 @@ def decode_image(raw: bytes, compression: str = "") -> npt.NDArray[np.uint8]:
             opened.load()
             image = opened if opened.mode in ("L", "RGB") else opened.convert("RGB")
             return np.asarray(image, dtype=np.uint8)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+    except (
+        UnidentifiedImageError,
+        OSError,
+        ValueError,
+        Image.DecompressionBombError,
+        UnboundLocalError,  # the wsq plugin's parser on a truncated header (b"\xff\xa0")
+    ) as exc:
         raise MalformedDataError(
             f"image ({compression or 'unknown compression'}) does not decode: {exc}"
         ) from exc

@@ -136,11 +136,16 @@ def encode_png(pixels: GrayImage) -> bytes:
     return bytes(buffer.tobytes())
 
 
+# Decoders tried on print images. WSQ records come through the ANSI/NIST reader
+# (enrollment.ansinist), which guards the wsq plugin; it is kept out of here.
+FORMATS = ("TIFF", "PNG", "BMP", "JPEG", "JPEG2000", "PPM", "GIF")
+
+
 def _decode(data: bytes, label: str | None) -> tuple[npt.NDArray[np.uint8], float | None]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
+            with Image.open(io.BytesIO(data), formats=FORMATS) as image:
                 dpi = image.info.get("dpi")
                 image.load()
                 gray = np.asarray(image.convert("L"), dtype=np.uint8)

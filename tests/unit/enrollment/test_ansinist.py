@@ -109,3 +109,12 @@ def test_corrupted_transactions_never_crash(noise: bytes, cut: int) -> None:
     mutated = data[:cut] + noise + data[cut + len(noise) :]
     with contextlib.suppress(MalformedDataError):
         parse(mutated)
+
+
+@pytest.mark.parametrize("raw", [b"\xff\xa0", b"\xff\xa0\xff\xa8\x00\x02", b"\xff\xd8junk"])
+def test_broken_image_bytes_are_malformed_data(raw: bytes) -> None:
+    from enrollment.ansinist import decode_image
+    from models.errors import MalformedDataError
+
+    with pytest.raises(MalformedDataError):
+        decode_image(raw, "WSQ")

@@ -79,3 +79,13 @@ def test_segmentation_finds_the_print_not_the_background() -> None:
     assert mask[150, 150]
     assert not mask[10, 10] and not mask[290, 290]
     assert 0.15 < mask.mean() < 0.5
+
+
+def test_wsq_plugin_never_sees_print_bytes() -> None:
+    """The wsq Pillow plugin crashes on b'\\xff\\xa0'; only the listed decoders are tried."""
+    import wsq  # noqa: F401 - registers the plugin, as the ANSI/NIST reader does
+
+    from biometrics.fingerprint.image import load_print
+
+    with pytest.raises(NotAnImageError):
+        load_print(b"\xff\xa0")
