@@ -37,7 +37,6 @@ _PENDING: tuple[tuple[str, str, str], ...] = (
         "document checks (issue #4)",
     ),
     ("enroll", "Enroll a traveller's biometrics from files.", "enrollment (issue #10)"),
-    ("watchlist", "Import, export and list watchlist entries.", "watchlists (issue #10)"),
     ("eval", "Evaluate face and fingerprint matching on a dataset.", "evaluation (issues #5, #6)"),
     (
         "bench",
