@@ -26,14 +26,36 @@ ALGORITHM = "dlib-resnet-v1"  # the FaceTemplate.algorithm of biometrics.face em
 
 
 @dataclass(frozen=True, slots=True)
+class IcaoRule:
+    """One line of the ICAO portrait report."""
+
+    rule: str
+    passed: bool
+    value: float | None
+    limit: str
+    advisory: bool  # its failure alone does not make the portrait non-compliant
+
+    def to_json(self) -> dict[str, object]:
+        value = None if self.value is None else round(self.value, 3)
+        return {
+            "rule": self.rule,
+            "passed": self.passed,
+            "value": value,
+            "limit": self.limit,
+            "advisory": self.advisory,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class FaceAnalysis:
     """What a still image gave: ``embedding`` is None when no face was found."""
 
     embedding: npt.NDArray[np.float32] | None
     quality: float  # unified quality 0-100
-    failed_rules: tuple[str, ...]  # ICAO rules not met (advisory ones included)
-    compliant: bool  # every non-advisory ICAO rule met
+    failed_rules: tuple[str, ...]  # ICAO rules not met that make the portrait non-compliant
+    compliant: bool  # a face, and every non-advisory ICAO rule met
     faces_found: int
+    report: tuple[IcaoRule, ...] = ()
 
     @property
     def found(self) -> bool:
@@ -75,12 +97,16 @@ class DlibFaceEngine:
             self._models = api.load_models()
         result = api.embed_face(self._models, api.as_rgb(rgb))
         report = compliance(result)
+        rules = tuple(
+            IcaoRule(r.rule.value, r.passed, r.value, r.limit, r.advisory) for r in report.results
+        )
         return FaceAnalysis(
             embedding=result.embedding,
             quality=float(result.quality.unified),
-            failed_rules=tuple(r.value for r in report.failed),
+            failed_rules=tuple(r.rule for r in rules if not (r.passed or r.advisory)),
             compliant=result.found and report.compliant,
             faces_found=result.quality.face_count,
+            report=rules,
         )
 
 

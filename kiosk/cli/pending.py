@@ -36,7 +36,6 @@ _PENDING: tuple[tuple[str, str, str], ...] = (
         "Travel documents: read the MRZ, read and verify the chip.",
         "document checks (issue #4)",
     ),
-    ("enroll", "Enroll a traveller's biometrics from files.", "enrollment (issue #10)"),
     ("eval", "Evaluate face and fingerprint matching on a dataset.", "evaluation (issues #5, #6)"),
     (
         "bench",
