@@ -123,7 +123,15 @@ class WatchlistManager:
         self.clock = clock
 
     # ------------------------------------------------------------------ import
-    def import_file(self, path: Path, options: ImportOptions, actor: Principal) -> FileReport:
+    def import_file(
+        self,
+        path: Path,
+        options: ImportOptions,
+        actor: Principal,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> FileReport:
+        """Import one file; ``progress(done, total)`` is called after each subject."""
         actor.require(Permission.MANAGE_WATCHLIST)
         if not options.source_agency.strip():
             raise SecurityError("a watchlist import needs the source agency")
@@ -131,8 +139,10 @@ class WatchlistManager:
         contents: FileContents = read_file(path)
         report.rejected.extend(contents.rejected)
         digest = _digest(path) if contents.subjects else ""
-        for subject in contents.subjects:
+        for done, subject in enumerate(contents.subjects, start=1):
             self._import_subject(subject, digest, options, actor, report)
+            if progress is not None:
+                progress(done, len(contents.subjects))
         self.audit.append(
             actor.user_id,
             "watchlist.import_file",

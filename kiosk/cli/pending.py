@@ -19,11 +19,6 @@ _PENDING: tuple[tuple[str, str, str], ...] = (
         "the traveller kiosk UI (issue #9)",
     ),
     (
-        "officer",
-        "Officer mode: enrollment, watchlists, referral review.",
-        "officer mode (issue #10)",
-    ),
-    (
         "technician",
         "Technician mode: device checks and calibration.",
         "technician mode (issue #10)",

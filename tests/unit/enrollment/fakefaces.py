@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 import numpy.typing as npt
 
-from enrollment.faces import FaceAnalysis
+from enrollment.faces import FaceAnalysis, IcaoRule
 
 
 def unit_vector(seed: int) -> npt.NDArray[np.float32]:
@@ -30,7 +30,10 @@ class FakeFaces:
 
 
 def found(seed: int, *, failed: tuple[str, ...] = (), quality: float = 80.0) -> FaceAnalysis:
-    return FaceAnalysis(unit_vector(seed), quality, failed, not failed, 1)
+    report = (IcaoRule("single_face", True, 1.0, "exactly 1", False),) + tuple(
+        IcaoRule(rule, False, 0.0, "fake limit", False) for rule in failed
+    )
+    return FaceAnalysis(unit_vector(seed), quality, failed, not failed, 1, report)
 
 
 def no_face() -> FaceAnalysis:
