@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QStackedWidget, QVBoxLay
 from kiosk.officer.enrollment import EnrollmentView
 from kiosk.officer.login import LoginView
 from kiosk.officer.referrals import ReferralsView
+from kiosk.officer.style import DESK_STYLESHEET
 from kiosk.officer.watchlist import WatchlistView
 from kiosk.ui.theme import STYLESHEET
 
@@ -16,6 +17,7 @@ class NavBar(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
+        self.setStyleSheet(DESK_STYLESHEET)
         self.referrals = QPushButton()
         self.enrollment = QPushButton()
         self.watchlist = QPushButton()

@@ -218,3 +218,16 @@ def test_screens_need_a_login(qtbot: QtBot, desk: Desk) -> None:
     assert not desk.window.nav.isVisible()
     desk.app.officer.show(desk.window.watchlist)
     assert desk.window.stack.currentWidget() is desk.window.login
+
+
+def test_officer_screenshots_in_both_languages(qtbot: QtBot, tmp_path: Path) -> None:
+    from kiosk.officer.screenshots import render_officer
+
+    written = render_officer(tmp_path)
+    assert [p.name for p in written] == [
+        f"officer_{screen}_{lang}.png"
+        for lang in ("id", "en")
+        for screen in ("login", "enrollment", "watchlist")
+    ]
+    for path in written:
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5_000
