@@ -30,8 +30,9 @@ class FakeFaces:
 
 
 def found(seed: int, *, failed: tuple[str, ...] = (), quality: float = 80.0) -> FaceAnalysis:
-    report = (IcaoRule("single_face", True, 1.0, "exactly 1", False),) + tuple(
-        IcaoRule(rule, False, 0.0, "fake limit", False) for rule in failed
+    report = (
+        IcaoRule("single_face", True, 1.0, "exactly 1", False),
+        *(IcaoRule(rule, False, 0.0, "fake limit", False) for rule in failed),
     )
     return FaceAnalysis(unit_vector(seed), quality, failed, not failed, 1, report)
 
