@@ -281,7 +281,7 @@ class WatchlistManager:
         return self.store.watchlist.get(entry_id)
 
     def fingerprint_images(self, entry_id: str) -> int:
-        return sum(1 for s in self.store.fingerprint_samples if s.subject_id == entry_id)
+        return len(self.store.fingerprint_samples.ids_for_subject(entry_id))
 
     # ------------------------------------------------------------------ changes
     def expire(
@@ -315,11 +315,9 @@ class WatchlistManager:
                 self.store.face_templates.delete(template_id)
             for template_id in entry.fingerprint_template_ids:
                 self.store.fingerprint_templates.delete(template_id)
-            self.store.face_samples.delete_ids(
-                s.sample_id for s in self.store.face_samples.for_subject(entry_id)
-            )
+            self.store.face_samples.delete_ids(self.store.face_samples.ids_for_subject(entry_id))
             self.store.fingerprint_samples.delete_ids(
-                [s.sample_id for s in self.store.fingerprint_samples if s.subject_id == entry_id]
+                self.store.fingerprint_samples.ids_for_subject(entry_id)
             )
             self.store.watchlist.delete(entry_id)
             self.audit.append(actor.user_id, "watchlist.remove", entry_id, {"reason_given": True})

@@ -72,7 +72,7 @@ def _pairs(values: tuple[str, ...], option: str) -> list[tuple[FingerPosition, s
 @click.option(
     "--approve-as",
     metavar="SUPERVISOR",
-    help="Supervisor approving the override (secret prompted, or the 2nd stdin line).",
+    help="Supervisor approving the override (secret prompted, or the next stdin line).",
 )
 @click.option(
     "--receipt",
