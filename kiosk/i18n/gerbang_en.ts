@@ -40,6 +40,32 @@
     </message>
 </context>
 <context>
+    <name>DuplicatesController</name>
+    <message>
+        <source>No enrollment is waiting.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DuplicatesView</name>
+    <message>
+        <source>Possible duplicates</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your note (required)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Same person: revoke</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Different people: activate</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>EnrollmentController</name>
     <message>
         <source>Unexpected error.</source>
@@ -345,6 +371,10 @@
     </message>
     <message>
         <source>Watchlist</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Duplicates</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -40,6 +40,32 @@
     </message>
 </context>
 <context>
+    <name>DuplicatesController</name>
+    <message>
+        <source>No enrollment is waiting.</source>
+        <translation>Tidak ada pendaftaran yang menunggu.</translation>
+    </message>
+</context>
+<context>
+    <name>DuplicatesView</name>
+    <message>
+        <source>Possible duplicates</source>
+        <translation>Kemungkinan duplikat</translation>
+    </message>
+    <message>
+        <source>Your note (required)</source>
+        <translation>Catatan Anda (wajib)</translation>
+    </message>
+    <message>
+        <source>Same person: revoke</source>
+        <translation>Orang yang sama: batalkan</translation>
+    </message>
+    <message>
+        <source>Different people: activate</source>
+        <translation>Orang berbeda: aktifkan</translation>
+    </message>
+</context>
+<context>
     <name>EnrollmentController</name>
     <message>
         <source>Unexpected error.</source>
@@ -346,6 +372,10 @@
     <message>
         <source>Watchlist</source>
         <translation>Daftar pantauan</translation>
+    </message>
+    <message>
+        <source>Duplicates</source>
+        <translation>Duplikat</translation>
     </message>
     <message>
         <source>Log out</source>

@@ -9,8 +9,10 @@ from enrollment.counter import CounterEnrollment, FingerEngine
 from enrollment.faces import FaceEngine
 from enrollment.gallery import FaceGallery, GalleryDeduplicator
 from enrollment.referrals import ReferralReview
+from enrollment.review import DuplicateReview
 from enrollment.watchlist import WatchlistManager
 from kiosk.officer.controller import OfficerController
+from kiosk.officer.duplicates_ctl import DuplicatesController
 from kiosk.officer.enrollment_ctl import Chooser, EnrollmentController, file_dialog
 from kiosk.officer.watchlist_ctl import FilesChooser, WatchlistController, files_dialog
 from kiosk.officer.window import OfficerWindow
@@ -25,6 +27,7 @@ class OfficerApp:
     officer: OfficerController
     enrollment: EnrollmentController
     watchlist: WatchlistController
+    duplicates: DuplicatesController
 
     def stop(self) -> None:
         self.enrollment.stop()
@@ -71,8 +74,14 @@ def build_officer_app(
     def on_screen(screen: object) -> None:
         if screen is window.watchlist:
             watchlist.refresh()
+        elif screen is window.duplicates:
+            duplicates.refresh()
         elif screen is window.login:
             enrollment.restart()
 
+    review = DuplicateReview(
+        store, audit, GalleryDeduplicator(gallery), index_update=gallery.add_rows
+    )
+    duplicates = DuplicatesController(window.duplicates, review, lambda: officer.principal)
     officer.screen_changed.connect(on_screen)
-    return OfficerApp(window, officer, enrollment, watchlist)
+    return OfficerApp(window, officer, enrollment, watchlist, duplicates)

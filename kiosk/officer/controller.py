@@ -47,6 +47,7 @@ class OfficerController(QObject):
         window.nav.referrals.clicked.connect(lambda: self.show(window.referrals))
         window.nav.enrollment.clicked.connect(lambda: self.show(window.enrollment))
         window.nav.watchlist.clicked.connect(lambda: self.show(window.watchlist))
+        window.nav.duplicates.clicked.connect(lambda: self.show(window.duplicates))
         window.nav.logout.clicked.connect(self.logout)
         window.stack.setCurrentWidget(window.login)
 
@@ -72,6 +73,7 @@ class OfficerController(QObject):
         self.window.referrals.show_details([])
         self.window.enrollment.reset()
         self.window.watchlist.show_entries([])
+        self.window.duplicates.show_held([])
         self.window.nav.hide()
         self.window.stack.setCurrentWidget(self.window.login)
         self.screen_changed.emit(self.window.login)

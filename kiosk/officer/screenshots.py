@@ -40,7 +40,7 @@ def _png(frame_bgr: object) -> bytes:
 
 
 def _fill(window: OfficerWindow) -> None:
-    def tr(context: str, text: str) -> str:
+    def translated(context: str, text: str) -> str:
         return QCoreApplication.translate(context, text)
 
     face = _png(cv2.cvtColor(synthetic_frame(), cv2.COLOR_RGB2BGR))
@@ -52,7 +52,7 @@ def _fill(window: OfficerWindow) -> None:
     view.show_image(view.face, face)
     view.show_image(view.candidate, face)
     view.show_list(view.report, _REPORT)
-    view.face_status.setText(tr("EnrollmentController", "Override approved."))
+    view.face_status.setText(translated("EnrollmentController", "Override approved."))
     view.override_reason.setText("neck brace after an accident")
     view.show_list(
         view.fingers,
@@ -60,7 +60,7 @@ def _fill(window: OfficerWindow) -> None:
     )
     view.consent.setChecked(True)
     view.result.setText(
-        tr(
+        translated(
             "EnrollmentController",
             "Possible duplicate: held for a supervisor. Compare the faces side by side.",
         )
@@ -72,13 +72,19 @@ def _fill(window: OfficerWindow) -> None:
     wl.progress.setRange(0, 100)
     wl.progress.setValue(100)
     wl.summary.setText(
-        tr("WatchlistController", "%1 persons, %2 faces, %3 fingerprints imported; %4 rejected")
+        translated(
+            "WatchlistController", "%1 persons, %2 faces, %3 fingerprints imported; %4 rejected"
+        )
         .replace("%1", "14")
         .replace("%2", "5")
         .replace("%3", "15")
         .replace("%4", "64")
     )
     wl.rejected.addItem("valid1.10.an2 · Type-17 record 2: Type-17 iris image")
+    dup = window.duplicates
+    dup.show_held([("h1", "2026-11-25 09:14 · budi · 1c2d8534")])
+    dup.show_case(face, face, ["travellers · 6ea5b7e1 · 0.981"])
+    dup.message.setText("MARIA ULINA SIREGAR")
 
 
 def render_officer(out_dir: Path, *, size: tuple[int, int] = (1280, 1024)) -> list[Path]:
@@ -92,6 +98,7 @@ def render_officer(out_dir: Path, *, size: tuple[int, int] = (1280, 1024)) -> li
         ("officer_login", window.login),
         ("officer_enrollment", window.enrollment),
         ("officer_watchlist", window.watchlist),
+        ("officer_duplicates", window.duplicates),
     ]
     for language in (Language.INDONESIAN, Language.ENGLISH):
         translations.install(language)
@@ -107,5 +114,6 @@ def render_officer(out_dir: Path, *, size: tuple[int, int] = (1280, 1024)) -> li
             written.append(path)
         window.enrollment.reset()
         window.watchlist.rejected.clear()
+        window.duplicates.show_held([])
     window.close()
     return written

@@ -1,9 +1,10 @@
-"""The officer window: login, then referral review, enrollment and the watchlist."""
+"""The officer window: login, then referral review, enrollment, duplicates and the watchlist."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
+from kiosk.officer.duplicates import DuplicatesView
 from kiosk.officer.enrollment import EnrollmentView
 from kiosk.officer.login import LoginView
 from kiosk.officer.referrals import ReferralsView
@@ -21,9 +22,11 @@ class NavBar(QWidget):
         self.referrals = QPushButton()
         self.enrollment = QPushButton()
         self.watchlist = QPushButton()
+        self.duplicates = QPushButton()
         self.logout = QPushButton()
         layout = QHBoxLayout(self)
-        for button in (self.referrals, self.enrollment, self.watchlist, self.logout):
+        buttons = (self.referrals, self.enrollment, self.duplicates, self.watchlist, self.logout)
+        for button in buttons:
             button.setObjectName("nav")
             layout.addWidget(button)
         self.retranslate()
@@ -32,6 +35,7 @@ class NavBar(QWidget):
         self.referrals.setText(self.tr("Referrals"))
         self.enrollment.setText(self.tr("Enrollment"))
         self.watchlist.setText(self.tr("Watchlist"))
+        self.duplicates.setText(self.tr("Duplicates"))
         self.logout.setText(self.tr("Log out"))
 
 
@@ -45,8 +49,9 @@ class OfficerWindow(QWidget):
         self.referrals = ReferralsView()
         self.enrollment = EnrollmentView()
         self.watchlist = WatchlistView()
+        self.duplicates = DuplicatesView()
         self.stack = QStackedWidget()
-        for view in (self.login, self.referrals, self.enrollment, self.watchlist):
+        for view in (self.login, self.referrals, self.enrollment, self.duplicates, self.watchlist):
             self.stack.addWidget(view)
         layout = QVBoxLayout(self)
         layout.addWidget(self.nav)
@@ -60,3 +65,4 @@ class OfficerWindow(QWidget):
         self.referrals.retranslate()
         self.enrollment.retranslate()
         self.watchlist.retranslate()
+        self.duplicates.retranslate()

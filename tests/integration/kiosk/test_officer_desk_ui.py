@@ -227,7 +227,39 @@ def test_officer_screenshots_in_both_languages(qtbot: QtBot, tmp_path: Path) -> 
     assert [p.name for p in written] == [
         f"officer_{screen}_{lang}.png"
         for lang in ("id", "en")
-        for screen in ("login", "enrollment", "watchlist")
+        for screen in ("login", "enrollment", "watchlist", "duplicates")
     ]
     for path in written:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5_000
+
+
+def _login(window: OfficerWindow, user: str, secret: str) -> None:
+    window.nav.logout.click()
+    window.login.user.setText(user)
+    window.login.secret.setText(secret)
+    window.login.login.click()
+
+
+def test_supervisor_decides_a_held_duplicate(qtbot: QtBot, desk: Desk, tmp_path: Path) -> None:
+    for _ in range(2):
+        desk.window.enrollment.restart.click()
+        _document(desk)
+        _face(qtbot, desk, _photo(desk, tmp_path))
+        _missing_both(desk)
+        _finish(qtbot, desk)
+    desk.window.nav.duplicates.click()  # an officer may not decide
+    view = desk.window.duplicates
+    assert view.held.count() == 0 and "may not" in view.message.text()
+    _login(desk.window, "sari", "135790")
+    desk.window.nav.duplicates.click()
+    assert view.held.count() == 1
+    view.held.setCurrentRow(0)
+    assert view.candidates.count() == 1
+    assert not view.new_face.pixmap().isNull() and not view.old_face.pixmap().isNull()
+    assert "SIREGAR" in view.message.text()
+    view.note.setPlainText("twins: different passports, checked by hand")
+    with qtbot.waitSignal(desk.app.duplicates.decided) as blocker:
+        view.different.click()
+    assert blocker.args[1] == "active"
+    assert view.held.count() == 0
+    assert sorted(e.status.value for e in desk.store.enrollments) == ["active", "active"]

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import cv2
 import pytest
+from argon2 import PasswordHasher
 
 from biometrics.face.imageio import load_image
+from enrollment.accounts import Accounts
 from kiosk.cli import main
+from models.audit import AuditLog
+from models.keys import KeyStore
+from models.roles import Role
+from models.settings import load_settings
+from models.store import Store
 
 pytestmark = [pytest.mark.dataset, pytest.mark.integration]
 
@@ -39,7 +47,10 @@ def enroll(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[st
 
 
 def test_good_poor_and_duplicate_captures(
-    portraits: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    portraits: tuple[Path, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     good, poor = portraits
     receipt = tmp_path / "receipt.pdf"
@@ -60,3 +71,30 @@ def test_good_poor_and_duplicate_captures(
     assert isinstance(dedup, dict)
     (candidate,) = dedup["candidates"]
     assert candidate["subject_id"] == first["traveller_id"] and candidate["score"] > 0.99
+    held_id = again["enrollment_id"]
+    assert isinstance(held_id, str)
+
+    # the supervisor's side: list, show, decide (a supervisor account logs in for the decision)
+    settings, _ = load_settings(None)
+    keys = KeyStore(settings.key_dir)
+    store = Store.open(settings.store_path, keys.store_key())
+    accounts = Accounts(
+        store,
+        AuditLog(store, keys.signing_key()),
+        hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
+    )
+    admin = accounts.create("admin", "Admin", [Role.ADMIN], "admin-secret", by=None, bootstrap=True)
+    accounts.create("sari", "Sari", [Role.SUPERVISOR], "sari-secret", by=admin.principal())
+    store.close()
+    assert main(["dedup", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [h["enrollment_id"] for h in listed["held"]] == [held_id]
+    assert main(["dedup", "show", held_id, "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert [c["subject_id"] for c in shown["candidates"]] == [first["traveller_id"]]
+    monkeypatch.setattr("sys.stdin", io.StringIO("sari-secret\n"))
+    code = main(
+        ["dedup", "decide", held_id, "--same-person", "--note", "enrolled twice",
+         "--as", "sari", "--secret-stdin", "--json"]
+    )  # fmt: skip
+    assert code == 0 and json.loads(capsys.readouterr().out)["status"] == "revoked"
