@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QGridLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
@@ -15,13 +13,8 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.officer.style import DESK_STYLESHEET
+from kiosk.officer.widgets import photo, set_image
 from kiosk.ui.views.common import label
-
-
-def _photo() -> QLabel:
-    widget = label("photo")
-    widget.setFixedSize(240, 300)
-    return widget
 
 
 class DuplicatesView(QWidget):
@@ -33,8 +26,8 @@ class DuplicatesView(QWidget):
         self.setStyleSheet(DESK_STYLESHEET)
         self.title = label("title")
         self.held = QListWidget()
-        self.new_face = _photo()
-        self.old_face = _photo()
+        self.new_face = photo()
+        self.old_face = photo()
         self.candidates = QListWidget()
         self.message = label("guidance")
         self.note = QPlainTextEdit()
@@ -74,12 +67,8 @@ class DuplicatesView(QWidget):
         self.candidates.clear()
 
     def show_case(self, new: bytes | None, old: bytes | None, candidates: list[str]) -> None:
-        for target, data in ((self.new_face, new), (self.old_face, old)):
-            pixmap = QPixmap()
-            if data is not None and pixmap.loadFromData(data):
-                target.setPixmap(pixmap.scaled(target.size(), Qt.AspectRatioMode.KeepAspectRatio))
-            else:
-                target.clear()
+        set_image(self.new_face, new)
+        set_image(self.old_face, old)
         self.candidates.clear()
         self.candidates.addItems(candidates)
 

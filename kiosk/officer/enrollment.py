@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -12,21 +11,15 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QWidget,
 )
 
 from kiosk.officer.style import DESK_STYLESHEET
+from kiosk.officer.widgets import fill_list, photo, set_image
 from kiosk.ui.views.common import label
 from models.biometric import FingerPosition
-
-
-def _photo() -> QLabel:
-    widget = label("photo")
-    widget.setFixedSize(240, 300)
-    return widget
 
 
 class EnrollmentView(QWidget):
@@ -48,7 +41,7 @@ class EnrollmentView(QWidget):
         self.use_mrz = QPushButton()
         self.document = label("subtitle")
         self.face_button = QPushButton()
-        self.face = _photo()
+        self.face = photo()
         self.report = QListWidget()
         self.face_status = label("guidance")
         self.override_reason = QLineEdit()
@@ -68,7 +61,7 @@ class EnrollmentView(QWidget):
         self.consent = QCheckBox()
         self.finish = QPushButton()
         self.result = label("guidance")
-        self.candidate = _photo()
+        self.candidate = photo()
         self.candidates = QListWidget()
         self.receipt = QPushButton()
         self.restart = QPushButton()
@@ -142,20 +135,10 @@ class EnrollmentView(QWidget):
 
     # ------------------------------------------------------------------ display
     def show_image(self, target: QLabel, data: bytes | None) -> None:
-        pixmap = QPixmap()
-        if data is None or not pixmap.loadFromData(data):
-            target.clear()
-            return
-        target.setPixmap(pixmap.scaled(target.size(), Qt.AspectRatioMode.KeepAspectRatio))
+        set_image(target, data)
 
     def show_list(self, target: QListWidget, rows: list[tuple[str, bool]]) -> None:
-        """Rows of (text, good): the bad ones stand out."""
-        target.clear()
-        for text, good in rows:
-            item = QListWidgetItem(("✓ " if good else "✗ ") + text)
-            if not good:
-                item.setForeground(Qt.GlobalColor.yellow)
-            target.addItem(item)
+        fill_list(target, rows)
 
     def _override(self) -> None:
         self.override_submitted.emit(
