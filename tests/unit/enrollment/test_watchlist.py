@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from enrollment.gallery import FaceGallery
@@ -244,3 +246,38 @@ def test_a_technician_may_not_import(store: Store, tmp_path: Path) -> None:
     technician = Principal("tech-1", frozenset({Role.TECHNICIAN}))
     with pytest.raises(ForbiddenError):
         wl.import_file(tmp_path / "x.an2", OPTIONS, technician)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(min_value=0, max_value=10_000), st.integers(0, 255)), max_size=6)
+)
+def test_corrupted_transactions_are_rejected_never_a_crash(flips: list[tuple[int, int]]) -> None:
+    data = bytearray(_SAMPLE)
+    for at, value in flips:
+        data[at % len(data)] = value
+    contents = read_transaction(bytes(data))
+    assert contents.subjects or contents.rejected
+
+
+_SAMPLE = an2build.transaction([(10, an2build.face_record(1)), (4, an2build.type4(2, 7))])
+
+
+@pytest.mark.dataset
+def test_a_corrupt_wsq_finger_image_rejects_its_record(gerbang_data: Path) -> None:
+    """The wsq plugin raises a bare Exception on corrupt data: it must become a rejection."""
+    from enrollment.ansinist import decode_image, parse
+    from models.errors import MalformedDataError
+
+    path = gerbang_data / "ansi_nist_itl" / "libbiomeval_test_data" / "type4-slaps.an2k"
+    wsq = parse(path.read_bytes()).of_type(4)[0].image
+    for broken in (wsq[:2000], wsq[:1000] + b"\xab" * 400 + wsq[1400:]):
+        with pytest.raises(MalformedDataError, match="WSQ image does not decode"):
+            decode_image(broken)
+    finger = an2build.tagged(
+        14,
+        [(2, b"01"), (6, b"1600"), (7, b"1000"), (11, b"WSQ20"), (13, b"2"), (999, wsq[:2000])],
+    )
+    contents = read_transaction(an2build.transaction([(14, finger)]))
+    assert contents.rejected[0].record == "Type-14 record 2"
+    assert "WSQ image does not decode" in contents.rejected[0].reason
