@@ -284,6 +284,47 @@ class WatchlistManager:
         return len(self.store.fingerprint_samples.ids_for_subject(entry_id))
 
     # ------------------------------------------------------------------ changes
+    def edit(
+        self,
+        entry_id: str,
+        actor: Principal,
+        *,
+        category: WatchlistCategory | None = None,
+        reason: str | None = None,
+        valid_until: datetime | None = None,
+        full_name: str | None = None,
+        nationality: str | None = None,
+        document_numbers: tuple[str, ...] | None = None,
+    ) -> WatchlistEntry:
+        """Change an entry's fields (those given); its biometrics stay as imported."""
+        actor.require(Permission.MANAGE_WATCHLIST)
+        if reason is not None and not reason.strip():
+            raise SecurityError("a watchlist entry's reason cannot be empty")
+        changes: dict[str, Any] = {
+            name: value
+            for name, value in (
+                ("category", category),
+                ("reason", reason.strip() if reason else None),
+                ("valid_until", valid_until),
+                ("full_name", full_name.strip().upper() if full_name else None),
+                ("nationality", nationality.strip().upper() if nationality else None),
+                ("document_numbers", document_numbers),
+            )
+            if value is not None
+        }
+        with self.store.atomic():
+            entry = self.store.watchlist.get(entry_id)
+            if not changes:
+                return entry
+            updated = dataclasses.replace(entry, **changes, updated_at=self.clock())
+            self.store.watchlist.put(updated)
+            self.audit.append(
+                actor.user_id, "watchlist.edit", entry_id, {"fields": sorted(changes)}
+            )
+        if self.gallery is not None:
+            self.gallery(watchlist=[updated])
+        return updated
+
     def expire(
         self, entry_id: str, actor: Principal, *, at: datetime | None = None
     ) -> WatchlistEntry:

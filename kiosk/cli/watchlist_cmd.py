@@ -1,4 +1,4 @@
-"""``gerbang watchlist import|list|show|expire|remove|export``: this kiosk's watchlist."""
+"""``gerbang watchlist import|list|show|edit|expire|remove|export``: this kiosk's watchlist."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ def entry_json(entry: WatchlistEntry, now: datetime) -> dict[str, Any]:
 
 @click.group()
 def watchlist() -> None:
-    """Watchlist entries: import partner files, list, expire, remove, export."""
+    """Watchlist entries: import partner files, list, edit, expire, remove, export."""
 
 
 @watchlist.command("import")
@@ -183,6 +183,54 @@ def show(ctx: click.Context, entry_id: str, as_json: bool) -> None:
         return
     for key, value in data.items():
         click.echo(f"{key:<20} {value}")
+
+
+@watchlist.command("edit")
+@click.argument("entry_id")
+@click.option("--category", type=click.Choice([c.value for c in WatchlistCategory]))
+@click.option("--reason")
+@click.option("--valid-until", metavar="YYYY-MM-DD", help="Last day of validity.")
+@click.option("--name", "full_name")
+@click.option("--nationality", metavar="CODE")
+@click.option(
+    "--document", "documents", multiple=True, metavar="NUMBER", help="Replaces the documents."
+)
+@staff_options
+@json_option
+@click.pass_context
+def edit(
+    ctx: click.Context,
+    entry_id: str,
+    category: str | None,
+    reason: str | None,
+    valid_until: str | None,
+    full_name: str | None,
+    nationality: str | None,
+    documents: tuple[str, ...],
+    as_user: str | None,
+    secret_stdin: bool,
+    as_json: bool,
+) -> None:
+    """Change an entry's category, reason, validity, name, nationality or documents."""
+    with _session(ctx, as_user, secret_stdin) as session:
+        entry = session.manager.edit(
+            entry_id,
+            session.actor,
+            category=WatchlistCategory(category) if category else None,
+            reason=reason,
+            valid_until=_day(valid_until, "--valid-until"),
+            full_name=full_name,
+            nationality=nationality,
+            document_numbers=documents or None,
+        )
+    data = entry_json(entry, datetime.now(UTC)) | {
+        "reason": entry.reason,
+        "document_numbers": list(entry.document_numbers),
+    }
+    if as_json:
+        emit_json(data)
+    else:
+        click.echo(f"{entry_id} updated")
 
 
 @watchlist.command("expire")

@@ -70,6 +70,13 @@ def test_import_as_a_staff_account_and_export(
     shown = json.loads(out)
     assert shown["category"] == "travel_ban" and shown["full_name"] == "BUDI SANTOSO"
     assert shown["fingerprint_images"] == 1 and shown["valid_until"].startswith("2027-06-30")
+    code, out, _ = run(
+        capsys, "watchlist", "edit", report["entry_ids"][0], "--category", "wanted",
+        "--reason", "warrant 9/2026", "--document", "B7654321", "--json",
+    )  # fmt: skip
+    edited = json.loads(out)
+    assert code == 0 and edited["category"] == "wanted" and edited["reason"] == "warrant 9/2026"
+    assert edited["document_numbers"] == ["B7654321"]
     code, out, _ = run(capsys, "audit", "tail", "--json")
     assert "budi" in out and "watchlist.add" in out
     export = tmp_path / "export.json"

@@ -226,6 +226,36 @@ def test_expire_and_remove_are_audited_and_reach_the_index(store: Store, tmp_pat
         wl.remove("whatever", OFFICER, reason=" ")
 
 
+def test_edit_changes_fields_is_audited_and_moves_the_index_filter(
+    store: Store, tmp_path: Path
+) -> None:
+    wl, gallery = manager(store)
+    entry_id = wl.import_file(
+        write(tmp_path, "a.an2", an2build.transaction([(10, an2build.face_record(1))])),
+        OPTIONS,
+        OFFICER,
+    ).entry_ids[0]
+    wanted = gallery.index.snapshot.watchlist.rows({WatchlistCategory.WANTED}, factories.NOW)
+    assert wanted.size == 1
+    edited = wl.edit(
+        entry_id,
+        OFFICER,
+        category=WatchlistCategory.TRAVEL_BAN,
+        reason="court order 5/2026",
+        document_numbers=("X1234567",),
+    )
+    assert edited.category is WatchlistCategory.TRAVEL_BAN and edited.reason == "court order 5/2026"
+    assert edited.full_name == "BUDI SANTOSO"  # untouched
+    assert store.watchlist.get(entry_id).document_numbers == ("X1234567",)
+    snapshot = gallery.index.snapshot.watchlist
+    assert snapshot.rows({WatchlistCategory.WANTED}, factories.NOW).size == 0
+    assert snapshot.rows({WatchlistCategory.TRAVEL_BAN}, factories.NOW).size == 1
+    (record,) = [r for r in store.audit if r.action == "watchlist.edit"]
+    assert json.loads(record.detail) == {"fields": ["category", "document_numbers", "reason"]}
+    with pytest.raises(Exception, match="cannot be empty"):
+        wl.edit(entry_id, OFFICER, reason="  ")
+
+
 def test_export_writes_bundles_for_the_owner_only(store: Store, tmp_path: Path) -> None:
     wl, _ = manager(store)
     wl.import_file(
