@@ -10,6 +10,7 @@ workflows pass a fake.
 from __future__ import annotations
 
 import io
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -84,18 +85,25 @@ class FaceEngine(Protocol):
 
 
 class DlibFaceEngine:
-    """:class:`FaceEngine` over ``biometrics.face``; loads the dlib models at first use (~1.5 s)."""
+    """:class:`FaceEngine` over ``biometrics.face``; loads the dlib models at first use (~1.5 s).
+
+    dlib's objects are not thread-safe and the officer window analyses faces on
+    more than one worker thread (enrollment, watchlist import): calls are
+    serialised by a lock.
+    """
 
     def __init__(self) -> None:
         self._models: FaceModels | None = None
+        self._lock = threading.Lock()
 
     def analyse(self, rgb: npt.NDArray[np.uint8]) -> FaceAnalysis:
         from biometrics.face import api
         from biometrics.face.reference import compliance
 
-        if self._models is None:
-            self._models = api.load_models()
-        result = api.embed_face(self._models, api.as_rgb(rgb))
+        with self._lock:
+            if self._models is None:
+                self._models = api.load_models()
+            result = api.embed_face(self._models, api.as_rgb(rgb))
         report = compliance(result)
         rules = tuple(
             IcaoRule(r.rule.value, r.passed, r.value, r.limit, r.advisory) for r in report.results
