@@ -7,8 +7,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QMarginsF
 from PySide6.QtGui import QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtWidgets import QApplication
 
-_apps: list[QGuiApplication] = []  # keeps a CLI-made application alive
+_apps: list[QApplication] = []  # keeps a CLI-made application alive
 
 
 def write_pdf(html: str, path: Path) -> None:
@@ -16,7 +17,8 @@ def write_pdf(html: str, path: Path) -> None:
     if QGuiApplication.instance() is None:
         if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        _apps.append(QGuiApplication([]))
+        # a QApplication (not only a QGuiApplication): widgets may come later in this process
+        _apps.append(QApplication([]))
     writer = QPdfWriter(str(path))
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
     writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter)
