@@ -234,10 +234,14 @@ def record_image(record: Record) -> npt.NDArray[np.uint8]:
 
 def decode_image(raw: bytes, compression: str = "") -> npt.NDArray[np.uint8]:
     """Decode a record's image (WSQ, JPEG, JPEG 2000, PNG) to an 8-bit array."""
+    if raw[:2] == b"\xff\xa0":
+        return _decode_wsq(raw, compression)
+    return _decode_pillow(raw, compression)
+
+
+def _decode_pillow(raw: bytes, compression: str) -> npt.NDArray[np.uint8]:
     from PIL import Image, UnidentifiedImageError
 
-    if raw[:2] == b"\xff\xa0":
-        import wsq  # noqa: F401 - registers the WSQ plugin with Pillow
     try:
         with Image.open(io.BytesIO(raw)) as opened:
             if opened.width * opened.height > MAX_IMAGE_PIXELS:
@@ -257,3 +261,19 @@ def decode_image(raw: bytes, compression: str = "") -> npt.NDArray[np.uint8]:
         raise MalformedDataError(
             f"image ({compression or 'unknown compression'}) does not decode: {exc}"
         ) from exc
+
+
+def _decode_wsq(raw: bytes, compression: str) -> npt.NDArray[np.uint8]:
+    """WSQ through the ``wsq`` package's Pillow plugin (NBIS). Its C decoder reports
+    corrupt data by raising a bare ``Exception("WSQ Error: -51")``: translated here,
+    and only here, into MalformedDataError."""
+    import wsq  # noqa: F401 - registers the WSQ plugin with Pillow
+
+    try:
+        return _decode_pillow(raw, compression or "WSQ")
+    except MalformedDataError:
+        raise
+    except Exception as exc:  # the wsq plugin raises only bare Exception
+        if not str(exc).startswith("WSQ Error"):
+            raise
+        raise MalformedDataError(f"WSQ image does not decode: {exc}") from exc

@@ -26,32 +26,48 @@ def require_display() -> None:
 )
 @click.pass_context
 def officer(ctx: click.Context, exit_after: float) -> None:
-    """Officer mode: log in, review referrals."""
+    """Officer mode: log in, review referrals, enroll travellers, manage the watchlist."""
     require_display()
     settings = app(ctx).start_logging()
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from enrollment.accounts import Accounts
-    from enrollment.referrals import ReferralReview
-    from kiosk.officer.controller import OfficerController
+    from enrollment.faces import DlibFaceEngine
+    from enrollment.gallery import FaceGallery
+    from kiosk.cli.staffauth import index_dir, index_key
+    from kiosk.officer.app import build_officer_app
     from kiosk.officer.window import OfficerWindow
     from kiosk.ui.i18n import Translations
     from models.audit import AuditLog
 
     qt = QApplication.instance() or QApplication([])
     store, keys = open_store(settings)
+    gallery = None
     try:
         audit = AuditLog(store, keys.signing_key())
+        gallery = FaceGallery.open(store, index_dir(settings), index_key(settings))
         Translations().install(settings.kiosk.language)
         window = OfficerWindow()
         window.retranslate()
-        OfficerController(window, Accounts(store, audit), ReferralReview(store, audit))
+        officer_app = build_officer_app(
+            window,
+            store,
+            audit,
+            Accounts(store, audit),
+            DlibFaceEngine(),
+            gallery,
+            office_id=settings.kiosk.office_id,
+            kiosk_id=settings.kiosk.id,
+        )
         window.show()
         if exit_after:
             QTimer.singleShot(int(exit_after * 1000), qt.quit)
         qt.exec()
+        officer_app.stop()
     finally:
+        if gallery is not None:
+            gallery.close()
         store.close()
 
 

@@ -14,11 +14,6 @@ from models.errors import NotAvailableError
 
 _PENDING: tuple[tuple[str, str, str], ...] = (
     (
-        "officer",
-        "Officer mode: enrollment, watchlists, referral review.",
-        "officer mode (issue #10)",
-    ),
-    (
         "technician",
         "Technician mode: device checks and calibration.",
         "technician mode (issue #10)",
@@ -31,8 +26,6 @@ _PENDING: tuple[tuple[str, str, str], ...] = (
         "Travel documents: read the MRZ, read and verify the chip.",
         "document checks (issue #4)",
     ),
-    ("enroll", "Enroll a traveller's biometrics from files.", "enrollment (issue #10)"),
-    ("watchlist", "Import, export and list watchlist entries.", "watchlists (issue #10)"),
     (
         "bench",
         "Benchmarks: face, fingerprint, index, sync, transaction.",

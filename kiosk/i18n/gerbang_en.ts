@@ -40,6 +40,162 @@
     </message>
 </context>
 <context>
+    <name>DuplicatesController</name>
+    <message>
+        <source>No enrollment is waiting.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DuplicatesView</name>
+    <message>
+        <source>Possible duplicates</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your note (required)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Same person: revoke</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Different people: activate</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>EnrollmentController</name>
+    <message>
+        <source>Unexpected error.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter the document first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Face photo</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Checking the photo…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retake or override: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Face accepted.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A supervisor must approve the override.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Override approved.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fingerprint image</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 missing: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Capture or mark missing: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enrolled.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Possible duplicate: held for a supervisor. Compare the faces side by side.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not stored: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save the receipt</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Receipt saved.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>EnrollmentView</name>
+    <message>
+        <source>Enrollment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type the MRZ lines (no chip)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Use MRZ</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Face photo…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Override reason (written)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Supervisor id</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Supervisor PIN</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Override</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fingerprint…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why the finger is missing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mark missing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The traveller consents to the enrollment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check duplicates and save</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Receipt (PDF)…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next traveller</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>FaceView</name>
     <message>
         <source>Look at the camera</source>
@@ -220,6 +376,29 @@
     </message>
 </context>
 <context>
+    <name>NavBar</name>
+    <message>
+        <source>Referrals</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enrollment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Watchlist</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Duplicates</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Log out</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ReferralsView</name>
     <message>
         <source>Referrals</source>
@@ -258,6 +437,88 @@
     </message>
     <message>
         <source>Skip</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>WatchlistController</name>
+    <message>
+        <source>yes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter the source agency first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Watchlist files</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Importing…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 persons, %2 faces, %3 fingerprints imported; %4 rejected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unexpected error.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>WatchlistView</name>
+    <message>
+        <source>Watchlist</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Valid until</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Faces</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Source agency</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Import files…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reason for removal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Expire</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

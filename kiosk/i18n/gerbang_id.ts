@@ -40,6 +40,162 @@
     </message>
 </context>
 <context>
+    <name>DuplicatesController</name>
+    <message>
+        <source>No enrollment is waiting.</source>
+        <translation>Tidak ada pendaftaran yang menunggu.</translation>
+    </message>
+</context>
+<context>
+    <name>DuplicatesView</name>
+    <message>
+        <source>Possible duplicates</source>
+        <translation>Kemungkinan duplikat</translation>
+    </message>
+    <message>
+        <source>Your note (required)</source>
+        <translation>Catatan Anda (wajib)</translation>
+    </message>
+    <message>
+        <source>Same person: revoke</source>
+        <translation>Orang yang sama: batalkan</translation>
+    </message>
+    <message>
+        <source>Different people: activate</source>
+        <translation>Orang berbeda: aktifkan</translation>
+    </message>
+</context>
+<context>
+    <name>EnrollmentController</name>
+    <message>
+        <source>Unexpected error.</source>
+        <translation>Kesalahan tak terduga.</translation>
+    </message>
+    <message>
+        <source>Enter the document first.</source>
+        <translation>Masukkan dokumen terlebih dahulu.</translation>
+    </message>
+    <message>
+        <source>Face photo</source>
+        <translation>Foto wajah</translation>
+    </message>
+    <message>
+        <source>Checking the photo…</source>
+        <translation>Memeriksa foto…</translation>
+    </message>
+    <message>
+        <source>Retake or override: %1</source>
+        <translation>Ambil ulang atau beri pengecualian: %1</translation>
+    </message>
+    <message>
+        <source>Face accepted.</source>
+        <translation>Foto wajah diterima.</translation>
+    </message>
+    <message>
+        <source>A supervisor must approve the override.</source>
+        <translation>Pengecualian harus disetujui supervisor.</translation>
+    </message>
+    <message>
+        <source>Override approved.</source>
+        <translation>Pengecualian disetujui.</translation>
+    </message>
+    <message>
+        <source>Fingerprint image</source>
+        <translation>Gambar sidik jari</translation>
+    </message>
+    <message>
+        <source>%1 missing: %2</source>
+        <translation>%1 tidak ada: %2</translation>
+    </message>
+    <message>
+        <source>Capture or mark missing: %1</source>
+        <translation>Rekam atau tandai tidak ada: %1</translation>
+    </message>
+    <message>
+        <source>Enrolled.</source>
+        <translation>Terdaftar.</translation>
+    </message>
+    <message>
+        <source>Possible duplicate: held for a supervisor. Compare the faces side by side.</source>
+        <translation>Kemungkinan duplikat: ditahan untuk supervisor. Bandingkan kedua wajah berdampingan.</translation>
+    </message>
+    <message>
+        <source>Not stored: %1</source>
+        <translation>Tidak disimpan: %1</translation>
+    </message>
+    <message>
+        <source>Save the receipt</source>
+        <translation>Simpan tanda terima</translation>
+    </message>
+    <message>
+        <source>Receipt saved.</source>
+        <translation>Tanda terima disimpan.</translation>
+    </message>
+</context>
+<context>
+    <name>EnrollmentView</name>
+    <message>
+        <source>Enrollment</source>
+        <translation>Pendaftaran</translation>
+    </message>
+    <message>
+        <source>Type the MRZ lines (no chip)</source>
+        <translation>Ketik baris MRZ (tanpa chip)</translation>
+    </message>
+    <message>
+        <source>Use MRZ</source>
+        <translation>Gunakan MRZ</translation>
+    </message>
+    <message>
+        <source>Face photo…</source>
+        <translation>Foto wajah…</translation>
+    </message>
+    <message>
+        <source>Override reason (written)</source>
+        <translation>Alasan pengecualian (tertulis)</translation>
+    </message>
+    <message>
+        <source>Supervisor id</source>
+        <translation>ID supervisor</translation>
+    </message>
+    <message>
+        <source>Supervisor PIN</source>
+        <translation>PIN supervisor</translation>
+    </message>
+    <message>
+        <source>Override</source>
+        <translation>Beri pengecualian</translation>
+    </message>
+    <message>
+        <source>Fingerprint…</source>
+        <translation>Sidik jari…</translation>
+    </message>
+    <message>
+        <source>Why the finger is missing</source>
+        <translation>Alasan jari tidak ada</translation>
+    </message>
+    <message>
+        <source>Mark missing</source>
+        <translation>Tandai tidak ada</translation>
+    </message>
+    <message>
+        <source>The traveller consents to the enrollment</source>
+        <translation>Pelaku perjalanan menyetujui pendaftaran</translation>
+    </message>
+    <message>
+        <source>Check duplicates and save</source>
+        <translation>Periksa duplikat dan simpan</translation>
+    </message>
+    <message>
+        <source>Receipt (PDF)…</source>
+        <translation>Tanda terima (PDF)…</translation>
+    </message>
+    <message>
+        <source>Next traveller</source>
+        <translation>Pelaku perjalanan berikutnya</translation>
+    </message>
+</context>
+<context>
     <name>FaceView</name>
     <message>
         <source>Look at the camera</source>
@@ -220,6 +376,29 @@
     </message>
 </context>
 <context>
+    <name>NavBar</name>
+    <message>
+        <source>Referrals</source>
+        <translation>Rujukan</translation>
+    </message>
+    <message>
+        <source>Enrollment</source>
+        <translation>Pendaftaran</translation>
+    </message>
+    <message>
+        <source>Watchlist</source>
+        <translation>Daftar pantauan</translation>
+    </message>
+    <message>
+        <source>Duplicates</source>
+        <translation>Duplikat</translation>
+    </message>
+    <message>
+        <source>Log out</source>
+        <translation>Keluar</translation>
+    </message>
+</context>
+<context>
     <name>ReferralsView</name>
     <message>
         <source>Referrals</source>
@@ -259,6 +438,88 @@
     <message>
         <source>Skip</source>
         <translation>Lewati</translation>
+    </message>
+</context>
+<context>
+    <name>WatchlistController</name>
+    <message>
+        <source>yes</source>
+        <translation>ya</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>tidak</translation>
+    </message>
+    <message>
+        <source>Enter the source agency first.</source>
+        <translation>Masukkan instansi pengirim terlebih dahulu.</translation>
+    </message>
+    <message>
+        <source>Watchlist files</source>
+        <translation>Berkas daftar pantauan</translation>
+    </message>
+    <message>
+        <source>Importing…</source>
+        <translation>Mengimpor…</translation>
+    </message>
+    <message>
+        <source>%1 persons, %2 faces, %3 fingerprints imported; %4 rejected</source>
+        <translation>%1 orang, %2 wajah, %3 sidik jari diimpor; %4 ditolak</translation>
+    </message>
+    <message>
+        <source>Unexpected error.</source>
+        <translation>Kesalahan tak terduga.</translation>
+    </message>
+</context>
+<context>
+    <name>WatchlistView</name>
+    <message>
+        <source>Watchlist</source>
+        <translation>Daftar pantauan</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Nama</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>Kategori</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>Sumber</translation>
+    </message>
+    <message>
+        <source>Valid until</source>
+        <translation>Berlaku sampai</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>Aktif</translation>
+    </message>
+    <message>
+        <source>Faces</source>
+        <translation>Wajah</translation>
+    </message>
+    <message>
+        <source>Source agency</source>
+        <translation>Instansi pengirim</translation>
+    </message>
+    <message>
+        <source>Import files…</source>
+        <translation>Impor berkas…</translation>
+    </message>
+    <message>
+        <source>Reason for removal</source>
+        <translation>Alasan penghapusan</translation>
+    </message>
+    <message>
+        <source>Expire</source>
+        <translation>Akhiri masa berlaku</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Hapus</translation>
     </message>
 </context>
 </TS>

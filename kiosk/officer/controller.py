@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
+from PySide6.QtWidgets import QWidget
 
 from enrollment.accounts import Accounts
 from enrollment.referrals import ReferralReview
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 class OfficerController(QObject):
     logged_in = Signal(str)
     error = Signal(str)  # error code
+    screen_changed = Signal(object)  # the screen now shown
 
     def __init__(
         self,
@@ -42,6 +44,11 @@ class OfficerController(QObject):
         window.login.submitted.connect(self._login)
         window.referrals.selected.connect(self._select)
         window.referrals.decided.connect(self._decide)
+        window.nav.referrals.clicked.connect(lambda: self.show(window.referrals))
+        window.nav.enrollment.clicked.connect(lambda: self.show(window.enrollment))
+        window.nav.watchlist.clicked.connect(lambda: self.show(window.watchlist))
+        window.nav.duplicates.clicked.connect(lambda: self.show(window.duplicates))
+        window.nav.logout.clicked.connect(self.logout)
         window.stack.setCurrentWidget(window.login)
 
     @Slot(str, str)
@@ -56,6 +63,7 @@ class OfficerController(QObject):
         self._idle.start()
         self.logged_in.emit(self.principal.user_id)
         self.refresh()
+        self.window.nav.show()
         self.window.stack.setCurrentWidget(self.window.referrals)
 
     def logout(self) -> None:
@@ -63,7 +71,19 @@ class OfficerController(QObject):
         self._idle.stop()
         self.window.referrals.show_queue([])
         self.window.referrals.show_details([])
+        self.window.enrollment.reset()
+        self.window.watchlist.show_entries([])
+        self.window.duplicates.show_held([])
+        self.window.nav.hide()
         self.window.stack.setCurrentWidget(self.window.login)
+        self.screen_changed.emit(self.window.login)
+
+    def show(self, screen: QWidget) -> None:
+        """Switch to one of the logged-in screens (nothing without a login)."""
+        if self.principal is None:
+            return
+        self.window.stack.setCurrentWidget(screen)
+        self.screen_changed.emit(screen)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if self.principal is not None and event.type() in (

@@ -217,6 +217,23 @@ class FaceSamples(Repository[FaceSample]):
     def for_subject(self, subject_id: str) -> list[FaceSample]:
         return self._select("subject_id = ?", (subject_id,))
 
+    def ids_for_subject(self, subject_id: str) -> list[str]:
+        """Sample ids of one subject, without opening their payloads."""
+        rows = self._db.query("SELECT id FROM face_samples WHERE subject_id = ?", (subject_id,))
+        return [str(r["id"]) for r in rows]
+
+
+class FingerprintSamples(Repository[FingerprintSample]):
+    def for_subject(self, subject_id: str) -> list[FingerprintSample]:
+        return self._select("subject_id = ?", (subject_id,))
+
+    def ids_for_subject(self, subject_id: str) -> list[str]:
+        """Sample ids of one subject, without opening their payloads."""
+        rows = self._db.query(
+            "SELECT id FROM fingerprint_samples WHERE subject_id = ?", (subject_id,)
+        )
+        return [str(r["id"]) for r in rows]
+
 
 class FaceTemplates(Repository[FaceTemplate]):
     def for_subject(self, subject_id: str) -> list[FaceTemplate]:
@@ -285,7 +302,7 @@ class Store:
         self.travellers = Repository(database, sealer, TRAVELLERS)
         self.documents = TravelDocuments(database, sealer, DOCUMENTS)
         self.face_samples = FaceSamples(database, sealer, FACE_SAMPLES)
-        self.fingerprint_samples = Repository(database, sealer, FINGERPRINT_SAMPLES)
+        self.fingerprint_samples = FingerprintSamples(database, sealer, FINGERPRINT_SAMPLES)
         self.face_templates = FaceTemplates(database, sealer, FACE_TEMPLATES)
         self.fingerprint_templates = FingerprintTemplates(database, sealer, FINGERPRINT_TEMPLATES)
         self.enrollments = Enrollments(database, sealer, ENROLLMENTS)

@@ -1,0 +1,102 @@
+"""The face gallery as the officer workflows use it: update after a commit, search 1:N.
+
+Wraps a :class:`~biometrics.index.BiometricIndex` over the store's face
+templates. Scores: the index gives Euclidean distances of unit embeddings; the
+officer workflows speak cosine similarity (``1 - d²/2``), the score of
+``biometrics.face.verify.compare``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from biometrics.face.params import VERIFICATION
+from biometrics.index import FACE_GALLERY, BiometricIndex, StoreGallerySource
+from enrollment.session import DuplicateCandidate
+from models.biometric import FaceTemplate, FingerprintTemplate
+from models.store import Store
+from models.watchlist import WatchlistEntry
+
+# A possible duplicate at the counter: the verification policy's "reject" threshold
+# (FMR 1% on casia_facev5 + lfw_gray): above it, the faces are not called different,
+# so a supervisor compares them side by side (docs/officer.md).
+DEDUP_THRESHOLD = VERIFICATION.reject
+
+
+class FaceGallery:
+    def __init__(self, store: Store, index: BiometricIndex, source: StoreGallerySource) -> None:
+        self.store = store
+        self.index = index
+        self.source = source
+
+    @classmethod
+    def open(cls, store: Store, directory: Path, key: bytes) -> FaceGallery:
+        """Open (or build, or repair) the persisted face index of the kiosk."""
+        source = StoreGallerySource(store, FACE_GALLERY)
+        return cls(store, BiometricIndex.open(source, directory, key), source)
+
+    @classmethod
+    def in_memory(cls, store: Store) -> FaceGallery:
+        source = StoreGallerySource(store, FACE_GALLERY)
+        return cls(store, BiometricIndex.build(source), source)
+
+    def __call__(
+        self,
+        *,
+        templates: Sequence[str] = (),
+        removed_rows: Sequence[int] = (),
+        watchlist: Sequence[WatchlistEntry] = (),
+        removed_entries: Sequence[str] = (),
+    ) -> None:
+        """Apply changes already committed to the store (the watchlist's GalleryUpdate)."""
+        batch = self.source.changes(
+            templates=templates,
+            removed_rows=removed_rows,
+            watchlist=watchlist,
+            removed_entries=removed_entries,
+        )
+        self.index.apply(batch)
+
+    def add_rows(self, face_rows: list[int], _finger_rows: list[int]) -> None:
+        """The enrollment's IndexUpdate: new face template rows (fingerprints have no gallery yet)."""
+        ids = [self.store.face_templates.get_by_row_id(r).template_id for r in face_rows]
+        self(templates=ids)
+
+    def search(self, vector: npt.NDArray[np.float32], k: int = 5) -> list[tuple[int, float]]:
+        """(row id, cosine similarity) of the ``k`` nearest faces, best first."""
+        hits = self.index.search(np.asarray(vector, np.float32), k)
+        return [(h.row_id, 1.0 - (h.score * h.score) / 2.0) for h in hits]
+
+    def close(self) -> None:
+        self.index.close()
+
+
+class GalleryDeduplicator:
+    """1:N de-duplication against the local face gallery (enrolled travellers and watchlist)."""
+
+    def __init__(
+        self, gallery: FaceGallery, *, threshold: float = DEDUP_THRESHOLD, k: int = 5
+    ) -> None:
+        self.gallery = gallery
+        self.threshold = threshold
+        self.k = k
+
+    def candidates(
+        self, face: FaceTemplate | None, fingers: Sequence[FingerprintTemplate]
+    ) -> list[DuplicateCandidate]:
+        if face is None:
+            return []
+        store = self.gallery.store
+        found: list[DuplicateCandidate] = []
+        for row_id, score in self.gallery.search(face.as_array(), self.k):
+            if score < self.threshold:
+                continue
+            template = store.face_templates.get_by_row_id(row_id)
+            subject = template.subject_id or ""
+            kind = "watchlist" if store.watchlist.exists(subject) else "travellers"
+            found.append(DuplicateCandidate(subject, kind, "face", round(score, 4)))
+        return found

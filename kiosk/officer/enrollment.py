@@ -1,0 +1,158 @@
+"""Counter enrollment screen (layout only): document, face with its ICAO report, fingers, result."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QWidget,
+)
+
+from kiosk.officer.style import DESK_STYLESHEET
+from kiosk.officer.widgets import fill_list, photo, set_image
+from kiosk.ui.views.common import label
+from models.biometric import FingerPosition
+
+
+class EnrollmentView(QWidget):
+    document_submitted = Signal(str)  # MRZ text
+    face_requested = Signal()
+    override_submitted = Signal(str, str, str)  # reason, supervisor id, supervisor secret
+    finger_requested = Signal(int)  # FingerPosition
+    missing_submitted = Signal(int, str)  # FingerPosition, reason
+    finish_requested = Signal(bool)  # consent
+    receipt_requested = Signal()
+    restart_requested = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setStyleSheet(DESK_STYLESHEET)
+        self.title = label("title")
+        self.mrz = QPlainTextEdit()
+        self.mrz.setFixedHeight(90)
+        self.use_mrz = QPushButton()
+        self.document = label("subtitle")
+        self.face_button = QPushButton()
+        self.face = photo()
+        self.report = QListWidget()
+        self.face_status = label("guidance")
+        self.override_reason = QLineEdit()
+        self.supervisor = QLineEdit()
+        self.supervisor_secret = QLineEdit()
+        self.supervisor_secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.override_button = QPushButton()
+        self.position = QComboBox()
+        for position in FingerPosition:
+            if 1 <= position <= 10:
+                self.position.addItem(position.name, int(position))
+        self.position.setCurrentIndex(1)  # RIGHT_INDEX
+        self.finger_button = QPushButton()
+        self.missing_reason = QLineEdit()
+        self.missing_button = QPushButton()
+        self.fingers = QListWidget()
+        self.consent = QCheckBox()
+        self.finish = QPushButton()
+        self.result = label("guidance")
+        self.candidate = photo()
+        self.candidates = QListWidget()
+        self.receipt = QPushButton()
+        self.restart = QPushButton()
+
+        grid = QGridLayout(self)
+        grid.addWidget(self.title, 0, 0, 1, 3)
+        grid.addWidget(self.mrz, 1, 0, 1, 2)
+        grid.addWidget(self.use_mrz, 1, 2)
+        grid.addWidget(self.document, 2, 0, 1, 3)
+        grid.addWidget(self.face, 3, 0, 3, 1)
+        grid.addWidget(self.report, 3, 1, 2, 1)
+        grid.addWidget(self.face_button, 3, 2)
+        grid.addWidget(self.face_status, 5, 1, 1, 2)
+        override = QHBoxLayout()
+        for widget in (self.override_reason, self.supervisor, self.supervisor_secret):
+            override.addWidget(widget, 2 if widget is self.override_reason else 1)
+        override.addWidget(self.override_button)
+        grid.addLayout(override, 6, 0, 1, 3)
+        finger = QHBoxLayout()
+        for control in (
+            self.position,
+            self.finger_button,
+            self.missing_reason,
+            self.missing_button,
+        ):
+            finger.addWidget(control)
+        grid.addLayout(finger, 7, 0, 1, 3)
+        grid.addWidget(self.fingers, 8, 0, 1, 3)
+        grid.addWidget(self.consent, 9, 0, 1, 2)
+        grid.addWidget(self.finish, 9, 2)
+        grid.addWidget(self.result, 10, 0, 1, 3)
+        grid.addWidget(self.candidate, 11, 0)
+        grid.addWidget(self.candidates, 11, 1)
+        end = QHBoxLayout()
+        end.addWidget(self.receipt)
+        end.addWidget(self.restart)
+        grid.addLayout(end, 11, 2)
+
+        self.use_mrz.clicked.connect(lambda: self.document_submitted.emit(self.mrz.toPlainText()))
+        self.face_button.clicked.connect(self.face_requested)
+        self.override_button.clicked.connect(self._override)
+        self.finger_button.clicked.connect(
+            lambda: self.finger_requested.emit(int(self.position.currentData()))
+        )
+        self.missing_button.clicked.connect(
+            lambda: self.missing_submitted.emit(
+                int(self.position.currentData()), self.missing_reason.text()
+            )
+        )
+        self.finish.clicked.connect(lambda: self.finish_requested.emit(self.consent.isChecked()))
+        self.receipt.clicked.connect(self.receipt_requested)
+        self.restart.clicked.connect(self.restart_requested)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.title.setText(self.tr("Enrollment"))
+        self.mrz.setPlaceholderText(self.tr("Type the MRZ lines (no chip)"))
+        self.use_mrz.setText(self.tr("Use MRZ"))
+        self.face_button.setText(self.tr("Face photo…"))
+        self.override_reason.setPlaceholderText(self.tr("Override reason (written)"))
+        self.supervisor.setPlaceholderText(self.tr("Supervisor id"))
+        self.supervisor_secret.setPlaceholderText(self.tr("Supervisor PIN"))
+        self.override_button.setText(self.tr("Override"))
+        self.finger_button.setText(self.tr("Fingerprint…"))
+        self.missing_reason.setPlaceholderText(self.tr("Why the finger is missing"))
+        self.missing_button.setText(self.tr("Mark missing"))
+        self.consent.setText(self.tr("The traveller consents to the enrollment"))
+        self.finish.setText(self.tr("Check duplicates and save"))
+        self.receipt.setText(self.tr("Receipt (PDF)…"))
+        self.restart.setText(self.tr("Next traveller"))
+
+    # ------------------------------------------------------------------ display
+    def show_image(self, target: QLabel, data: bytes | None) -> None:
+        set_image(target, data)
+
+    def show_list(self, target: QListWidget, rows: list[tuple[str, bool]]) -> None:
+        fill_list(target, rows)
+
+    def _override(self) -> None:
+        self.override_submitted.emit(
+            self.override_reason.text(), self.supervisor.text(), self.supervisor_secret.text()
+        )
+        self.supervisor_secret.clear()
+
+    def reset(self) -> None:
+        for edit in (self.override_reason, self.supervisor, self.supervisor_secret):
+            edit.clear()
+        for widget in (self.mrz, self.missing_reason):
+            widget.clear()
+        for target in (self.report, self.fingers, self.candidates):
+            target.clear()
+        for text in (self.document, self.face_status, self.result, self.face, self.candidate):
+            text.clear()
+        self.consent.setChecked(False)

@@ -1,0 +1,269 @@
+"""Enrollment controller: maps the screen to :class:`~enrollment.counter.CounterEnrollment`.
+
+Face and finger analysis, de-duplication and storage run on a worker thread
+(:class:`~kiosk.ui.workers.JobRunner`); the screen is updated from the results.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtWidgets import QFileDialog
+
+from enrollment.accounts import Accounts
+from enrollment.counter import CounterEnrollment, EnrollmentOutcome, read_image
+from enrollment.documents import from_mrz
+from enrollment.receipt import receipt_data, render_html
+from kiosk.officer.enrollment import EnrollmentView
+from kiosk.ui.workers import JobRunner
+from models.biometric import FingerPosition
+from models.errors import GerbangError
+from models.roles import Principal
+
+log = logging.getLogger(__name__)
+Chooser = Callable[[str, bool], str | None]  # (title, save) -> path or None
+
+
+def file_dialog(title: str, save: bool) -> str | None:
+    if save:
+        path, _ = QFileDialog.getSaveFileName(None, title, "", "PDF (*.pdf)")
+    else:
+        path, _ = QFileDialog.getOpenFileName(None, title)
+    return path or None
+
+
+class EnrollmentController(QObject):
+    face_checked = Signal(list)  # reasons the face cannot be used (empty: usable)
+    finger_checked = Signal(str)  # accepted, retry, kept_best
+    finished = Signal(str)  # enrolled, held_for_supervisor, refused
+    error = Signal(str)  # error code
+
+    def __init__(
+        self,
+        view: EnrollmentView,
+        make_counter: Callable[[Principal], CounterEnrollment],
+        accounts: Accounts,
+        principal: Callable[[], Principal | None],
+        *,
+        choose: Chooser = file_dialog,
+        jobs: JobRunner | None = None,
+    ) -> None:
+        super().__init__(view)
+        self.view = view
+        self.make_counter = make_counter
+        self.accounts = accounts
+        self.principal = principal
+        self.choose = choose
+        self.jobs = jobs or JobRunner(self)
+        self.counter: CounterEnrollment | None = None
+        self._pending: dict[int, Callable[[Any], None]] = {}
+        self.jobs.done.connect(self._done)
+        self.jobs.failed.connect(self._failed)
+        view.document_submitted.connect(self._document)
+        view.face_requested.connect(self._face)
+        view.override_submitted.connect(self._override)
+        view.finger_requested.connect(self._finger)
+        view.missing_submitted.connect(self._missing)
+        view.finish_requested.connect(self._finish)
+        view.receipt_requested.connect(self._receipt)
+        view.restart_requested.connect(self.restart)
+
+    def stop(self) -> None:
+        self.jobs.stop()
+
+    # ------------------------------------------------------------------ plumbing
+    def _run(self, work: Callable[[], Any], then: Callable[[Any], None]) -> None:
+        job_id = self.jobs.submit(lambda _cancelled: work(), step=False)
+        self._pending[job_id] = then
+
+    @Slot(int, object)
+    def _done(self, job_id: int, result: object) -> None:
+        then = self._pending.pop(job_id, None)
+        if then is not None:
+            then(result)
+
+    @Slot(int, object)
+    def _failed(self, job_id: int, exc: object) -> None:
+        self._pending.pop(job_id, None)
+        self._show_error(exc)
+
+    def _show_error(self, exc: object) -> None:
+        code = exc.code if isinstance(exc, GerbangError) else "internal"
+        message = exc.message if isinstance(exc, GerbangError) else self.tr("Unexpected error.")
+        self.view.result.setText(message)
+        self.error.emit(code)
+
+    def _guarded(self, action: Callable[[], None]) -> None:
+        try:
+            action()
+        except GerbangError as exc:
+            self._show_error(exc)
+
+    # ------------------------------------------------------------------ steps
+    def restart(self) -> None:
+        self.counter = None
+        self.view.reset()
+
+    @Slot(str)
+    def _document(self, text: str) -> None:
+        officer = self.principal()
+        if officer is None:
+            return
+
+        def start() -> None:
+            counter = self.make_counter(officer)
+            counter.set_document(from_mrz(text.splitlines(), datetime.now(UTC).date()))
+            self.counter = counter
+            doc = counter.session.document
+            if doc is not None:
+                self.view.document.setText(
+                    f"{doc.surname}, {doc.given_names} · {doc.nationality} · "
+                    f"{doc.issuing_state} {doc.document_number}"
+                )
+
+        self._guarded(start)
+
+    @Slot()
+    def _face(self) -> None:
+        counter = self.counter
+        if counter is None:
+            self.view.result.setText(self.tr("Enter the document first."))
+            return
+        path = self.choose(self.tr("Face photo"), False)
+        if path is None:
+            return
+        self.view.face_status.setText(self.tr("Checking the photo…"))
+        self._run(lambda: counter.offer_face(*read_image(Path(path))), self._face_done)
+
+    def _face_done(self, reasons: object) -> None:
+        counter = self.counter
+        if counter is None or not isinstance(reasons, list):
+            return
+        face = counter.session.face
+        self.view.show_image(self.view.face, face.image.data if face else None)
+        analysis = counter.out.face
+        rows = [
+            (f"{r.rule}: {'-' if r.value is None else f'{r.value:.2f}'} ({r.limit})", r.passed)
+            for r in (analysis.report if analysis else ())
+        ]
+        self.view.show_list(self.view.report, rows)
+        if reasons:
+            self.view.face_status.setText(
+                self.tr("Retake or override: %1").replace("%1", ", ".join(reasons))
+            )
+        else:
+            self.view.face_status.setText(self.tr("Face accepted."))
+        self.face_checked.emit(reasons)
+
+    @Slot(str, str, str)
+    def _override(self, reason: str, supervisor_id: str, secret: str) -> None:
+        counter = self.counter
+        if counter is None:
+            return
+
+        def override() -> None:
+            supervisor = self.accounts.login(supervisor_id, secret) if supervisor_id else None
+            left = counter.override_face(reason, supervisor)
+            if left:
+                self.view.face_status.setText(self.tr("A supervisor must approve the override."))
+            else:
+                self.view.face_status.setText(self.tr("Override approved."))
+            self.face_checked.emit(left)
+
+        self._guarded(override)
+
+    @Slot(int)
+    def _finger(self, position: int) -> None:
+        counter = self.counter
+        if counter is None:
+            return
+        path = self.choose(self.tr("Fingerprint image"), False)
+        if path is None:
+            return
+        finger = FingerPosition(position)
+        self._run(lambda: counter.offer_finger(finger, *read_image(Path(path))), self._finger_done)
+
+    def _finger_done(self, result: object) -> None:
+        self._show_fingers()
+        self.finger_checked.emit(str(result))
+
+    @Slot(int, str)
+    def _missing(self, position: int, reason: str) -> None:
+        counter = self.counter
+        if counter is None:
+            return
+        self._guarded(lambda: counter.mark_missing(FingerPosition(position), reason))
+        self._show_fingers()
+
+    def _show_fingers(self) -> None:
+        counter = self.counter
+        if counter is None:
+            return
+        rows = [
+            (
+                f"{f['position']} #{f['attempt']}: {f['result']} ({f['quality']})",
+                f["result"] != "retry",
+            )
+            for f in counter.out.fingers
+        ]
+        rows += [
+            (self.tr("%1 missing: %2").replace("%1", p.name).replace("%2", r), True)
+            for p, r in counter.session.missing.items()
+        ]
+        self.view.show_list(self.view.fingers, rows)
+
+    @Slot(bool)
+    def _finish(self, consent: bool) -> None:
+        counter = self.counter
+        if counter is None:
+            return
+        missing = counter.fingers_missing()
+        if missing:
+            self.view.result.setText(
+                self.tr("Capture or mark missing: %1").replace("%1", ", ".join(missing))
+            )
+            return
+        self._run(lambda: counter.finish(consent), self._finished)
+
+    def _finished(self, outcome: object) -> None:
+        if not isinstance(outcome, EnrollmentOutcome):
+            return
+        texts = {
+            "enrolled": self.tr("Enrolled."),
+            "held_for_supervisor": self.tr(
+                "Possible duplicate: held for a supervisor. Compare the faces side by side."
+            ),
+            "refused": self.tr("Not stored: %1").replace("%1", ", ".join(outcome.reasons)),
+        }
+        self.view.result.setText(texts[outcome.outcome])
+        rows = [
+            (f"{c.gallery} · {c.subject_id[:8]} · {c.score:.3f}", False) for c in outcome.candidates
+        ]
+        self.view.show_list(self.view.candidates, rows)
+        if outcome.candidates and self.counter is not None:
+            samples = self.counter.store.face_samples.for_subject(outcome.candidates[0].subject_id)
+            self.view.show_image(self.view.candidate, samples[0].image.data if samples else None)
+        self.finished.emit(outcome.outcome)
+
+    @Slot()
+    def _receipt(self) -> None:
+        counter = self.counter
+        if counter is None or counter.out.stored is None or counter.out.document is None:
+            return
+        path = self.choose(self.tr("Save the receipt"), True)
+        if path is None:
+            return
+        from kiosk.officer.receipt_pdf import write_pdf
+
+        data = receipt_data(
+            counter.out.stored,
+            counter.out.document.document.issuing_state,
+            [p.name for p in counter.session.fingers],
+        )
+        write_pdf(render_html(data), Path(path))
+        self.view.result.setText(self.tr("Receipt saved."))

@@ -1,0 +1,133 @@
+"""Watchlist import of every shared ANSI/NIST-ITL sample, with the real face pipeline and index."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from enrollment.faces import DlibFaceEngine
+from enrollment.gallery import FaceGallery
+from enrollment.watchlist import ImportOptions, WatchlistManager, totals
+from kiosk.cli import main
+from models.audit import AuditLog
+from models.roles import Principal, Role
+from models.store import Store
+from models.watchlist import WatchlistCategory
+
+pytestmark = [pytest.mark.dataset, pytest.mark.integration]
+
+# (persons, faces, fingerprint images, Type-9 minutiae records, rejected records) per file.
+# Derived from the record types in the data set's NOTES.md: a transaction is one person
+# when it holds a face, a Type-4/14 finger or slap, or Type-9 minutiae; Type-3/5/6/7/8/13/
+# 15/16/17/99 records and Type-14 position 19 (EJI) are rejected with their reason, and a
+# transaction left with nothing to screen against is rejected as a whole.
+EXPECTED = {
+    "type3.an2k": (0, 0, 0, 0, 2),
+    "type4-slaps.an2k": (1, 0, 4, 0, 0),
+    "type9-13.an2k": (1, 0, 0, 1, 1),
+    "type9-efs.an2k": (1, 0, 0, 8, 0),
+    "type9.an2k": (1, 0, 0, 1, 0),
+    "face_jpb_DOM_GMT_DCS.an2": (1, 1, 0, 0, 0),
+    "sign_raw.an2": (0, 0, 0, 0, 2),
+    "sign_vec.an2": (0, 0, 0, 0, 2),
+    "type_5_wvu.an2": (0, 0, 0, 0, 15),
+    "type_6_wvu.an2": (0, 0, 0, 0, 15),
+    "valid1.1.an2": (1, 0, 1, 0, 0),
+    "valid1.10.an2": (0, 0, 0, 0, 2),
+    "valid1.11.an2": (1, 1, 2, 0, 5),
+    "valid1.13.an2": (0, 0, 0, 0, 2),
+    "valid1.14.an2": (1, 0, 1, 1, 0),
+    "valid1.15.an2": (1, 0, 0, 1, 0),
+    "valid1.16.an2": (1, 1, 2, 0, 5),
+    "valid1.2.an2": (1, 0, 1, 0, 1),
+    "valid1.3.an2": (1, 1, 0, 0, 0),
+    "valid1.4.an2": (0, 0, 0, 0, 2),
+    "valid1.5.an2": (0, 0, 0, 0, 2),
+    "valid1.6.an2": (0, 0, 0, 0, 2),
+    "valid1.7.an2": (0, 0, 0, 0, 2),
+    "valid1.8.an2": (1, 0, 3, 0, 0),
+    "valid1.9.an2": (1, 1, 1, 0, 4),
+}
+
+
+def _files(root: Path) -> list[Path]:
+    return sorted((root / "ansi_nist_itl").rglob("*.an2*"))
+
+
+def test_every_shared_sample_imports_with_its_counts(gerbang_data: Path, store: Store) -> None:
+    files = _files(gerbang_data)
+    assert {p.name for p in files} == set(EXPECTED)
+    gallery = FaceGallery.in_memory(store)
+    manager = WatchlistManager(
+        store, AuditLog(store, Ed25519PrivateKey.generate()), DlibFaceEngine(), gallery=gallery
+    )
+    officer = Principal("officer-7", frozenset({Role.OFFICER}))
+    options = ImportOptions("NIST", WatchlistCategory.WANTED)
+    reports = [manager.import_file(path, options, officer) for path in files]
+    for path, report in zip(files, reports, strict=True):
+        counts = (
+            report.persons,
+            report.faces,
+            report.fingerprints,
+            report.minutiae,
+            len(report.rejected),
+        )
+        assert counts == EXPECTED[path.name], path.name
+        assert all(r.reason for r in report.rejected)
+    summary = totals(reports)
+    assert summary == {
+        "files": 25,
+        "persons": 14,
+        "faces": 5,
+        "fingerprints": 15,
+        "minutiae": 12,
+        "rejected": 64,
+    }
+    assert store.watchlist.count() == 14
+    assert gallery.index.count == 5  # every imported face is searchable ...
+    probe = store.face_templates.get_by_row_id(1)
+    ((row, score), *_) = gallery.search(probe.as_array(), 2)
+    assert row == 1 and score > 0.99  # ... and finds itself first
+
+
+def test_cli_import_prints_counts_and_flags_a_bad_file(
+    gerbang_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = gerbang_data / "ansi_nist_itl" / "nbis_an2kconvert_testdata"
+    bad = tmp_path / "broken.an2"
+    bad.write_bytes((root / "valid1.3.an2").read_bytes()[:500])
+    code = main(
+        [
+            "watchlist",
+            "import",
+            str(root / "valid1.3.an2"),
+            str(root / "valid1.8.an2"),
+            str(bad),
+            "--source",
+            "NIST",
+            "--category",
+            "wanted",
+            "--json",
+        ]
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert code == 7  # one file rejected as a whole
+    assert [(f["persons"], f["faces"], f["fingerprints"]) for f in data["files"]] == [
+        (1, 1, 0),
+        (1, 0, 3),
+        (0, 0, 0),
+    ]
+    assert data["files"][2]["rejected"][0]["record"] == "file"
+    assert data["totals"]["persons"] == 2
+    assert main(["watchlist", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert listed["count"] == 2 and {e["category"] for e in listed["entries"]} == {"wanted"}
+    entry_id = data["files"][0]["entry_ids"][0]
+    assert main(["watchlist", "expire", entry_id, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["active"] is False
+    assert main(["watchlist", "remove", entry_id, "--reason", "test done", "--json"]) == 0
+    capsys.readouterr()
+    assert main(["watchlist", "show", entry_id, "--json"]) == 7  # gone: not found
