@@ -28,7 +28,7 @@ from models.errors import NotAvailableError
 DEFAULT_TOLERANCE = 0.6
 
 
-def _import_face_recognition() -> ModuleType:
+def import_face_recognition() -> ModuleType:
     truncated = ImageFile.LOAD_TRUNCATED_IMAGES
     try:
         with warnings.catch_warnings():
@@ -84,4 +84,4 @@ class Baseline:
 
 def load_baseline() -> Baseline:
     """Import ``face_recognition`` (loads its models); raises NotAvailableError if absent."""
-    return Baseline(_import_face_recognition())
+    return Baseline(import_face_recognition())

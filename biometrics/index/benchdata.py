@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import logging
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,13 +73,13 @@ class RealEmbeddings:
 
 
 def _import_face_recognition() -> object:
-    # face_recognition imports face_recognition_models, which imports pkg_resources and
-    # warns (deprecated API); with warnings as errors face_recognition would call quit().
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
-        import face_recognition
+    # One guarded import (biometrics.face.baseline): it silences face_recognition_models'
+    # pkg_resources warning and restores Pillow's LOAD_TRUNCATED_IMAGES, which
+    # face_recognition switches on for the whole process (truncated images then
+    # "decode" everywhere, and our truncated-image checks stop working).
+    from biometrics.face.baseline import import_face_recognition as guarded
 
-    return face_recognition
+    return guarded()
 
 
 def _labelled_images(
