@@ -21,6 +21,7 @@ from biometrics.face.params import VERIFICATION
 from biometrics.face.verify import Decision, decide
 from enrollment.documents import LoadedDocument
 from enrollment.faces import FaceAnalysis, FaceEngine, sniff_encoding
+from enrollment.fingers import FingerprintPipeline
 from enrollment.persist import IndexUpdate, StoredEnrollment, store_enrollment
 from enrollment.session import (
     REQUIRED_FINGERS,
@@ -159,7 +160,7 @@ class CounterEnrollment:
         self.audit = audit
         self.faces = faces
         self.dedup = dedup
-        self.finger_engine: FingerEngine = fingers or NoFingerprintPipeline()
+        self.finger_engine: FingerEngine = fingers or FingerprintPipeline()
         self.index_update = index_update
         self.out = EnrollmentOutcome("in_progress", EnrollmentSession(officer, office_id, kiosk_id))
 

@@ -29,7 +29,14 @@ if TYPE_CHECKING:
 
     from biometrics.face.worker import EmbeddingWorker
     from biometrics.index import BiometricIndex
-    from devices.base import Camera, CardReader, DocumentScanner, GateController
+    from devices.base import (
+        Camera,
+        CardReader,
+        Device,
+        DocumentScanner,
+        FingerprintScanner,
+        GateController,
+    )
     from devices.epassport.trust import TrustStore
     from kiosk.backup_schedule import BackupScheduler
     from kiosk.traveller.flow import TravellerFlow
@@ -157,6 +164,7 @@ def build_runtime(
     from kiosk.backup_schedule import BackupScheduler
     from kiosk.traveller.document_step import DocumentStep
     from kiosk.traveller.face_step import FaceStep
+    from kiosk.traveller.finger_step import FingerStep
     from kiosk.traveller.flow import Timeouts, TravellerFlow
     from kiosk.traveller.live import LiveServices
     from kiosk.traveller.recording import TransactionRecorder
@@ -169,7 +177,7 @@ def build_runtime(
     finish_interrupted_restore(settings.data_dir)
     keys = KeyStore(settings.key_dir)
     store = Store.open(settings.store_path, keys.store_key())
-    opened: list[DocumentScanner | CardReader | Camera | GateController] = []
+    opened: list[Device] = []
     try:
         built = cast("list[tuple[object, object]]", build_devices(settings, base_dir))
         scanner = cast("DocumentScanner", _pick(built, DeviceKind.DOCUMENT_SCANNER, None))
@@ -178,7 +186,10 @@ def build_runtime(
         )
         camera = cast("Camera", _pick(built, DeviceKind.CAMERA, None))
         gate = cast("GateController", _pick(built, DeviceKind.GATE, None))
-        for device in (scanner, reader, camera, gate):
+        fingers = [d for c, d in built if getattr(c, "kind", None) is DeviceKind.FINGERPRINT]
+        finger_scanner = cast("FingerprintScanner", fingers[0]) if fingers else None
+        needed: list[Device] = [scanner, reader, camera, gate]
+        for device in needed + ([finger_scanner] if finger_scanner else []):
             device.open()
             opened.append(device)
         # after the devices: a virtual passport makes its test PKI when it is built
@@ -215,6 +226,10 @@ def build_runtime(
         face=face,
         gate=gate,
         alert=audited_alert,
+        # no scanner configured: fingerprint checks are reported unavailable (never passed)
+        finger=FingerStep(finger_scanner, store, timeout_s=min(step_s, 30.0))
+        if finger_scanner is not None
+        else None,
         recorder=TransactionRecorder(
             store,
             audit,
@@ -233,7 +248,7 @@ def build_runtime(
         services,
         index,
         embedder,
-        (scanner, reader, camera, gate),
+        (scanner, reader, camera, gate, *([finger_scanner] if finger_scanner else [])),
         backups=BackupScheduler(settings, store, keys, audit),
     )
     if settings.sync.server_url:

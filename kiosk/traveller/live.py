@@ -9,6 +9,7 @@ lets a traveller through.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from devices.base import GateController
 from kiosk.traveller.document_step import DocumentStep
 from kiosk.traveller.face_step import FaceStep
 from kiosk.traveller.facts import DocumentFacts, FingerprintFacts, WatchlistFacts
+from kiosk.traveller.finger_step import Enrolled, FingerStep
 from kiosk.traveller.flow import Transaction
 from kiosk.traveller.recording import TransactionRecorder
 from kiosk.traveller.services import (
@@ -46,9 +48,11 @@ class LiveServices:
         gate: GateController,
         recorder: TransactionRecorder,
         alert: Callable[[str], None] | None = None,
+        finger: FingerStep | None = None,
     ) -> None:
         self.document = document
         self.face = face
+        self.finger = finger  # None: no scanner at this kiosk (fingerprints unavailable)
         self.gate = gate
         self.recorder = recorder
         self._alert = alert
@@ -56,6 +60,7 @@ class LiveServices:
         self.begin()
 
     def begin(self) -> None:
+        self._enrolled = Enrolled()
         self._reference: api.StillResult | None = None
         self._evidence: list[FaceSample] = []
         self.timings = {}
@@ -78,7 +83,18 @@ class LiveServices:
             self._reference = self.face.reference(chip)
             self._evidence.append(self.face.sample(chip, SampleSource.CHIP, None))
             self._timed("chip_portrait_embedding", started)
-        return outcome.facts
+        facts = outcome.facts
+        if self.finger is not None and facts.document is not None:
+            started = time.perf_counter()
+            doc = facts.document
+            self._enrolled = self.finger.enrolled(doc.issuing_state, doc.document_number)
+            self._timed("enrollment_lookup", started)
+            facts = dataclasses.replace(
+                facts,
+                traveller_id=self._enrolled.traveller_id,
+                enrolled_fingers=tuple(self._enrolled.fingers),
+            )
+        return facts
 
     def capture_face(
         self, guidance: Guidance, preview: Preview, cancelled: Cancelled
@@ -93,11 +109,16 @@ class LiveServices:
     def capture_fingerprints(
         self, positions: tuple[FingerPosition, ...], attempt: int, cancelled: Cancelled
     ) -> FingerprintOutcome:
-        # The fingerprint pipeline is not part of this version: say so, never pretend.
-        return FingerprintOutcome(
-            FingerprintFacts(captured=False, match=CheckOutcome.UNAVAILABLE),
-            WatchlistFacts(CheckOutcome.UNAVAILABLE),
-        )
+        if self.finger is None:  # no scanner configured: say so, never pretend
+            return FingerprintOutcome(
+                FingerprintFacts(captured=False, match=CheckOutcome.UNAVAILABLE),
+                WatchlistFacts(CheckOutcome.UNAVAILABLE),
+            )
+        started = time.perf_counter()
+        outcome = self.finger.run(positions, self._enrolled, cancelled)
+        self._timed("fingerprint", started)
+        self._stages("fingerprint", self.finger.timings)
+        return outcome
 
     def open_gate(self) -> None:
         self.gate.open_gate()

@@ -293,6 +293,13 @@ class Enrollments(Repository[Enrollment]):
     def for_traveller(self, traveller_id: str) -> list[Enrollment]:
         return self._select("traveller_id = ?", (traveller_id,))
 
+    def active_for_document(self, document_number: str) -> list[Enrollment]:
+        """Active enrollments made with this document number. The number is sealed, so
+        every active enrollment is opened (no blind-index column yet: linear in the
+        number of enrollments on this kiosk)."""
+        active = self._select("status = ?", ("active",), order="enrolled_at")
+        return [e for e in active if e.document_number == document_number]
+
 
 class Store:
     """All repositories of the kiosk database over one connection."""

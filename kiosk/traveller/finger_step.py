@@ -1,0 +1,159 @@
+"""The fingerprint step of a traveller transaction (Qt-free, runs on the worker thread).
+
+Each asked finger is captured on the scanner and its template extracted (NFIQ 2
+quality, mindtct minutiae, cylinders). A print too poor to use is a *retry*
+(the flow allows three attempts). Then:
+
+- 1:1: when the traveller is enrolled, each finger is compared with the enrolled
+  template of the same position; two fingers are decided on their summed score
+  (the fused operating points of :mod:`biometrics.fingerprint.params`), one
+  finger on its own score;
+- 1:N: every finger is compared with the fingerprint templates of the watchlist
+  entries active now; a score at or above the one-finger accept threshold
+  (FMR 0.01%) is a hit. The comparison is exhaustive: fine for the watchlists a
+  post carries today (about 2,000-4,000 comparisons a second here); the FAISS
+  candidate index of ``biometrics.fingerprint.index1n`` is the path for larger ones.
+
+Only templates stored in our format (ISO 19794-2) are comparable; ANSI/NIST
+Type-9 minutiae kept as imported are not, and are counted as ``skipped``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from biometrics.fingerprint import api, record
+from biometrics.fingerprint.errors import FingerprintError
+from biometrics.fingerprint.params import FUSION, VERIFICATION
+from biometrics.fingerprint.template import MinutiaeTemplate
+from biometrics.fingerprint.verify import Decision, decide, decide_fused
+from devices.base import FingerprintScanner, Retry
+from kiosk.traveller.facts import FingerprintFacts, WatchlistFacts
+from kiosk.traveller.services import Cancelled, FingerprintOutcome
+from models.biometric import FingerPosition
+from models.events import CheckOutcome
+from models.store import Store
+
+log = logging.getLogger(__name__)
+
+MIN_QUALITY = 20  # NFIQ 2 (or fallback) below this: ask for the finger again
+LOW_QUALITY = "low_quality"
+
+
+@dataclass
+class Enrolled:
+    """What the store holds for one document's traveller: comparable templates by position."""
+
+    traveller_id: str | None = None
+    fingers: dict[FingerPosition, MinutiaeTemplate] = field(default_factory=dict)
+
+
+class FingerStep:
+    def __init__(
+        self,
+        scanner: FingerprintScanner,
+        store: Store,
+        *,
+        timeout_s: float = 15.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.scanner = scanner
+        self.store = store
+        self.timeout_s = timeout_s
+        self.clock = clock
+        self.timings: dict[str, float] = {}
+
+    # ------------------------------------------------------------------ enrolment
+    def enrolled(self, issuing_state: str, document_number: str) -> Enrolled:
+        """The active enrollment of the document's holder, with its comparable fingers."""
+        if self.store.documents.find(issuing_state, document_number) is None:
+            return Enrolled()  # never enrolled here (the blind index says so cheaply)
+        for enrollment in reversed(self.store.enrollments.active_for_document(document_number)):
+            fingers: dict[FingerPosition, MinutiaeTemplate] = {}
+            for template_id in enrollment.fingerprint_template_ids:
+                stored = self.store.fingerprint_templates.get(template_id)
+                usable = record.comparable(stored)
+                if usable is not None:
+                    fingers[stored.position] = usable
+            return Enrolled(enrollment.traveller_id, fingers)
+        return Enrolled()
+
+    # ------------------------------------------------------------------ the step
+    def run(
+        self,
+        positions: tuple[FingerPosition, ...],
+        enrolled: Enrolled,
+        cancelled: Cancelled,
+    ) -> FingerprintOutcome:
+        self.timings = {}
+        started = time.perf_counter()
+        probes: dict[FingerPosition, MinutiaeTemplate] = {}
+        qualities: list[float] = []
+        for position in positions:
+            if cancelled():
+                return FingerprintOutcome(None, None, retry="cancelled")
+            got = self.scanner.capture(position, self.timeout_s)
+            if isinstance(got, Retry):
+                return FingerprintOutcome(None, None, retry=got.reason.value)
+            try:
+                extraction = record.extract_pixels(got.image, ppi=float(got.ppi))
+            except FingerprintError:
+                return FingerprintOutcome(None, None, retry=LOW_QUALITY)
+            if extraction.too_few_minutiae or extraction.quality.score < MIN_QUALITY:
+                return FingerprintOutcome(None, None, retry=LOW_QUALITY)
+            probes[position] = extraction.template
+            qualities.append(float(extraction.quality.score))
+        self._lap("capture", started)
+        started = time.perf_counter()
+        facts = self._verify(probes, enrolled, tuple(qualities))
+        self._lap("verify", started)
+        started = time.perf_counter()
+        watchlist = self.search_watchlist(list(probes.values()))
+        self._lap("watchlist_search", started)
+        return FingerprintOutcome(facts, watchlist)
+
+    def _lap(self, name: str, started: float) -> None:
+        self.timings[name] = (time.perf_counter() - started) * 1000
+
+    def _verify(
+        self,
+        probes: dict[FingerPosition, MinutiaeTemplate],
+        enrolled: Enrolled,
+        qualities: tuple[float, ...],
+    ) -> FingerprintFacts:
+        pairs = [(probes[p], enrolled.fingers[p]) for p in probes if p in enrolled.fingers]
+        if not pairs:
+            return FingerprintFacts(True, CheckOutcome.NOT_RUN, qualities=qualities)
+        scores = [api.compare(probe, reference) for probe, reference in pairs]
+        if len(scores) == FUSION.fingers:
+            fused = decide_fused(scores)
+            decision, score, threshold = fused.decision, fused.score, FUSION.sum_accept
+        else:
+            score = max(scores)
+            decision, threshold = decide(score), VERIFICATION.accept
+        match = CheckOutcome.PASSED if decision is Decision.MATCH else CheckOutcome.FAILED
+        return FingerprintFacts(True, match, score, threshold, qualities)
+
+    def search_watchlist(self, probes: list[MinutiaeTemplate]) -> WatchlistFacts:
+        """Every probe against every comparable fingerprint of the active watchlist."""
+        best: float | None = None
+        hits: list[str] = []
+        skipped = 0
+        for entry in self.store.watchlist.active(self.clock()):
+            for template_id in entry.fingerprint_template_ids:
+                usable = record.comparable(self.store.fingerprint_templates.get(template_id))
+                if usable is None:
+                    skipped += 1
+                    continue
+                score = max(api.compare(probe, usable) for probe in probes)
+                best = score if best is None else max(best, score)
+                if score >= VERIFICATION.accept and entry.entry_id not in hits:
+                    hits.append(entry.entry_id)
+        if skipped:
+            log.info("watchlist fingerprints not comparable", extra={"count": skipped})
+        outcome = CheckOutcome.FAILED if hits else CheckOutcome.PASSED
+        return WatchlistFacts(outcome, best, VERIFICATION.accept, tuple(hits))

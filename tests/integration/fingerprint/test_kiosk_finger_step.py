@@ -1,0 +1,122 @@
+"""The kiosk's fingerprint step on the virtual scanner with FVC2002 prints: an enrolled
+traveller's two index fingers match, another person's do not, a watchlisted finger is a hit,
+and a blank print is a retry."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from biometrics.fingerprint import record
+from devices.virtual.fingerprint import VirtualFingerprintScanner
+from kiosk.traveller.finger_step import LOW_QUALITY, Enrolled, FingerStep
+from models.biometric import FingerPosition, FingerprintTemplate, SampleSource
+from models.enrollment import EnrollmentStatus
+from models.events import CheckOutcome
+from models.store import Store
+from tests import factories
+
+pytestmark = [pytest.mark.integration, pytest.mark.dataset]
+
+RIGHT, LEFT = FingerPosition.RIGHT_INDEX, FingerPosition.LEFT_INDEX
+
+
+def _template(db1: Path, name: str, position: FingerPosition, subject: str) -> FingerprintTemplate:
+    gray = cv2.imread(str(db1 / f"{name}.tif"), cv2.IMREAD_GRAYSCALE)
+    return record.stored(
+        record.extract_pixels(gray),
+        position,
+        subject_id=subject,
+        created_at=factories.NOW,
+        source=SampleSource.ENROLMENT,
+        template_id=f"{subject}-{name}",
+    )
+
+
+def _scanner(tmp_path: Path, db1: Path, names: list[str]) -> VirtualFingerprintScanner:
+    folder = tmp_path / "scanner"
+    folder.mkdir()
+    for i, name in enumerate(names):  # played in name order
+        (folder / f"{i:02d}.tif").symlink_to(db1 / f"{name}.tif")
+    scanner = VirtualFingerprintScanner("finger", source=folder, capture_s=0.0)
+    scanner.open()
+    return scanner
+
+
+@pytest.fixture
+def db1(fvc2002: Path) -> Path:
+    return fvc2002 / "DB1_B" / "images"
+
+
+@pytest.fixture
+def enrolled_store(store: Store, db1: Path) -> Store:
+    right = _template(db1, "101_1", RIGHT, "t-1")
+    left = _template(db1, "102_1", LEFT, "t-1")
+    watch = _template(db1, "105_1", RIGHT, "wl-1")
+    entry = dataclasses.replace(
+        factories.watchlist_entry("wl-1"),
+        face_template_ids=(),
+        fingerprint_template_ids=(watch.template_id,),
+    )
+    enrollment = dataclasses.replace(
+        factories.enrollment(),
+        status=EnrollmentStatus.ACTIVE,
+        fingerprint_template_ids=(right.template_id, left.template_id),
+        missing_fingers=(),
+    )
+    with store.atomic():
+        store.travellers.put(factories.traveller("t-1"))
+        store.documents.put(factories.document("C1234567"))
+        for template in (right, left, watch):
+            store.fingerprint_templates.add(template)
+        store.enrollments.add(enrollment)
+        store.watchlist.add(entry)
+    return store
+
+
+def _step(scanner: VirtualFingerprintScanner, store: Store) -> FingerStep:
+    return FingerStep(scanner, store, timeout_s=2.0, clock=lambda: factories.NOW)
+
+
+def test_the_enrolled_travellers_fingers_match(
+    enrolled_store: Store, db1: Path, tmp_path: Path
+) -> None:
+    step = _step(_scanner(tmp_path, db1, ["101_2", "102_3"]), enrolled_store)
+    enrolled = step.enrolled("IDN", "C1234567")
+    assert enrolled.traveller_id == "t-1" and set(enrolled.fingers) == {RIGHT, LEFT}
+    outcome = step.run((RIGHT, LEFT), enrolled, lambda: False)
+    assert outcome.fingerprint is not None and outcome.watchlist is not None
+    assert outcome.fingerprint.match is CheckOutcome.PASSED
+    assert outcome.watchlist.searched is CheckOutcome.PASSED  # 101/102 are not on the list
+
+
+def test_someone_elses_fingers_do_not_match(
+    enrolled_store: Store, db1: Path, tmp_path: Path
+) -> None:
+    step = _step(_scanner(tmp_path, db1, ["103_2", "104_2"]), enrolled_store)
+    outcome = step.run((RIGHT, LEFT), step.enrolled("IDN", "C1234567"), lambda: False)
+    assert outcome.fingerprint is not None
+    assert outcome.fingerprint.match is CheckOutcome.FAILED
+
+
+def test_a_watchlisted_finger_is_a_hit(enrolled_store: Store, db1: Path, tmp_path: Path) -> None:
+    step = _step(_scanner(tmp_path, db1, ["105_4", "106_2"]), enrolled_store)
+    outcome = step.run((RIGHT, LEFT), Enrolled(), lambda: False)  # not enrolled
+    assert outcome.fingerprint is not None and outcome.watchlist is not None
+    assert outcome.fingerprint.match is CheckOutcome.NOT_RUN
+    assert outcome.watchlist.searched is CheckOutcome.FAILED
+    assert outcome.watchlist.hit_entry_ids == ("wl-1",)
+
+
+def test_a_blank_print_is_a_retry(enrolled_store: Store, tmp_path: Path) -> None:
+    folder = tmp_path / "blank"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "00.png"), np.full((400, 400), 255, np.uint8))
+    scanner = VirtualFingerprintScanner("finger", source=folder, capture_s=0.0)
+    scanner.open()
+    outcome = _step(scanner, enrolled_store).run((RIGHT,), Enrolled(), lambda: False)
+    assert outcome.fingerprint is None and outcome.retry == LOW_QUALITY
