@@ -25,10 +25,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+import numpy as np
+
+from biometrics.fingerprint import record
+from biometrics.fingerprint.errors import FingerprintError
 from enrollment.faces import FaceEngine
 from enrollment.watchlist_files import (
     MINUTIAE_FORMAT,
     FileContents,
+    FingerImageIn,
     Rejection,
     SubjectIn,
     read_file,
@@ -70,8 +75,9 @@ class FileReport:
     file: str
     persons: int = 0
     faces: int = 0
-    fingerprints: int = 0  # finger images stored (not matchable yet)
-    minutiae: int = 0  # Type-9 minutiae records stored (not matchable yet)
+    fingerprints: int = 0  # finger images stored
+    matchable: int = 0  # of those, single fingers with a template of our matcher
+    minutiae: int = 0  # Type-9 minutiae records stored (not matchable: another format)
     entry_ids: list[str] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
 
@@ -81,10 +87,37 @@ class FileReport:
             "persons": self.persons,
             "faces": self.faces,
             "fingerprints": self.fingerprints,
+            "matchable": self.matchable,
             "minutiae": self.minutiae,
             "entry_ids": self.entry_ids,
             "rejected": [r.to_json() for r in self.rejected],
         }
+
+
+def _finger_templates(
+    fingers: Sequence[FingerImageIn], entry_id: str, now: datetime
+) -> list[FingerprintTemplate]:
+    """Our matcher's templates of the single-finger images (slaps are not segmented)."""
+    out: list[FingerprintTemplate] = []
+    for finger in fingers:
+        if finger.pixels is None or not 1 <= int(finger.position) <= 10:
+            continue
+        gray = finger.pixels if finger.pixels.ndim == 2 else finger.pixels.mean(axis=2)
+        try:
+            extraction = record.extract_pixels(np.asarray(gray, np.uint8), ppi=finger.ppi)
+        except FingerprintError:
+            continue  # the image stays stored; only a template could not be made
+        if not extraction.too_few_minutiae:
+            out.append(
+                record.stored(
+                    extraction,
+                    finger.position,
+                    subject_id=entry_id,
+                    created_at=now,
+                    source=SampleSource.IMPORT,
+                )
+            )
+    return out
 
 
 def totals(reports: Sequence[FileReport]) -> dict[str, int]:
@@ -93,6 +126,7 @@ def totals(reports: Sequence[FileReport]) -> dict[str, int]:
         "persons": sum(r.persons for r in reports),
         "faces": sum(r.faces for r in reports),
         "fingerprints": sum(r.fingerprints for r in reports),
+        "matchable": sum(r.matchable for r in reports),
         "minutiae": sum(r.minutiae for r in reports),
         "rejected": sum(len(r.rejected) for r in reports),
     }
@@ -207,6 +241,8 @@ class WatchlistManager:
             )
             for m in subject.minutiae
         ]
+        matchable = _finger_templates(subject.fingers, entry_id, now)
+        minutiae += matchable
         if not (face_templates or subject.fingers or minutiae):
             report.rejected.append(
                 Rejection(
@@ -260,7 +296,8 @@ class WatchlistManager:
                     "category": entry.category.value,
                     "faces": len(face_templates),
                     "fingerprints": len(subject.fingers),
-                    "minutiae": len(minutiae),
+                    "matchable": len(matchable),
+                    "minutiae": len(minutiae) - len(matchable),
                 },
             )
         if self.gallery is not None:
@@ -268,7 +305,8 @@ class WatchlistManager:
         report.persons += 1
         report.faces += len(face_templates)
         report.fingerprints += len(subject.fingers)
-        report.minutiae += len(minutiae)
+        report.matchable += len(matchable)
+        report.minutiae += len(minutiae) - len(matchable)
         report.entry_ids.append(entry_id)
 
     # ------------------------------------------------------------------ reading

@@ -87,6 +87,7 @@ class FingerImageIn:
     position: FingerPosition
     image: ImageData
     ppi: int
+    pixels: npt.NDArray[np.uint8] | None = None  # decoded, for the matcher's template
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +213,8 @@ def _finger(
     except MalformedDataError as exc:
         rejected.append(Rejection(label, exc.message))
         return
-    subject.fingers.append(FingerImageIn(label, position, _image_data(record.image, pixels), ppi))
+    image = _image_data(record.image, pixels)
+    subject.fingers.append(FingerImageIn(label, position, image, ppi, pixels))
 
 
 def _type14_ppi(record: ansinist.Record) -> int:

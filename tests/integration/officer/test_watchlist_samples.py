@@ -83,9 +83,16 @@ def test_every_shared_sample_imports_with_its_counts(gerbang_data: Path, store: 
         "persons": 14,
         "faces": 5,
         "fingerprints": 15,
+        "matchable": 8,  # single fingers (not slaps) with enough minutiae for our matcher
         "minutiae": 12,
         "rejected": 64,
     }
+    for report in reports:
+        assert report.matchable <= report.fingerprints
+    comparable = [
+        t for t in store.fingerprint_templates if t.format == "iso19794-2:2005"
+    ]  # what the kiosk's 1:N search compares with
+    assert len(comparable) == 8
     assert store.watchlist.count() == 14
     assert gallery.index.count == 5  # every imported face is searchable ...
     probe = store.face_templates.get_by_row_id(1)
