@@ -120,3 +120,21 @@ def test_a_blank_print_is_a_retry(enrolled_store: Store, tmp_path: Path) -> None
     scanner.open()
     outcome = _step(scanner, enrolled_store).run((RIGHT,), Enrolled(), lambda: False)
     assert outcome.fingerprint is None and outcome.retry == LOW_QUALITY
+
+
+def test_the_counters_finger_engine_makes_templates_the_kiosk_compares(db1: Path) -> None:
+    from enrollment.fingers import FingerprintPipeline
+
+    engine = FingerprintPipeline()
+    first, second = (
+        engine.capture(RIGHT, factories.image(), cv2.imread(str(db1 / f"{n}.tif"), 0))
+        for n in ("107_1", "107_2")
+    )
+    assert first.template is not None and second.template is not None
+    assert first.template.format == record.FORMAT and first.quality > 0
+    one, two = record.comparable(first.template), record.comparable(second.template)
+    assert one is not None and two is not None
+    from biometrics.fingerprint import api
+    from biometrics.fingerprint.params import VERIFICATION
+
+    assert api.compare(one, two) >= VERIFICATION.reject  # the same finger, two impressions
