@@ -79,6 +79,8 @@ class OpenCVOptions(_Exposure):
 class VirtualCameraOptions(_Scripted, _Exposure):
     source: str
     fps: float = Field(default=15.0, gt=0, le=240)
+    lens_focus: float | None = Field(default=None, ge=0, le=100)  # simulated manual focus
+    blur_per_unit: float = Field(default=0.08, ge=0, le=10)
 
 
 class LibfprintOptions(_Options):
@@ -224,6 +226,8 @@ def _build_virtual_camera(device_id: str, o: VirtualCameraOptions, ctx: BuildCon
         exposure_check=o.exposure_check,
         min_brightness=o.min_brightness,
         max_brightness=o.max_brightness,
+        lens_focus=o.lens_focus,
+        blur_per_unit=o.blur_per_unit,
     )
 
 
