@@ -115,14 +115,15 @@ def save(path: Path, calibration: CalibrationSettings) -> Settings:
     return settings
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` atomically, keeping its permission bits."""
-    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
+def atomic_write(path: Path, content: str | bytes, *, new_mode: int = 0o644) -> None:
+    """Replace ``path`` with ``content`` atomically, keeping its permission bits."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    mode = path.stat().st_mode & 0o7777 if path.exists() else new_mode
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         Path(temp).chmod(mode)
