@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from devices.base import Image
+from devices.virtual import media
+from devices.virtual.camera import VirtualCamera
+from enrollment.technician import imagestats
+from enrollment.technician.camera import CalibrationParams, calibrate_camera
+from models.settings import CameraCalibration
+
+FAST = CalibrationParams(frames=4, sweep_points=6, fine_points=5, frames_per_focus=1)
+
+
+def folder(tmp_path: Path, frames: list[Image]) -> Path:
+    root = tmp_path / "frames"
+    root.mkdir()
+    for k, frame in enumerate(frames):
+        cv2.imwrite(str(root / f"f{k:03d}.png"), frame)
+    return root
+
+
+def camera(source: Path, **options: object) -> VirtualCamera:
+    return VirtualCamera("cam", source=source, fps=500, exposure_check=False, **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def cards(tmp_path: Path) -> Path:
+    return folder(tmp_path, [media.card_frame(k) for k in range(4)])
+
+
+@pytest.mark.parametrize("lens", [22.0, 62.0])
+def test_the_focus_sweep_finds_the_simulated_lens_focus(cards: Path, lens: float) -> None:
+    with camera(cards, lens_focus=lens) as cam:
+        result = calibrate_camera(cam, params=FAST)
+    focus = result["focus"]
+    assert focus["supported"] is True
+    assert abs(focus["best_focus"] - lens) <= 5.0  # fine step is 10 = (100 / 5) / 2
+    assert result["recommended"]["focus"] == focus["best_focus"]
+    sharp = {p["focus"]: p["sharpness"] for p in focus["points"]}
+    assert sharp[focus["best_focus"]] > 5 * sharp[0.0 if lens > 50 else 100.0]
+    assert "out_of_focus" not in result["advice"]
+    CameraCalibration(**result["recommended"])  # what --save writes validates as settings
+
+
+def test_without_focus_control_there_is_no_sweep_and_a_blurred_camera_is_flagged(
+    tmp_path: Path,
+) -> None:
+    blurred = [cv2.GaussianBlur(media.card_frame(k), (0, 0), 6) for k in range(3)]
+    with camera(folder(tmp_path, blurred)) as cam:
+        result = calibrate_camera(cam, params=FAST)
+    assert result["focus"]["supported"] is False
+    assert result["recommended"]["focus"] is None
+    assert "out_of_focus" in result["advice"] and result["ok"] is False
+
+
+def test_a_dark_frame_asks_for_more_exposure(tmp_path: Path) -> None:
+    dark = [(media.card_frame(k) * 0.3).astype(np.uint8) for k in range(3)]
+    with camera(folder(tmp_path, dark)) as cam:
+        result = calibrate_camera(cam, params=FAST)
+    assert result["exposure"]["mean"] < 60
+    assert "increase_exposure" in result["advice"]
+    assert result["recommended"]["exposure_scale"] > 2.0
+
+
+def test_a_colour_cast_is_measured_by_grey_world_gains(tmp_path: Path) -> None:
+    grey = np.full((240, 320, 3), 120, np.uint8)
+    grey[:, :, 2] = 160  # too much red (BGR)
+    with camera(folder(tmp_path, [grey, grey])) as cam:
+        result = calibrate_camera(cam, params=FAST)
+    b, g, r = result["white_balance"]["gains_bgr"]
+    assert b == pytest.approx(1.0) and g == 1.0 and r == pytest.approx(0.75)
+    assert result["white_balance"]["cast"] == "warm"
+    assert "white_balance" in result["advice"]
+
+
+def test_face_size_comes_from_the_face_measure(cards: Path) -> None:
+    sizes = iter([60.0, None, 64.0, 62.0])
+    with camera(cards) as cam:
+        result = calibrate_camera(cam, params=FAST, face_measure=lambda _f: next(sizes))
+    assert result["face"] == {
+        "measured": True,
+        "faces": 3,
+        "inter_eye_px": 62.0,
+        "target_px": [90.0, 250.0],
+    }
+    assert "face_too_small" in result["advice"]
+    with camera(cards) as cam:
+        assert calibrate_camera(cam, params=FAST)["face"]["measured"] is False
+
+
+def test_exposure_statistics() -> None:
+    image = np.zeros((100, 100), np.uint8)
+    image[:, 50:] = 255
+    e = imagestats.exposure(image)
+    assert e.clipped_low == 0.5 and e.clipped_high == 0.5
+    assert e.mean == pytest.approx(127.5)
+    assert e.histogram[0] == 5000 and e.histogram[-1] == 5000
+    assert imagestats.sharpness(np.full((50, 50), 80, np.uint8)) == 0.0
