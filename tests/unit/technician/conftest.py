@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,11 +12,11 @@ from models.keys import KeyStore
 from models.roles import Role
 from models.store import Store
 
-SECRET = "correct-horse-42"
+SECRET = "correct-horse-42"  # noqa: S105 - a test account's PIN
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Iterator[Path]:
+def data_dir(tmp_path: Path) -> Path:
     """A data directory with an admin, a technician, a supervisor and an officer."""
     root = tmp_path / "data"
     keys = KeyStore(root / "keys")
@@ -34,7 +33,7 @@ def data_dir(tmp_path: Path) -> Iterator[Path]:
             accounts.create(user, user, [role], SECRET, by=principal)
     finally:
         store.close()
-    yield root
+    return root
 
 
 def open_audit(data_dir: Path) -> tuple[Store, AuditLog]:

@@ -6,8 +6,7 @@ from pathlib import Path
 import pytest
 
 from biometrics.face.params import VERIFICATION
-from biometrics.face.verify import decide, policy_from_settings
-from biometrics.face.verify import Decision
+from biometrics.face.verify import Decision, decide, policy_from_settings
 from enrollment.technician import savefile
 from enrollment.technician.apply import ACTION_CAMERA, ACTION_FACE, save_camera, save_face_point
 from models.errors import ConfigError
