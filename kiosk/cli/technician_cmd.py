@@ -134,4 +134,51 @@ def bundle(
         )
 
 
+@technician.command()
+@click.option("--no-face-models", is_flag=True, help="Do not load the face models.")
+@click.option(
+    "--exit-after", type=float, default=0.0, hidden=True, help="Quit after N seconds (smoke tests)."
+)
+@click.pass_context
+def window(ctx: click.Context, no_face_models: bool, exit_after: float) -> None:
+    """The technician window: log in, device health, camera and threshold calibration."""
+    from kiosk.cli.officer_cmd import require_display
+
+    require_display()
+    state = app(ctx)
+    settings = state.start_logging()
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from enrollment.accounts import Accounts
+    from enrollment.technician.camera import face_measure_from_models
+    from enrollment.technician.workbench import Workbench
+    from kiosk.technician.controller import TechnicianController
+    from kiosk.technician.window import TechnicianWindow
+    from kiosk.ui.i18n import Translations
+    from models.audit import AuditLog
+
+    qt = QApplication.instance() or QApplication([])
+    measure, loader = None, None
+    if not no_face_models:
+        from biometrics.face.models import load_models
+
+        models = load_models()
+        measure, loader = face_measure_from_models(models), (lambda: models)
+    store, keys = open_store(settings)
+    try:
+        audit = AuditLog(store, keys.signing_key())
+        Translations().install(settings.kiosk.language)
+        workbench = Workbench(settings, state.settings_file, _base_dir(ctx), audit, measure, loader)
+        view = TechnicianWindow()
+        controller = TechnicianController(view, Accounts(store, audit), workbench)
+        view.show()
+        if exit_after:
+            QTimer.singleShot(int(exit_after * 1000), qt.quit)
+        qt.exec()
+        controller.stop()
+    finally:
+        store.close()
+
+
 COMMANDS = (technician,)
