@@ -49,4 +49,6 @@ class DevicesView(QWidget):
             for c, key in enumerate(COLUMNS):
                 self.table.setItem(r, c, QTableWidgetItem(str(row.get(key) or "")))
         ready = sum(1 for row in rows if row.get("state") in ("ready", "busy"))
-        self.status.setText(self.tr("%n device(s) ready", "", ready) + f" / {len(rows)}")
+        self.status.setText(
+            self.tr("Ready: %1 of %2").replace("%1", str(ready)).replace("%2", str(len(rows)))
+        )

@@ -151,3 +151,16 @@ def test_threshold_calibration_shows_the_det_plot_and_becomes_the_operating_poin
         window.thresholds.save.click()
     face = load_settings(path, {})[0].calibration.face
     assert face is not None and face.calibrated_by == "tina" and face.target_fmr == 0.001
+
+
+def test_screenshots_of_the_technician_screens(qtbot: QtBot, tmp_path: Path) -> None:
+    from kiosk.technician.screenshots import render_technician
+
+    written = render_technician(tmp_path)
+    assert sorted(p.name for p in written) == sorted(
+        f"technician_{screen}_{lang}.png"
+        for screen in ("devices", "camera", "thresholds")
+        for lang in ("id", "en")
+    )
+    for path in written:
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5_000
