@@ -39,6 +39,7 @@ class VirtualCamera(ScriptedDevice):
         max_brightness: float = params.BRIGHTNESS_MAX,
         lens_focus: float | None = None,
         blur_per_unit: float = 0.08,
+        focus: float | None = None,
     ) -> None:
         super().__init__(device_id, script=script, loop_script=loop_script)
         self._path = source
@@ -53,7 +54,7 @@ class VirtualCamera(ScriptedDevice):
         # (Gaussian sigma, px): what a focus sweep in calibration is tested against.
         self._lens_focus = lens_focus
         self._blur_per_unit = blur_per_unit
-        self._focus = FOCUS_RANGE[0]
+        self._focus = FOCUS_RANGE[0] if focus is None else focus
         caps = {Capability.FRAME_RATE_CONTROL}
         if lens_focus is not None:
             caps.add(Capability.FOCUS_CONTROL)

@@ -101,3 +101,33 @@ def test_exposure_statistics() -> None:
     assert e.mean == pytest.approx(127.5)
     assert e.histogram[0] == 5000 and e.histogram[-1] == 5000
     assert imagestats.sharpness(np.full((50, 50), 80, np.uint8)) == 0.0
+
+
+def test_the_saved_focus_is_applied_when_the_camera_is_built(cards: Path) -> None:
+    from devices.factory import build_devices
+    from models.settings import validate_settings
+
+    def settings(options: dict[str, object], backend: str = "virtual-camera") -> object:
+        return validate_settings(
+            {
+                "kiosk": {"mode": "development"},
+                "devices": {
+                    "device": [
+                        {"id": "cam", "kind": "camera", "backend": backend, "options": options}
+                    ]
+                },
+                "calibration": {"camera": {"cam": {"focus": 47.5}}},
+            }
+        )
+
+    ((config, device),) = build_devices(settings({"source": str(cards), "lens_focus": 47}), cards)  # type: ignore[arg-type]
+    assert config.options["focus"] == 47.5
+    assert isinstance(device, VirtualCamera) and device._focus == 47.5
+    # a focus written by hand in the options wins over the calibration
+    ((config, _),) = build_devices(
+        settings({"source": str(cards), "lens_focus": 47, "focus": 10}),
+        cards,  # type: ignore[arg-type]
+    )
+    assert config.options["focus"] == 10
+    ((config, _),) = build_devices(settings({"source": str(cards)}, "opencv"), cards)  # type: ignore[arg-type]
+    assert (config.options["focus"], config.options["autofocus"]) == (47.5, False)
