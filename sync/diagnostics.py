@@ -34,8 +34,10 @@ def _tls(response: httpx.Response) -> dict[str, Any] | None:
     stream = response.extensions.get("network_stream")
     if stream is None:
         return None
-    ssl_object = stream.get_extra_info("ssl_object")
-    if not isinstance(ssl_object, ssl.SSLObject):
+    # httpcore gives ssl.SSLObject (async) or the C-level _ssl._SSLSocket (sync): the
+    # same three methods either way
+    ssl_object: Any = stream.get_extra_info("ssl_object")
+    if ssl_object is None or not hasattr(ssl_object, "getpeercert"):
         return None
     cipher = ssl_object.cipher()
     cert = ssl_object.getpeercert() or {}
