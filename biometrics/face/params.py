@@ -217,3 +217,23 @@ LIVENESS = LivenessParams()
 
 
 VERIFICATION = VerificationPolicy(accept=0.965, reject=0.914)
+
+
+@dataclass(frozen=True, slots=True)
+class WatchlistPolicy:
+    """1:N watchlist search: a hit refers the traveller to an officer.
+
+    ``hit`` 0.965 is the 1:1 accept point: FMR <= 0.1% per comparison on
+    casia_facev5. A search compares with every active entry, so its false-hit
+    rate grows with the watchlist: about N x 0.1% for N entries (10% for 100).
+    A false hit costs an officer's check; a missed hit lets a wanted person
+    through, so the threshold is not raised to cut false hits. Re-measure on the
+    population served (``gerbang calibrate thresholds``).
+    """
+
+    hit: float
+    candidates: int = 10  # rows fetched from the index, then re-scored exactly
+    hit_fmr: float = 0.001  # per comparison
+
+
+WATCHLIST = WatchlistPolicy(hit=VERIFICATION.accept)

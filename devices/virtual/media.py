@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -81,14 +82,16 @@ def card_frame(index: int, height: int = 240, width: int = 320) -> Image:
     return frame
 
 
-def document_page(height: int = 620, width: int = 880) -> Image:
-    """A passport-data-page-like BGR image with the specimen MRZ at the bottom."""
+def document_page(
+    height: int = 620, width: int = 880, *, mrz: Sequence[str] = SPECIMEN_MRZ
+) -> Image:
+    """A passport-data-page-like BGR image with an MRZ (the specimen's by default) at the bottom."""
     page = np.full((height, width, 3), (225, 235, 240), np.uint8)
     cv2.rectangle(page, (40, 90), (260, 390), (180, 180, 180), -1)  # photo area, empty
     labels = ("Type/Jenis P", "Surname/Nama UTOPIA SPECIMEN", "Nationality UTO", "Date 12 AUG 74")
     for i, text in enumerate(labels):
         cv2.putText(page, text, (300, 130 + 50 * i), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (40, 40, 40), 2)
-    for i, line in enumerate(SPECIMEN_MRZ):
+    for i, line in enumerate(mrz):
         cv2.putText(
             page,
             line,

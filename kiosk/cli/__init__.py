@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Kiosk and staff", ("demo", "kiosk", "officer", "technician", "screenshots")),
-    ("Documents and biometrics", ("doc", "enroll", "watchlist", "eval", "bench")),
+    ("Documents and biometrics", ("doc", "enroll", "watchlist", "index", "eval", "bench")),
     ("Devices", ("devices", "calibrate")),
     ("Central server and sync", ("server", "sync")),
     ("Administration", ("config", "staff", "keys", "audit", "backup", "retention")),

@@ -1,65 +1,127 @@
-"""``gerbang demo``: run a traveller transaction on virtual devices and print the outcome."""
+"""``gerbang demo``: complete traveller transactions on virtual devices.
+
+With a screen (or ``--offscreen``) the kiosk window runs a transaction; with
+``--headless`` every scenario runs without Qt and each outcome is printed.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 import click
 
 from kiosk.cli.context import app, emit_json, json_option
-from kiosk.demo import TRANSACTION_CHECKS, run_transaction
-from models import codec
-from models.audit import AuditLog
-from models.keys import KeyStore
-from models.store import Store
+
+
+def _has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 @click.command()
 @click.option(
-    "--headless", is_flag=True, default=True, help="Run without a window (the only mode for now)."
+    "--headless", is_flag=True, help="No window: run the scenarios and print each outcome."
+)
+@click.option(
+    "--offscreen", is_flag=True, help="Run the kiosk window without a screen (saves screenshots)."
+)
+@click.option(
+    "--scenario",
+    "scenarios",
+    multiple=True,
+    type=click.Choice(
+        [
+            "pass",
+            "face_mismatch",
+            "watchlist_hit",
+            "expired_document",
+            "tampered_chip",
+            "card_removed",
+            "timeout",
+        ]
+    ),
+    help="Scenarios to run (repeatable). Default: all with --headless, 'pass' in the window.",
 )
 @click.option(
     "--data-dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Where the demo keeps its store and keys. Default: <data_dir>/demo.",
+    help="Where the demo keeps its store, keys, index and media. Default: <data_dir>/demo.",
 )
 @json_option
 @click.pass_context
-def demo(ctx: click.Context, headless: bool, data_dir: Path | None, as_json: bool) -> None:
-    """Run a complete demo traveller transaction and print its outcome."""
-    state = app(ctx)
-    settings = state.start_logging()
+def demo(
+    ctx: click.Context,
+    headless: bool,
+    offscreen: bool,
+    scenarios: tuple[str, ...],
+    data_dir: Path | None,
+    as_json: bool,
+) -> None:
+    """Run complete demo traveller transactions (virtual passport, camera, reader, gate)."""
+    settings = app(ctx).start_logging()
     root = data_dir or settings.data_dir / "demo"
-    keys = KeyStore(root / "keys")
-    store = Store.open(root / "kiosk.db", keys.store_key())
+    from kiosk.demo import DemoFactory, Scenario
+
+    factory = DemoFactory(root, kiosk_id=settings.kiosk.id, office_id=settings.kiosk.office_id)
+    if not headless and (offscreen or not _has_display()):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        offscreen = True
+    if headless:
+        chosen = [Scenario(s) for s in scenarios] or list(Scenario)
+        results = [_headless(factory, scenario) for scenario in chosen]
+        _report(results, root, as_json, window=None)
+        return
+    from kiosk.ui.demo_window import run_window
+
+    result = run_window(
+        factory, Scenario(scenarios[0]) if scenarios else Scenario.PASS, offscreen=offscreen
+    )
+    _report([result], root, as_json, window="offscreen" if offscreen else "window")
+
+
+def _headless(factory: Any, scenario: Any) -> dict[str, Any]:
+    from kiosk.demo import expected
+    from kiosk.traveller.headless import HeadlessRunner
+
+    kit = factory.build(scenario)
     try:
-        audit = AuditLog(store, keys.signing_key())
-        result = run_transaction(
-            store, audit, kiosk_id=settings.kiosk.id, office_id=settings.kiosk.office_id
-        )
+        runner = HeadlessRunner(kit.flow, kit.services)
+        transaction = runner.run()
+        return {
+            "scenario": scenario.value,
+            "expected": expected(scenario),
+            "outcome": transaction.decision.outcome.value,
+            "reasons": [r.value for r in transaction.decision.reasons],
+            "checks": {c.name: c.outcome.value for c in transaction.checks},
+            "gate_opened": runner.gate_openings > 0,
+            "event_id": transaction.transaction_id,
+            "work_ms": {k: round(v, 1) for k, v in kit.services.timings.items()},
+            "outbox_depth": kit.store.outbox.depth(),
+        }
     finally:
-        store.close()
-    event = result.event
+        kit.close()
+
+
+def _report(
+    results: list[dict[str, Any]], root: Path, as_json: bool, *, window: str | None
+) -> None:
     if as_json:
         emit_json(
-            {
-                "event": codec.to_json_value(event),
-                "referral_id": result.referral.referral_id if result.referral else None,
-                "outbox_depth": result.outbox_depth,
-                "store": str(root / "kiosk.db"),
-            }
+            {"store": str(root / "kiosk.db"), "mode": window or "headless", "transactions": results}
         )
         return
-    providers = dict(TRANSACTION_CHECKS)
-    click.echo(f"Gerbang demo transaction {event.event_id}")
-    for check in event.checks:
-        note = f"  (needs {providers[check.name]})" if check.name in result.unavailable else ""
-        click.echo(f"  {check.name:<24} {check.outcome.value}{note}")
-    reasons = ", ".join(r.value for r in event.decision.reasons)
-    click.echo(f"Decision: {event.decision.outcome.value.upper()} ({reasons})")
-    if result.referral:
-        click.echo(f"Referred to an officer: referral {result.referral.referral_id}")
-    click.echo(f"Stored in {root / 'kiosk.db'}; {result.outbox_depth} item(s) waiting for sync.")
+    for r in results:
+        reasons = ", ".join(r["reasons"])
+        click.echo(
+            f"{r['scenario']:<18} {r['outcome'].upper():<6} ({reasons})   expected: {r['expected']}"
+        )
+        if r.get("screenshots"):
+            click.echo(f"  screens: {', '.join(r['screenshots'])}")
+    click.echo(
+        f"Stored (encrypted) in {root / 'kiosk.db'}; every decision is in the audit log "
+        "and queued for the central server. Liveness is off in the demo: its camera plays a photograph."
+    )
 
 
 COMMANDS = (demo,)

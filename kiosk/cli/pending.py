@@ -14,11 +14,6 @@ from models.errors import NotAvailableError
 
 _PENDING: tuple[tuple[str, str, str], ...] = (
     (
-        "kiosk",
-        "Run the full-screen traveller kiosk on the configured devices.",
-        "the traveller kiosk UI (issue #9)",
-    ),
-    (
         "officer",
         "Officer mode: enrollment, watchlists, referral review.",
         "officer mode (issue #10)",

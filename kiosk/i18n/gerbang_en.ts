@@ -188,6 +188,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Too much light: please step out of the bright light.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Please turn so that your whole face is lit evenly.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Please keep your eyes open.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Please close your mouth.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Please keep still.</source>
         <translation type="unfinished"></translation>
     </message>

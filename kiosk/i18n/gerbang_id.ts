@@ -188,6 +188,22 @@
         <translation>Silakan hadapkan wajah ke arah cahaya.</translation>
     </message>
     <message>
+        <source>Too much light: please step out of the bright light.</source>
+        <translation>Terlalu terang: silakan menjauh dari cahaya yang menyilaukan.</translation>
+    </message>
+    <message>
+        <source>Please turn so that your whole face is lit evenly.</source>
+        <translation>Silakan berputar sedikit agar seluruh wajah Anda terkena cahaya merata.</translation>
+    </message>
+    <message>
+        <source>Please keep your eyes open.</source>
+        <translation>Silakan buka mata Anda.</translation>
+    </message>
+    <message>
+        <source>Please close your mouth.</source>
+        <translation>Silakan tutup mulut Anda.</translation>
+    </message>
+    <message>
         <source>Please keep still.</source>
         <translation>Mohon tetap diam.</translation>
     </message>

@@ -68,6 +68,7 @@ class DocumentStep:
         clock: Clock = lambda: datetime.now(UTC),
     ) -> None:
         self.scanner = scanner
+        self.timings: dict[str, float] = {}  # ms by stage of the last run (bench, events)
         self.reader = reader
         self.trust = trust
         self.timeout_s = timeout_s
@@ -96,9 +97,15 @@ class DocumentStep:
                 return channel
         return None
 
+    def _lap(self, name: str, started: float) -> None:
+        self.timings[name] = (time.perf_counter() - started) * 1000
+
     def run(self, progress: Progress, cancelled: Cancelled) -> DocumentOutcome:
+        self.timings = {}
         deadline = time.monotonic() + self.timeout_s
+        started = time.perf_counter()
         mrz = self._scan_mrz(cancelled, deadline)
+        self._lap("mrz_scan", started)
         if mrz is None:
             return DocumentOutcome(
                 DocumentFacts(None, False, False, detail="mrz_not_read"), None, None
@@ -108,7 +115,9 @@ class DocumentStep:
             return DocumentOutcome(
                 DocumentFacts(document, False, False, detail="mrz_check_digits"), None, None
             )
+        started = time.perf_counter()
         channel = self._wait_card(cancelled, deadline)
+        self._lap("card_wait", started)
         if channel is None:
             return DocumentOutcome(
                 DocumentFacts(document, True, False, detail="no_chip"), None, None
@@ -119,6 +128,7 @@ class DocumentStep:
             files[step.file] = (step.read, step.total)
             progress(sum(r for r, _ in files.values()), sum(t for _, t in files.values()))
 
+        started = time.perf_counter()
         try:
             result = read_document(
                 channel,
@@ -135,6 +145,8 @@ class DocumentStep:
                 document, True, True, chip_read=CheckOutcome.NOT_RUN, detail=detail
             )
             return DocumentOutcome(facts, None, None)
+        self._lap("chip_read", started)
+        started = time.perf_counter()
         found = inspect(
             result,
             self.trust,
@@ -142,6 +154,7 @@ class DocumentStep:
             printed_mrz=list(lines),
             issuing_country=document.issuing_state,
         )
+        self._lap("chip_checks", started)
         facts = DocumentFacts(
             document=document,
             mrz_valid=True,

@@ -307,7 +307,12 @@ class TravellerFlow:
         if forced is not None:
             reasons = (
                 forced,
-                *(r for r in decision.reasons if r not in (forced, ReasonCode.ALL_CHECKS_PASSED)),
+                # checks that could not run because of the forced end need no reason of their own
+                *(
+                    r
+                    for r in decision.reasons
+                    if r not in (forced, ReasonCode.ALL_CHECKS_PASSED, ReasonCode.CHECK_UNAVAILABLE)
+                ),
             )
             decision = Decision(Outcome.REFER, reasons)
         self._close_step()

@@ -17,6 +17,7 @@ from kiosk.ui.views.survey import SurveyView
 
 class KioskWindow(QWidget):
     officer_requested = Signal()
+    screen_shown = Signal(str)  # the Screen value, after it is on the screen
 
     def __init__(self) -> None:
         super().__init__()
@@ -61,6 +62,7 @@ class KioskWindow(QWidget):
 
     def show_screen(self, screen: Screen) -> None:
         self.stack.setCurrentWidget(self.screens[screen])
+        self.screen_shown.emit(screen.value)
 
     def retranslate(self) -> None:
         self.officer.setText(self.tr("Call an officer"))

@@ -98,15 +98,24 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "no-such-command")[0] == ExitCode.USAGE
 
 
+DEMO = (
+    "demo",
+    "--headless",
+    "--scenario",
+    "expired_document",
+)  # refers before the face step: quick
+
+
 def test_demo_records_a_transaction(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, out, _ = run(capsys, "demo", "--data-dir", str(tmp_path / "demo"), "--json")
+    code, out, _ = run(capsys, *DEMO, "--data-dir", str(tmp_path / "demo"), "--json")
     assert code == 0
-    result = json.loads(out)
-    assert result["event"]["decision"]["outcome"] == "refer"
-    assert result["outbox_depth"] == 2  # the event and its referral
+    (result,) = json.loads(out)["transactions"]
+    assert result["outcome"] == "refer" and result["reasons"] == ["document_expired"]
+    # the event, its referral and the event's new version carrying the survey score
+    assert result["outbox_depth"] == 3
     assert (tmp_path / "demo" / "kiosk.db").is_file()
-    code, out, _ = run(capsys, "demo", "--data-dir", str(tmp_path / "demo"), "--json")
-    assert json.loads(out)["outbox_depth"] == 4  # a second transaction adds to the same store
+    code, out, _ = run(capsys, *DEMO, "--data-dir", str(tmp_path / "demo"), "--json")
+    assert json.loads(out)["transactions"][0]["outbox_depth"] == 6  # a second one, same store
 
 
 def test_command_groups_from_several_modules_merge() -> None:
@@ -135,8 +144,8 @@ def test_audit_verify_and_tail_on_the_configured_store(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     _demo_settings(monkeypatch, tmp_path)
-    assert run(capsys, "demo", "--data-dir", str(tmp_path), "--json")[0] == 0
-    assert run(capsys, "demo", "--data-dir", str(tmp_path), "--json")[0] == 0
+    assert run(capsys, *DEMO, "--data-dir", str(tmp_path), "--json")[0] == 0
+    assert run(capsys, *DEMO, "--data-dir", str(tmp_path), "--json")[0] == 0
     code, out, _ = run(capsys, "audit", "verify", "--json")
     assert code == 0
     report = json.loads(out)
@@ -168,10 +177,10 @@ def test_keys_rotate_keeps_the_store_readable(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     _demo_settings(monkeypatch, tmp_path)
-    assert run(capsys, "demo", "--data-dir", str(tmp_path), "--json")[0] == 0
+    assert run(capsys, *DEMO, "--data-dir", str(tmp_path), "--json")[0] == 0
     code, out, _ = run(capsys, "keys", "status", "--json")
     before = json.loads(out)
-    assert before["data_keys"] == ["signing", "store"]
+    assert before["data_keys"] == ["index", "signing", "store"]  # the demo opens the face index
     assert len(before["kiosk_public_key"]) == 64 and len(before["kiosk_public_key_id"]) == 16
     code, out, _ = run(capsys, "keys", "rotate", "--json")
     assert code == 0
@@ -197,7 +206,7 @@ def test_backup_create_verify_restore_and_recovery(
     data = tmp_path / "data"
     _demo_settings(monkeypatch, data)
     monkeypatch.setenv("GERBANG_RECOVERY_PASSPHRASE", "a long enough passphrase")
-    assert run(capsys, "demo", "--data-dir", str(data), "--json")[0] == 0
+    assert run(capsys, *DEMO, "--data-dir", str(data), "--json")[0] == 0
     code, out, _ = run(
         capsys, "keys", "recovery-init", "--out", str(tmp_path / "recovery.json"), "--json"
     )
@@ -269,7 +278,7 @@ def test_corrupted_backup_is_refused_with_data_exit_code(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     _demo_settings(monkeypatch, tmp_path)
-    assert run(capsys, "demo", "--data-dir", str(tmp_path), "--json")[0] == 0
+    assert run(capsys, *DEMO, "--data-dir", str(tmp_path), "--json")[0] == 0
     made = json.loads(run(capsys, "backup", "create", "--json")[1])
     raw = bytearray(Path(made["path"]).read_bytes())
     raw[len(raw) // 2] ^= 0xFF

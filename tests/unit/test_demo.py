@@ -1,42 +1,31 @@
+"""The demo's pieces that need no devices: media, MRZ, scenarios' expectations."""
+
 from __future__ import annotations
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from datetime import date
+from pathlib import Path
 
-from kiosk.demo import decide, run_transaction
-from models.audit import AuditLog
-from models.events import CheckOutcome, CheckResult, Outcome, ReasonCode
-from models.store import Store
+import cv2
+
+from devices.mrz.parser import parse_mrz
+from kiosk.demo import DEMO_POLICY, Scenario, demo_mrz, expected, write_frames
 
 
-def test_unavailable_checks_never_pass_a_traveller() -> None:
-    decision = decide(
-        (
-            CheckResult("mrz", CheckOutcome.PASSED),
-            CheckResult("face_1to1", CheckOutcome.UNAVAILABLE),
-        )
+def test_demo_mrz_is_valid_and_indonesian() -> None:
+    reading = parse_mrz(list(demo_mrz(date(2031, 1, 9))), reference_date=date(2026, 11, 25))
+    assert reading.valid
+    assert reading.document.issuing_state == "IDN" and reading.document.expiry_date == date(
+        2031, 1, 9
     )
-    assert decision.outcome is Outcome.REFER
-    assert decision.reasons == (ReasonCode.CHECK_UNAVAILABLE,)
 
 
-def test_all_passed_checks_pass() -> None:
-    decision = decide((CheckResult("mrz", CheckOutcome.PASSED),))
-    assert decision.outcome is Outcome.PASS
+def test_frames_show_the_portrait_moved_a_little(tmp_path: Path) -> None:
+    write_frames(tmp_path, count=3)
+    frames = [cv2.imread(str(p)) for p in sorted(tmp_path.glob("*.jpg"))]
+    assert [f.shape for f in frames] == [(480, 640, 3)] * 3
+    assert not (frames[0] == frames[1]).all()
 
 
-def test_device_errors_are_reasons() -> None:
-    decision = decide((CheckResult("mrz", CheckOutcome.ERROR),))
-    assert decision.reasons == (ReasonCode.DEVICE_ERROR,)
-
-
-def test_transaction_is_stored_with_referral_outbox_and_audit(store: Store) -> None:
-    audit = AuditLog(store, Ed25519PrivateKey.generate())
-    result = run_transaction(store, audit, kiosk_id="K", office_id="O")
-    assert store.events.get(result.event.event_id) == result.event
-    assert result.referral is not None
-    assert store.referrals.get(result.referral.referral_id).event_id == result.event.event_id
-    kinds = [item.kind for item in store.outbox.pending()]
-    assert kinds == ["verification_event", "referral"]
-    (record,) = list(store.audit)
-    assert (record.action, record.subject) == ("decision", result.event.event_id)
-    assert audit.verify().valid
+def test_every_scenario_says_what_it_should_end_in() -> None:
+    assert {expected(s).split(":")[0] for s in Scenario} == {"pass", "refer"}
+    assert DEMO_POLICY.require_liveness is False  # the virtual camera plays a photograph

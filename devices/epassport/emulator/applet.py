@@ -8,9 +8,10 @@ In a devices settings file::
     backend = "virtual-vpcd"
     options = { applet = "epassport", applet_options = { mrz = ["P<UTO...", "L898..."], face = "face.jpg" } }
 
-``pki_dir`` keeps the test issuer (CSCA and document signer) between runs so that
-a development trust store can point at its ``csca.der``; relative paths start at
-the settings file's folder.
+``pki_dir`` keeps the test issuers (a CSCA and document signer per issuing
+country, in ``<pki_dir>/<alpha-2>/``) between runs so that a development trust
+store can point at their ``csca.der``; relative paths start at the settings
+file's folder.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from devices.epassport.countries import alpha2
 from devices.epassport.emulator.chip import VirtualPassport
 from devices.epassport.emulator.faults import ChipFaults
 from devices.epassport.emulator.pki import TestPKI
@@ -60,7 +62,8 @@ def epassport_applet(
     root = base_dir or Path.cwd()
     now = datetime.now(UTC)
     pki_path = Path(pki_dir) if Path(pki_dir).is_absolute() else root / pki_dir
-    pki = TestPKI.load_or_generate(pki_path, not_before=now - timedelta(days=365))
+    country = alpha2(mrz[0][2:5] if mrz and len(mrz[0]) >= 5 else "UTO") or "UT"
+    pki = TestPKI.load_or_generate(pki_path, not_before=now - timedelta(days=365), country=country)
     face_jpeg = None
     if face is not None:
         face_path = Path(face) if Path(face).is_absolute() else root / face

@@ -156,7 +156,7 @@ class TestPKI:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(raw)
         (folder / "csca.der").write_bytes(self.csca_der)
-        (folder / "dsc.der").write_bytes(self.dsc_der)
+        (folder / "dsc.certificate").write_bytes(self.dsc_der)  # not a trust-store suffix
         (folder / "country").write_text(self.country)
 
     @classmethod
@@ -172,15 +172,19 @@ class TestPKI:
             key("csca.key"),
             x509.load_der_x509_certificate((folder / "csca.der").read_bytes()),
             key("dsc.key"),
-            x509.load_der_x509_certificate((folder / "dsc.der").read_bytes()),
+            x509.load_der_x509_certificate((folder / "dsc.certificate").read_bytes()),
         )
 
     @classmethod
-    def load_or_generate(cls, folder: Path, *, not_before: datetime) -> TestPKI:
-        if (folder / "csca.der").is_file():
-            return cls.load(folder)
-        pki = cls.generate(not_before=not_before)
-        pki.save(folder)
+    def load_or_generate(
+        cls, folder: Path, *, not_before: datetime, country: str = "UT"
+    ) -> TestPKI:
+        """The chain kept in ``folder`` (one per issuing country: a subfolder per country)."""
+        here = folder / country
+        if (here / "csca.der").is_file():
+            return cls.load(here)
+        pki = cls.generate(not_before=not_before, country=country)
+        pki.save(here)
         return pki
 
     @property

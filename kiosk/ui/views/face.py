@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -14,6 +14,8 @@ PREVIEW_W, PREVIEW_H = 640, 480
 
 
 class FaceView(QWidget):
+    frame_shown = Signal()  # a camera frame is on the preview
+
     def __init__(self) -> None:
         super().__init__()
         layout = column(self)
@@ -53,13 +55,24 @@ class FaceView(QWidget):
         painter.drawEllipse(QRectF(w * 0.3, h * 0.12, w * 0.4, h * 0.7))
         painter.end()
         self.preview.setPixmap(pixmap)
+        self.frame_shown.emit()
 
     def show_guidance(self, codes: list[str]) -> None:
-        texts = {
+        texts = self.texts()
+        shown = [texts[c] for c in codes if c in texts]
+        self.guidance.setText(shown[0] if shown else self.tr("Keep your face inside the oval."))
+
+    def texts(self) -> dict[str, str]:
+        """The prompt of each guidance code the face step sends (kiosk.traveller.face_step)."""
+        return {
             "come_closer": self.tr("Please come a little closer."),
             "move_back": self.tr("Please step back a little."),
             "look_straight": self.tr("Please look straight at the screen."),
             "more_light": self.tr("Please face the light."),
+            "less_light": self.tr("Too much light: please step out of the bright light."),
+            "even_light": self.tr("Please turn so that your whole face is lit evenly."),
+            "open_eyes": self.tr("Please keep your eyes open."),
+            "close_mouth": self.tr("Please close your mouth."),
             "keep_still": self.tr("Please keep still."),
             "remove_glasses": self.tr("Please take off your glasses."),
             "remove_hat": self.tr("Please take off your hat."),
@@ -69,5 +82,3 @@ class FaceView(QWidget):
             "turn_right": self.tr("Please turn your head slowly to the right."),
             "one_person": self.tr("Only one person in front of the camera, please."),
         }
-        shown = [texts[c] for c in codes if c in texts]
-        self.guidance.setText(shown[0] if shown else self.tr("Keep your face inside the oval."))

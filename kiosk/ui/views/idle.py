@@ -30,10 +30,27 @@ class IdleView(QWidget):
         layout.addStretch(1)
         layout.addLayout(buttons)
         layout.addStretch(1)
+        self.closed = False
+        self.retranslate()
+
+    def set_closed(self, closed: bool) -> None:
+        """Officer-only mode (the offline policy): no self-service transaction starts."""
+        self.closed = closed
+        self.indonesian.setEnabled(not closed)
+        self.english.setEnabled(not closed)
         self.retranslate()
 
     def retranslate(self) -> None:
+        # Shown before a language is chosen: both languages at once, never translated.
         self.title.setText("Selamat datang · Welcome")
+        if self.closed:
+            self.subtitle.setText(
+                "Kios ini tidak melayani pemeriksaan mandiri saat ini.\n"
+                "Silakan menuju loket petugas.\n"
+                "This kiosk is not serving self-service checks now.\n"
+                "Please go to the officer's counter."
+            )
+            return
         self.subtitle.setText(
             "Pemeriksaan mandiri paspor · Self-service passport check\n"
             "Pilih bahasa · Choose your language"

@@ -121,7 +121,7 @@ def test_doc_read_through_the_configured_vpcd_reader(tmp_path: Path) -> None:
     access = report["access_control"]
     assert access["protocol"] == "PACE" and access["extended_length"] is True  # type: ignore[index]
     assert report["face"] == {"width": 360, "height": 480, "format": "jpeg"}
-    assert (config.parent / "virtual-pki" / "csca.der").is_file()  # trusted via trust_paths
+    assert (config.parent / "virtual-pki" / "UT" / "csca.der").is_file()  # trusted via trust_paths
     # A wrong MRZ: access control fails on the chip (a document error, exit 7).
     wrong = ["--document-number", "L898902C4", "--birth-date", "740812", "--expiry-date", "120415"]
     code, report = gerbang("doc", "read", *wrong, home=tmp_path, config=config)

@@ -56,7 +56,7 @@ def _read(
         )
         trust = TrustStore()
         trust.add_certificate(
-            CertInfo.load((tmp_path / "pki" / "csca.der").read_bytes()), source="test"
+            CertInfo.load((tmp_path / "pki" / "UT" / "csca.der").read_bytes()), source="test"
         )
         return inspect(
             result, trust, datetime.now(UTC) + timedelta(minutes=1), printed_mrz=list(SPECIMEN_TD3)

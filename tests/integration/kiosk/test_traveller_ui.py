@@ -181,3 +181,15 @@ def test_a_pass_that_cannot_be_stored_never_opens_the_gate(
     assert alert.args[0] == "device_error"
     qtbot.waitUntil(lambda: window.current is Screen.SEE_OFFICER, timeout=5_000)
     assert services.gate_openings == 0
+
+
+def test_every_guidance_code_of_the_face_step_has_a_prompt(qtbot: QtBot) -> None:
+    from biometrics.face.liveness.challenge import Challenge
+    from biometrics.face.quality import Guidance
+    from kiosk.traveller.face_step import PROMPTS
+    from kiosk.ui.views.face import FaceView
+
+    view = FaceView()
+    qtbot.addWidget(view)
+    sent = {PROMPTS.get(g.value, g.value) for g in Guidance} | {c.value for c in Challenge}
+    assert sent - set(view.texts()) == set()

@@ -121,7 +121,7 @@ def _settings(tmp_path: Path, mode: str = "development", *, echo_too: bool = Tru
 mode = "{mode}"
 
 [documents]
-trust_paths = ["pki/csca.der"]
+trust_paths = ["pki"]
 
 [[devices.device]]
 id = "echo"

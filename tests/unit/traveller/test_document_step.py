@@ -24,7 +24,7 @@ def _step(tmp_path: Path, **applet: object) -> tuple[DocumentStep, LoopbackCardR
     chip = epassport_applet(pki_dir=str(tmp_path / "pki"), **applet)  # type: ignore[arg-type]
     trust = TrustStore()
     trust.add_certificate(
-        CertInfo.load((tmp_path / "pki" / "csca.der").read_bytes()), source="test"
+        CertInfo.load((tmp_path / "pki" / "UT" / "csca.der").read_bytes()), source="test"
     )
     scanner = VirtualDocumentScanner("document", source=PAGES)
     reader = LoopbackCardReader("reader", applet=chip)

@@ -1,0 +1,139 @@
+"""``gerbang kiosk``'s wiring: a settings file's devices, trust store, models, index and
+offline policy, run through the kiosk window (offscreen) for one complete transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from kiosk.demo import PORTRAIT, demo_mrz, write_frames, write_page
+from kiosk.runtime import KioskRuntime, build_runtime
+from models.errors import ConfigError
+from models.events import Outcome
+from models.policy import BorderPolicy
+from models.settings import Settings, load_settings
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+NO_LIVENESS = BorderPolicy(require_liveness=False)  # the virtual camera plays a photograph
+
+
+def _settings(folder: Path, *, mode: str = "development", server_url: str = "") -> Path:
+    mrz = demo_mrz(datetime.now(UTC).date() + timedelta(days=900))
+    write_page(folder / "page", mrz)
+    write_frames(folder / "frames", count=8)
+    applet = {"pki_dir": "pki", "mrz": list(mrz), "face": str(PORTRAIT)}
+    text = f"""
+[kiosk]
+id = "KIOSK-T-01"
+office_id = "T"
+mode = "{mode}"
+step_timeout_s = 30
+
+[paths]
+data_dir = "{folder / "data"}"
+
+[logging]
+to_file = false
+
+[sync]
+server_url = "{server_url}"
+
+[documents]
+trust_paths = ["pki"]
+
+[[devices.device]]
+id = "document"
+kind = "document_scanner"
+backend = "virtual-document"
+options = {{ source = "page" }}
+
+[[devices.device]]
+id = "passport-reader"
+kind = "card_reader"
+backend = "virtual-loopback"
+options = {{ applet = "epassport", applet_options = {json.dumps(applet).replace('":', '" =')} }}
+
+[[devices.device]]
+id = "camera"
+kind = "camera"
+backend = "virtual-camera"
+options = {{ source = "frames", fps = 15 }}
+
+[[devices.device]]
+id = "gate"
+kind = "gate"
+backend = "log"
+"""
+    path = folder / "gerbang.toml"
+    path.write_text(text)
+    return path
+
+
+def _load(path: Path) -> Settings:
+    settings, _ = load_settings(path)
+    return settings
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Iterator[KioskRuntime]:
+    path = _settings(tmp_path)
+    runtime = build_runtime(_load(path), path.parent, policy=NO_LIVENESS)
+    runtime.start()
+    yield runtime
+    runtime.close()
+
+
+def test_kiosk_runs_a_transaction_on_the_configured_devices(
+    qtbot: QtBot, runtime: KioskRuntime
+) -> None:
+    from kiosk.ui.kiosk_app import KioskApp
+
+    app = KioskApp(runtime)
+    qtbot.addWidget(app.window)
+    try:
+        assert app.window.idle.english.isEnabled()  # no central server: no offline policy
+        with qtbot.waitSignal(app.controller.transaction_finished, timeout=120_000) as blocker:
+            app.window.idle.english.click()
+        decision = blocker.args[0].decision
+        assert decision.outcome is Outcome.PASS, decision.reasons
+        qtbot.waitUntil(lambda: runtime.store.outbox.depth() >= 1, timeout=10_000)
+    finally:
+        app.shutdown()
+
+
+def test_offline_policy_closes_the_kiosk_to_self_service(qtbot: QtBot, tmp_path: Path) -> None:
+    from kiosk.ui.kiosk_app import KioskApp
+
+    path = _settings(tmp_path, server_url="https://central.invalid")
+    runtime = build_runtime(_load(path), path.parent, policy=NO_LIVENESS)
+    try:
+        status = runtime.offline_status()
+        assert status is not None and "not_registered" in status.as_json()["reasons"]
+        app = KioskApp(runtime)
+        qtbot.addWidget(app.window)
+        assert app.check_offline_policy() is True
+        assert not app.window.idle.english.isEnabled()
+        assert "officer" in app.window.idle.subtitle.text()
+        app.shutdown()
+    finally:
+        runtime.close()
+
+
+def test_production_mode_refuses_virtual_devices(tmp_path: Path) -> None:
+    path = _settings(tmp_path, mode="production")
+    with pytest.raises(ConfigError, match=r"virtual|development"):
+        build_runtime(_load(path), path.parent)
+
+
+def test_a_missing_device_kind_is_named(tmp_path: Path) -> None:
+    path = _settings(tmp_path)
+    text = path.read_text()
+    path.write_text(text[: text.index('[[devices.device]]\nid = "gate"')])
+    with pytest.raises(ConfigError, match="gate"):
+        build_runtime(_load(path), path.parent)
