@@ -21,6 +21,7 @@ settings of :class:`models.settings.CameraCalibration`.
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from collections import Counter
@@ -104,14 +105,32 @@ def _focus_sweep(reader: _Reader, focus: FocusControl, params: CalibrationParams
     fine = measure(_sweep_values(fine_low, fine_high, params.fine_points))
     points = sorted(dict([*coarse, *fine]).items())  # a value in both: the fine reading
     best_value, best_score = max(points, key=lambda p: p[1])
-    focus.set_focus(best_value)
+    peak = _peak(points)
+    focus.set_focus(peak)
     return {
         "supported": True,
         "range": [low, high],
         "points": [{"focus": v, "sharpness": round(s, 2)} for v, s in points],
-        "best_focus": best_value,
+        "best_measured": best_value,
         "best_sharpness": round(best_score, 2),
+        "best_focus": peak,
     }
+
+
+def _peak(points: Sequence[tuple[float, float]]) -> float:
+    """The sharpness peak between the sharpest point and its neighbours: the vertex of a
+    parabola through their log sharpness (near focus the curve is flat, and frame-to-frame
+    noise alone would pick either side of it)."""
+    k = max(range(len(points)), key=lambda i: points[i][1])
+    if k == 0 or k == len(points) - 1:
+        return points[k][0]
+    (x0, y0), (x1, y1), (x2, y2) = ((x, math.log(max(y, 1e-6))) for x, y in points[k - 1 : k + 2])
+    denominator = (x0 - x1) * (x0 - x2) * (x1 - x2)
+    a = (x2 * (y1 - y0) + x1 * (y0 - y2) + x0 * (y2 - y1)) / denominator
+    b = (x2 * x2 * (y0 - y1) + x1 * x1 * (y2 - y0) + x0 * x0 * (y1 - y2)) / denominator
+    if a >= 0:
+        return points[k][0]
+    return round(min(max(-b / (2 * a), x0), x2), 1)
 
 
 def _median(values: Sequence[float]) -> float:
