@@ -106,7 +106,7 @@ def probe_server(
         raw = response.headers.get(protocol.H_SERVER_TIME, "")
         if raw.isdigit():
             skew = int(raw) - local
-            result["clock_skew_s"] = round(skew, 1)
+            result["clock_skew_s"] = round(skew, 1) + 0.0  # no "-0.0"
             if abs(skew) > MAX_SKEW_S:
                 problems.append("clock_skew")
         else:

@@ -102,7 +102,15 @@ def versions() -> dict[str, Any]:
         "platform": platform.platform(),
         "packages": {
             name: version(name)
-            for name in ("numpy", "opencv-python-headless", "dlib", "PySide6", "httpx", "pyscard")
+            for name in (
+                "numpy",
+                "opencv-python-headless",
+                "dlib-bin",
+                "faiss-cpu",
+                "PySide6_Essentials",
+                "httpx",
+                "pyscard",
+            )
         },
     }
 
