@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from kiosk.cli.context import app, emit_json, json_option, open_store
+from kiosk.cli.context import app, cli_actor, emit_json, json_option, open_store
 from kiosk.cli.exitcodes import ExitCode
 
 if TYPE_CHECKING:
@@ -121,11 +121,20 @@ def bundle(
         sections["devices"] = device_rows(settings, _base_dir(ctx), wait_s)
     store, keys = open_store(settings)
     try:
-        sections["store"] = bundles.store_section(store, AuditLog(store, keys.signing_key()))
+        audit = AuditLog(store, keys.signing_key())
+        sections["store"] = bundles.store_section(store, audit)
         forbidden = bundles.personal_strings(store, settings)
+        result = bundles.write_bundle(
+            output, sections, kiosk_id=settings.kiosk.id, forbidden=forbidden
+        )
+        audit.append(
+            cli_actor(),
+            "technician.bundle_exported",
+            output.name,
+            {"bytes": result["bytes"], "members": result["members"]},
+        )
     finally:
         store.close()
-    result = bundles.write_bundle(output, sections, kiosk_id=settings.kiosk.id, forbidden=forbidden)
     if as_json:
         emit_json(result)
     else:

@@ -92,6 +92,12 @@ def test_the_bundle_holds_diagnostics_and_no_personal_data(
     chip = json.loads(members["settings.json"])["devices"]["device"][1]
     assert chip["options"] == ["applet", "applet_options"]  # names, never values
     assert out.stat().st_mode & 0o777 == 0o600
+    store, _ = open_audit(data_dir)
+    try:
+        exported = [r for r in store.audit if r.action == "technician.bundle_exported"]
+    finally:
+        store.close()
+    assert len(exported) == 1 and exported[0].subject == "bundle.zip"
 
 
 def test_a_bundle_with_personal_data_is_refused_and_not_written(tmp_path: Path) -> None:
@@ -115,3 +121,12 @@ def test_diagnostics_cli_reports_devices_and_sync(
     assert "not_registered" in result["problems"]
     assert result["sync"]["outbox_depth"] == 0
     assert [d["id"] for d in result["devices"]] == ["cam"]
+
+
+def test_the_technician_window_starts_and_quits(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    config = settings_file(tmp_path, data_dir)
+    args = ["--config", str(config), "technician", "window", "--no-face-models"]
+    assert main([*args, "--exit-after", "0.3"]) == 0
