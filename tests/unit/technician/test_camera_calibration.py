@@ -131,3 +131,53 @@ def test_the_saved_focus_is_applied_when_the_camera_is_built(cards: Path) -> Non
     assert config.options["focus"] == 10
     ((config, _),) = build_devices(settings({"source": str(cards)}, "opencv"), cards)  # type: ignore[arg-type]
     assert (config.options["focus"], config.options["autofocus"]) == (47.5, False)
+
+
+class LensCapture:
+    """A fake cv2.VideoCapture with a focus motor: sharp at focus 100 (0-255)."""
+
+    focus_calls: list[float] = []  # noqa: RUF012 - shared with the test
+
+    def __init__(self, *args: object) -> None:
+        self.focus = 0.0
+        self.k = 0
+
+    def isOpened(self) -> bool:  # noqa: N802 - OpenCV's name
+        return True
+
+    def read(self) -> tuple[bool, Image]:
+        self.k += 1
+        frame = media.card_frame(self.k)
+        sigma = abs(self.focus - 100.0) * 0.05
+        return True, frame if sigma < 0.05 else cv2.GaussianBlur(frame, (0, 0), sigma)
+
+    def get(self, prop: int) -> float:
+        return self.focus if prop == cv2.CAP_PROP_FOCUS else 0.0
+
+    def set(self, prop: int, value: float) -> bool:
+        if prop == cv2.CAP_PROP_FOCUS:
+            self.focus = value
+            self.focus_calls.append(value)
+        return prop in (cv2.CAP_PROP_FOCUS, cv2.CAP_PROP_AUTOFOCUS)
+
+    def getBackendName(self) -> str:  # noqa: N802 - OpenCV's name
+        return "FAKE-V4L2"
+
+    def release(self) -> None:
+        pass
+
+
+def test_the_opencv_camera_is_swept_through_its_running_capture(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from devices.backends import opencv_camera
+    from devices.backends.opencv_camera import OpenCVCamera
+
+    monkeypatch.setattr(opencv_camera.cv2, "VideoCapture", LensCapture)
+    LensCapture.focus_calls = []
+    with OpenCVCamera("cam", source="/dev/video9", pace=False, exposure_check=False) as cam:
+        result = calibrate_camera(cam, params=FAST)
+    focus = result["focus"]
+    assert focus["supported"] is True and focus["range"] == [0.0, 255.0]
+    assert abs(focus["best_focus"] - 100.0) <= 8.0  # fine step 25.5, peak interpolated
+    assert LensCapture.focus_calls[-1] == focus["best_focus"]  # left set at the peak
