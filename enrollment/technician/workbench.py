@@ -8,7 +8,9 @@ returns JSON-ready data or a result object. Saving needs a principal holding
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +31,15 @@ from .thresholds import ThresholdCalibration, calibrate_thresholds, load_folder
 ThresholdRunner = Callable[[Path, float, Path | None], ThresholdCalibration]
 
 
+def thresholds_in_child(folder: Path, target_fmr: float, plot: Path | None) -> ThresholdCalibration:
+    """The threshold calibration of a child process (its own face models)."""
+    from biometrics.face.models import load_models
+
+    return calibrate_thresholds(
+        load_folder(folder), load_models(), target_fmr=target_fmr, plot=plot
+    )
+
+
 @dataclass
 class Workbench:
     settings: Settings
@@ -37,6 +48,10 @@ class Workbench:
     audit: AuditLog
     face_measure: FaceMeasure | None = None
     models_loader: Callable[[], Any] | None = None  # biometrics.face.models.load_models
+    # Run the threshold evaluation in a child process: dlib holds the GIL for most of an
+    # embedding, so in this process it would freeze the screens (kiosk/runtime.py does
+    # the same for the traveller's face step). The child loads its own models.
+    isolate_evaluation: bool = False
     _manager: DeviceManager | None = field(default=None, init=False, repr=False)
     _stack: ExitStack = field(default_factory=ExitStack, init=False, repr=False)
 
@@ -88,6 +103,10 @@ class Workbench:
     ) -> ThresholdCalibration:
         if self.models_loader is None:
             raise ConfigError("no face models loader: threshold calibration is unavailable")
+        if self.isolate_evaluation:
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+                return pool.submit(thresholds_in_child, folder, target_fmr, plot).result()
         return calibrate_thresholds(
             load_folder(folder), self.models_loader(), target_fmr=target_fmr, plot=plot
         )

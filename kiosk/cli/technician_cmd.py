@@ -178,7 +178,15 @@ def window(ctx: click.Context, no_face_models: bool, exit_after: float) -> None:
     try:
         audit = AuditLog(store, keys.signing_key())
         Translations().install(settings.kiosk.language)
-        workbench = Workbench(settings, state.settings_file, _base_dir(ctx), audit, measure, loader)
+        workbench = Workbench(
+            settings,
+            state.settings_file,
+            _base_dir(ctx),
+            audit,
+            measure,
+            loader,
+            isolate_evaluation=True,
+        )
         view = TechnicianWindow()
         controller = TechnicianController(view, Accounts(store, audit), workbench)
         view.show()

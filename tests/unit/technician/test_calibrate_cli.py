@@ -155,3 +155,30 @@ def test_threshold_calibration_on_a_local_folder_becomes_the_kiosk_operating_poi
     assert policy.accept == accept["threshold"] and policy.reject == reject["threshold"]
     assert settings.calibration.face is not None
     assert settings.calibration.face.calibrated_by == "sup"
+
+
+@pytest.mark.dataset
+@pytest.mark.slow
+def test_the_window_evaluates_thresholds_in_a_child_process(
+    tmp_path: Path, data_dir: Path, gerbang_data: Path
+) -> None:
+    from enrollment.technician.workbench import Workbench
+    from models.settings import Settings
+
+    orl = gerbang_data / "faces" / "att_orl_faces" / "images"
+    local = tmp_path / "local-set"
+    for person in ("orl_s4", "orl_s5"):
+        (local / person).mkdir(parents=True)
+        for k in range(1, 4):
+            (local / person / f"{k}.pgm").symlink_to(orl / person / f"{k}.pgm")
+    store, audit = open_audit(data_dir)
+    try:
+        bench = Workbench(
+            Settings(), None, tmp_path, audit, models_loader=lambda: None, isolate_evaluation=True
+        )
+        result = bench.calibrate_thresholds(local, 0.01, tmp_path / "det.png")
+    finally:
+        store.close()
+    assert (result.report["genuine_pairs"], result.report["impostor_pairs"]) == (6, 9)
+    assert result.point.reject <= result.point.accept
+    assert (tmp_path / "det.png").stat().st_size > 10_000
