@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from biometrics.index import BiometricIndex
     from devices.base import Camera, CardReader, DocumentScanner, GateController
     from devices.epassport.trust import TrustStore
+    from kiosk.backup_schedule import BackupScheduler
     from kiosk.traveller.flow import TravellerFlow
     from kiosk.traveller.live import LiveServices
     from models.audit import AuditLog
@@ -54,6 +55,7 @@ class KioskRuntime:
     index: BiometricIndex
     embedder: EmbeddingWorker
     devices: tuple[object, ...]
+    backups: BackupScheduler | None = None
     engine: SyncEngine | None = None
     loop: SyncLoop | None = None
     _closed: bool = field(default=False, repr=False)
@@ -63,8 +65,10 @@ class KioskRuntime:
         return None if self.engine is None else self.engine.offline_status(now)
 
     def start(self) -> None:
-        """Start the background work: the embedding process, then the sync loop."""
+        """Start the background work: the embedding process, backups, the sync loop."""
         self.embedder.start()
+        if self.backups is not None:
+            self.backups.start()
         if self.loop is not None:
             self.loop.start()
 
@@ -74,6 +78,8 @@ class KioskRuntime:
         self._closed = True
         if self.loop is not None:
             self.loop.stop()
+        if self.backups is not None:
+            self.backups.stop()
         self.embedder.close()
         for device in self.devices:
             device.close()  # type: ignore[attr-defined]
@@ -119,6 +125,7 @@ def build_runtime(
     from biometrics.face.worker import EmbeddingWorker
     from biometrics.index import FACE_GALLERY, BiometricIndex, StoreGallerySource
     from devices.factory import build_devices, document_reader_id
+    from kiosk.backup_schedule import BackupScheduler
     from kiosk.traveller.document_step import DocumentStep
     from kiosk.traveller.face_step import FaceStep
     from kiosk.traveller.flow import Timeouts, TravellerFlow
@@ -175,6 +182,10 @@ def build_runtime(
         document=DocumentStep(scanner, reader, trust, timeout_s=step_s),
         face=face,
         gate=gate,
+        # staff alerts (device failures, a traveller asking for an officer, ...) are audited
+        alert=lambda reason: audit.append(
+            f"kiosk:{settings.kiosk.id}", "kiosk.alert", reason, {"code": reason}
+        ),
         recorder=TransactionRecorder(
             store,
             audit,
@@ -194,6 +205,7 @@ def build_runtime(
         index,
         embedder,
         (scanner, reader, camera, gate),
+        backups=BackupScheduler(settings, store, keys, audit),
     )
     if settings.sync.server_url:
         _with_sync(runtime, keys.signing_key())

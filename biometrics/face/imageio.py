@@ -43,6 +43,13 @@ class LoadedImage:
     scale: float
 
 
+# Formats a face image may come in (DG2 uses JPEG or JPEG 2000; research sets use PGM,
+# BMP and GIF). Only these decoders are tried: fewer parsers see hostile bytes, and
+# plugins other packages register with Pillow (e.g. `wsq` for fingerprints, whose
+# parser raises UnboundLocalError on two bytes) never do.
+FORMATS = ("JPEG", "PNG", "JPEG2000", "BMP", "PPM", "GIF", "TIFF", "WEBP")
+
+
 def load_image(
     source: bytes | Path, *, limits: ImageLimits = IMAGE_LIMITS, name: str | None = None
 ) -> LoadedImage:
@@ -69,7 +76,7 @@ def load_image(
         # otherwise turn into an exception under `-W error` before we can check.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
-            image = Image.open(io.BytesIO(data))
+            image = Image.open(io.BytesIO(data), formats=FORMATS)
         except Image.DecompressionBombError as exc:
             raise ImageTooLargeError(str(exc), source=label) from exc
         except UnidentifiedImageError as exc:

@@ -160,3 +160,14 @@ def test_the_face_step_decides_with_the_calibrated_operating_point(tmp_path: Pat
         assert (policy.accept, policy.reject, policy.accept_fmr) == (0.93, 0.91, 0.0009)
     finally:
         runtime.close()
+
+
+def test_staff_alerts_are_audited(tmp_path: Path) -> None:
+    path = _settings(tmp_path)
+    runtime = build_runtime(_load(path), path.parent, policy=NO_LIVENESS)
+    try:
+        runtime.services.alert_staff("device_failed")
+        (record,) = [r for r in runtime.store.audit if r.action == "kiosk.alert"]
+        assert record.subject == "device_failed" and record.actor == "kiosk:KIOSK-T-01"
+    finally:
+        runtime.close()

@@ -166,3 +166,11 @@ def test_any_prefix_of_a_real_file_decodes_or_raises_a_typed_error(cut: int, fmt
     data = encoded(gradient("RGB", (40, 30)), fmt)
     with contextlib.suppress(ImageDecodeError):
         load_image(data[: min(cut, len(data))])
+
+
+def test_decoders_other_packages_register_never_see_face_bytes() -> None:
+    """`wsq` registers a Pillow plugin whose parser crashes on b'\\xff\\xa0' (found by hypothesis)."""
+    import wsq  # noqa: F401 - registers the WSQ plugin with Pillow, as the ANSI/NIST reader does
+
+    with pytest.raises(NotAnImageError):
+        load_image(b"\xff\xa0")
