@@ -45,7 +45,7 @@ class LiveServices:
         face: FaceStep,
         gate: GateController,
         recorder: TransactionRecorder,
-        alert: Callable[[str], None] | None = None,
+        alert: Callable[[str], object] | None = None,
     ) -> None:
         self.document = document
         self.face = face
