@@ -164,3 +164,24 @@ def test_screenshots_of_the_technician_screens(qtbot: QtBot, tmp_path: Path) -> 
     )
     for path in written:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5_000
+
+
+def test_the_technician_window_command_starts_and_quits(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`gerbang technician window` (in this process: a QApplication exists already)."""
+    from kiosk.cli import main
+
+    path = tmp_path / "gerbang.toml"
+    path.write_text(
+        f"""[kiosk]
+mode = "development"
+[paths]
+data_dir = "{tmp_path / "data"}"
+[logging]
+to_file = false
+"""
+    )
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    args = ["--config", str(path), "technician", "window", "--no-face-models"]
+    assert main([*args, "--exit-after", "0.3"]) == 0

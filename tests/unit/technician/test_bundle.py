@@ -121,12 +121,3 @@ def test_diagnostics_cli_reports_devices_and_sync(
     assert "not_registered" in result["problems"]
     assert result["sync"]["outbox_depth"] == 0
     assert [d["id"] for d in result["devices"]] == ["cam"]
-
-
-def test_the_technician_window_starts_and_quits(
-    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
-    config = settings_file(tmp_path, data_dir)
-    args = ["--config", str(config), "technician", "window", "--no-face-models"]
-    assert main([*args, "--exit-after", "0.3"]) == 0
