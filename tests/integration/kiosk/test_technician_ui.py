@@ -166,11 +166,11 @@ def test_screenshots_of_the_technician_screens(qtbot: QtBot, tmp_path: Path) -> 
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5_000
 
 
-def test_the_technician_window_command_starts_and_quits(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """`gerbang technician window` (in this process: a QApplication exists already)."""
-    from kiosk.cli import main
+def test_the_technician_window_command_starts_and_quits(tmp_path: Path) -> None:
+    """`gerbang technician window` in its own process (its QApplication quits at the end)."""
+    import os
+    import subprocess
+    import sys
 
     path = tmp_path / "gerbang.toml"
     path.write_text(
@@ -182,6 +182,23 @@ data_dir = "{tmp_path / "data"}"
 to_file = false
 """
     )
-    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
-    args = ["--config", str(path), "technician", "window", "--no-face-models"]
-    assert main([*args, "--exit-after", "0.3"]) == 0
+    code = "import sys; from kiosk.cli import main; sys.exit(main())"
+    args = [
+        "--config",
+        str(path),
+        "technician",
+        "window",
+        "--no-face-models",
+        "--exit-after",
+        "0.5",
+    ]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
