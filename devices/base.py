@@ -188,6 +188,19 @@ class Camera(Device, Protocol):
     def read(self, timeout_s: float = 1.0) -> Frame | Retry: ...
 
 
+@runtime_checkable
+class FocusControl(Protocol):
+    """A camera whose focus can be set while it runs (``Capability.FOCUS_CONTROL``)."""
+
+    def focus_range(self) -> tuple[float, float]:
+        """The lowest and highest focus value the driver accepts (driver units)."""
+        ...
+
+    def set_focus(self, value: float) -> None:
+        """Set manual focus; frames read after this call are taken at ``value``."""
+        ...
+
+
 class FingerprintScanner(Device, Protocol):
     def capture(
         self, position: FingerPosition = FingerPosition.UNKNOWN, timeout_s: float = 15.0

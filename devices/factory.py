@@ -79,6 +79,9 @@ class OpenCVOptions(_Exposure):
 class VirtualCameraOptions(_Scripted, _Exposure):
     source: str
     fps: float = Field(default=15.0, gt=0, le=240)
+    lens_focus: float | None = Field(default=None, ge=0, le=100)  # simulated manual focus
+    focus: float | None = Field(default=None, ge=0, le=100)  # initial focus (with lens_focus)
+    blur_per_unit: float = Field(default=0.08, ge=0, le=10)
 
 
 class LibfprintOptions(_Options):
@@ -224,6 +227,9 @@ def _build_virtual_camera(device_id: str, o: VirtualCameraOptions, ctx: BuildCon
         exposure_check=o.exposure_check,
         min_brightness=o.min_brightness,
         max_brightness=o.max_brightness,
+        lens_focus=o.lens_focus,
+        blur_per_unit=o.blur_per_unit,
+        focus=o.focus,
     )
 
 
@@ -562,10 +568,33 @@ def build_devices(
                 "combined with a pcsc reader (several virtual-vpcd readers share that pcscd)",
                 key=f"devices.device[{i}].backend",
             )
+        config = with_calibration(config, settings)
         out.append((config, build_device(config, ctx, key=f"devices.device[{i}]")))
     if only is not None and not out:
         raise ConfigError(f"no enabled device with id {only!r}", key="devices.device")
     return out
+
+
+def with_calibration(config: DeviceConfig, settings: Settings) -> DeviceConfig:
+    """The device's options with the saved calibration (``[calibration.camera.<id>]``,
+    written by ``gerbang calibrate camera --save``) applied where the backend can use it.
+
+    Only the focus is applied, and only when the options do not set it themselves (a
+    value written by hand wins). Exposure and white-balance recommendations stay
+    recommendations: their units differ from driver to driver.
+    """
+    saved = settings.calibration.camera.get(config.id)
+    if config.kind is not DeviceKind.CAMERA or saved is None or saved.focus is None:
+        return config
+    options = dict(config.options)
+    if config.backend == "opencv" and "focus" not in options:
+        options["focus"] = saved.focus
+        options.setdefault("autofocus", False)
+    elif config.backend == "virtual-camera" and "lens_focus" in options:
+        options.setdefault("focus", saved.focus)
+    else:
+        return config
+    return config.model_copy(update={"options": options})
 
 
 def document_reader_id(settings: Settings) -> str:

@@ -16,6 +16,10 @@ BACKOFF_FACTOR = 2.0
 # --- cameras
 # A source that delivered no frame for this long is considered lost and reopened.
 CAMERA_STALL_S = 2.0
+# Manual focus of a running camera (calibration's focus sweep): V4L2/UVC focus_absolute
+# is commonly 0-255 (some models 0-1023; OpenCV does not report the range).
+CAMERA_FOCUS_RANGE = (0.0, 255.0)
+CAMERA_CONTROL_TIMEOUT_S = 2.0  # the capture thread applies a control before its next read
 # Consecutive failed reads after which a live source is reopened even before the stall time.
 CAMERA_MAX_FAILED_READS = 50
 # OpenCV/FFmpeg limits for network streams (milliseconds).

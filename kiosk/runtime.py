@@ -158,6 +158,7 @@ def build_runtime(
 ) -> KioskRuntime:
     """Everything ``gerbang kiosk`` runs on. Call :meth:`KioskRuntime.start` next."""
     from biometrics.face.models import load_models
+    from biometrics.face.verify import policy_from_settings
     from biometrics.face.worker import EmbeddingWorker
     from biometrics.index import FACE_GALLERY, BiometricIndex, StoreGallerySource
     from devices.factory import build_devices, document_reader_id
@@ -214,6 +215,8 @@ def build_runtime(
         index,
         liveness=border.require_liveness,
         timeout_s=step_s,
+        # the technician's calibrated operating point ([calibration.face]), else the shipped one
+        verification=policy_from_settings(settings.calibration.face),
         embedder=embedder,
     )
 

@@ -72,6 +72,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.EXPORT_REPORTS,
             Permission.VIEW_AUDIT,
             Permission.RUN_RETENTION,
+            Permission.CALIBRATE,  # sets the kiosk's operating points (gerbang calibrate)
         }
     ),
     Role.TECHNICIAN: frozenset(_TECHNICIAN),

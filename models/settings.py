@@ -170,6 +170,51 @@ class DeviceSettings(_Section):
         return self
 
 
+class FaceOperatingPoint(_Section):
+    """The kiosk's face 1:1 thresholds, measured by ``gerbang calibrate thresholds``.
+
+    When present it replaces the shipped ``biometrics.face.params.VERIFICATION``
+    thresholds (``biometrics.face.verify.policy_from_settings``).
+    """
+
+    accept: float = Field(ge=-1.0, le=1.0)
+    reject: float = Field(ge=-1.0, le=1.0)
+    accept_fmr: float = Field(ge=0, le=1)  # measured FMR at ``accept`` on the calibration set
+    reject_fmr: float = Field(ge=0, le=1)
+    target_fmr: float = Field(gt=0, lt=1)
+    dataset: str = Field(default="", max_length=200)  # a name, never a person's data
+    genuine_pairs: int = Field(default=0, ge=0)
+    impostor_pairs: int = Field(default=0, ge=0)
+    calibrated_at: str = Field(default="", max_length=40)
+    calibrated_by: str = Field(default="", max_length=64)
+
+    @model_validator(mode="after")
+    def _order(self) -> FaceOperatingPoint:
+        if self.reject > self.accept:
+            raise ValueError("reject must not exceed accept")
+        return self
+
+
+class CameraCalibration(_Section):
+    """Recommended settings of one camera, measured by ``gerbang calibrate camera``."""
+
+    focus: float | None = None  # best value of the focus sweep (driver units)
+    exposure_scale: float = Field(default=1.0, gt=0, le=16)  # multiply the exposure by this
+    white_balance_gains: tuple[float, float, float] = (1.0, 1.0, 1.0)  # B, G, R (grey world)
+    brightness_mean: float = Field(default=0.0, ge=0, le=255)
+    sharpness: float = Field(default=0.0, ge=0)
+    inter_eye_px: float | None = Field(default=None, ge=0)
+    calibrated_at: str = Field(default="", max_length=40)
+    calibrated_by: str = Field(default="", max_length=64)
+
+
+class CalibrationSettings(_Section):
+    """Written by the technician's calibration (a managed block of the settings file)."""
+
+    face: FaceOperatingPoint | None = None
+    camera: dict[str, CameraCalibration] = Field(default_factory=dict)
+
+
 class Settings(_Section):
     kiosk: KioskSettings = Field(default_factory=KioskSettings)
     paths: PathSettings = Field(default_factory=PathSettings)
@@ -180,6 +225,7 @@ class Settings(_Section):
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     documents: DocumentSettings = Field(default_factory=DocumentSettings)
     devices: DeviceSettings = Field(default_factory=DeviceSettings)
+    calibration: CalibrationSettings = Field(default_factory=CalibrationSettings)
 
     @property
     def data_dir(self) -> Path:

@@ -26,7 +26,15 @@ from biometrics.face.pipeline import FrameResult, LivePipeline
 from biometrics.face.quality import Guidance, QualityReport
 from biometrics.face.reference import StillResult, compliance, process_still
 from biometrics.face.still import StillFace, find_face
-from biometrics.face.verify import Decision, Reason, VerificationResult, compare, decide, verify
+from biometrics.face.verify import (
+    Decision,
+    Reason,
+    VerificationResult,
+    compare,
+    decide,
+    policy_from_settings,
+    verify,
+)
 
 
 def detect(models: FaceModels, rgb: RGBImage) -> StillFace | None:
@@ -77,5 +85,6 @@ __all__ = [
     "icao_compliance",
     "load_image",
     "load_models",
+    "policy_from_settings",
     "verify",
 ]

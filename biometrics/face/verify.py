@@ -8,13 +8,14 @@ reference quality, agreement between the live frames) as reason codes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from biometrics.face.capture import LiveCapture
 from biometrics.face.embed import Embedding, similarity
 from biometrics.face.params import VERIFICATION, VerificationPolicy
 from biometrics.face.reference import StillResult
+from models.settings import FaceOperatingPoint
 
 
 class Decision(StrEnum):
@@ -42,6 +43,23 @@ class VerificationResult:
     frame_scores: tuple[float, ...]
     accept_threshold: float
     reject_threshold: float
+
+
+def policy_from_settings(
+    point: FaceOperatingPoint | None, default: VerificationPolicy = VERIFICATION
+) -> VerificationPolicy:
+    """The kiosk's operating point: the calibrated thresholds when the settings hold
+    them (``[calibration.face]``, written by ``gerbang calibrate thresholds``), else
+    the shipped ones."""
+    if point is None:
+        return default
+    return replace(
+        default,
+        accept=point.accept,
+        reject=point.reject,
+        accept_fmr=point.accept_fmr,
+        reject_fmr=point.reject_fmr,
+    )
 
 
 def compare(a: Embedding, b: Embedding) -> float:

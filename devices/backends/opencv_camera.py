@@ -37,7 +37,7 @@ from devices.base import Capability, Frame, Health, Image, Retry, RetryReason
 from devices.errors import SourceLostError
 from devices.imaging import as_image, exposure_retry
 from devices.lifecycle import Backoff, DeviceBase, now
-from models.errors import ConfigError, DeviceTimeoutError
+from models.errors import ConfigError, DeviceTimeoutError, DeviceUnavailableError
 from models.operations import DeviceKind, DeviceState
 
 log = logging.getLogger(__name__)
@@ -136,6 +136,7 @@ class OpenCVCamera(DeviceBase):
         self._thread: threading.Thread | None = None
         self._returned = 0  # index of the last frame handed out
         self._fps_measured = 0.0
+        self._pending_focus: float | None = None  # set_focus -> the capture thread
 
     def _virtual_instance(self) -> bool:
         return self._spec.kind == "file"
@@ -161,6 +162,48 @@ class OpenCVCamera(DeviceBase):
                 if retry is not None:
                     return retry
             return Frame(image=image, timestamp=stamp, index=index)
+
+    def focus_range(self) -> tuple[float, float]:
+        return params.CAMERA_FOCUS_RANGE
+
+    def set_focus(self, value: float) -> None:
+        """Manual focus while running (``FocusControl``): the capture thread applies it
+        before its next read, and frames read after this call were taken after that."""
+        if Capability.FOCUS_CONTROL not in self._capabilities:
+            raise DeviceUnavailableError(
+                f"camera {self.device_id} has no focus control", device_id=self.device_id
+            )
+        low, high = params.CAMERA_FOCUS_RANGE
+        with self._cond:
+            self._require_open()
+            self._pending_focus = min(max(value, low), high)
+            self._cond.notify_all()
+            self._cond.wait_for(
+                lambda: not self._focus_pending() or self._stop.is_set(),
+                params.CAMERA_CONTROL_TIMEOUT_S,
+            )
+            if self._focus_pending():  # not applied in time, or the camera closed
+                self._pending_focus = None
+                raise DeviceTimeoutError(
+                    f"camera {self.device_id}: focus not applied",
+                    device_id=self.device_id,
+                    timeout_s=params.CAMERA_CONTROL_TIMEOUT_S,
+                )
+            self._returned = self._index  # frames taken before the change are not handed out
+
+    def _focus_pending(self) -> bool:
+        return self._pending_focus is not None
+
+    def _apply_pending(self, capture: Any) -> None:
+        with self._cond:
+            value = self._pending_focus
+        if value is None:
+            return
+        capture.set(cv2.CAP_PROP_AUTOFOCUS, 0.0)
+        capture.set(cv2.CAP_PROP_FOCUS, value)
+        with self._cond:
+            self._pending_focus = None
+            self._cond.notify_all()
 
     def _nothing(self, timeout_s: float, bad_before: int) -> Retry:
         if self._ended:
@@ -318,6 +361,7 @@ class OpenCVCamera(DeviceBase):
                     if wait > 0 and stop.wait(wait):
                         break
                     next_due = max(next_due + period, time.monotonic())
+                self._apply_pending(capture)
                 ok, raw = capture.read()
                 stamp = time.monotonic()
                 if ok:

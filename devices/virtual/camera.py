@@ -5,16 +5,21 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import cv2
+import numpy as np
+
 from devices import params
-from devices.base import Capability, Frame, Health, Retry, RetryReason
+from devices.base import Capability, Frame, Health, Image, Retry, RetryReason
 from devices.errors import SourceLostError
 from devices.imaging import exposure_retry
 from devices.lifecycle import now
 from devices.virtual.script import StepKind
 from devices.virtual.scripted import Deadline, ScriptedDevice
 from devices.virtual.sources import ImageFolder, LoopingVideo, open_source
-from models.errors import DeviceTimeoutError
+from models.errors import DeviceTimeoutError, DeviceUnavailableError
 from models.operations import DeviceKind, DeviceState
+
+FOCUS_RANGE = (0.0, 100.0)
 
 
 class VirtualCamera(ScriptedDevice):
@@ -32,6 +37,9 @@ class VirtualCamera(ScriptedDevice):
         exposure_check: bool = True,
         min_brightness: float = params.BRIGHTNESS_MIN,
         max_brightness: float = params.BRIGHTNESS_MAX,
+        lens_focus: float | None = None,
+        blur_per_unit: float = 0.08,
+        focus: float | None = None,
     ) -> None:
         super().__init__(device_id, script=script, loop_script=loop_script)
         self._path = source
@@ -41,7 +49,16 @@ class VirtualCamera(ScriptedDevice):
         self._source: ImageFolder | LoopingVideo | None = None
         self._index = 0
         self._last_at = 0.0
-        self._capabilities = frozenset({Capability.FRAME_RATE_CONTROL})
+        # A simulated lens: with ``lens_focus`` set, the camera has manual focus over
+        # FOCUS_RANGE and frames are blurred by |focus - lens_focus| x blur_per_unit
+        # (Gaussian sigma, px): what a focus sweep in calibration is tested against.
+        self._lens_focus = lens_focus
+        self._blur_per_unit = blur_per_unit
+        self._focus = FOCUS_RANGE[0] if focus is None else focus
+        caps = {Capability.FRAME_RATE_CONTROL}
+        if lens_focus is not None:
+            caps.add(Capability.FOCUS_CONTROL)
+        self._capabilities = frozenset(caps)
         self._driver = "virtual"
 
     def _open(self) -> None:
@@ -69,6 +86,24 @@ class VirtualCamera(ScriptedDevice):
         except SourceLostError:
             return Health(DeviceState.ABSENT, now(), "source_lost")
         return Health(DeviceState.READY, now(), "virtual", {"frames": float(self._index)})
+
+    def focus_range(self) -> tuple[float, float]:
+        return FOCUS_RANGE
+
+    def set_focus(self, value: float) -> None:
+        if self._lens_focus is None:
+            raise DeviceUnavailableError(
+                f"camera {self.device_id} has no focus control", device_id=self.device_id
+            )
+        self._focus = min(max(value, FOCUS_RANGE[0]), FOCUS_RANGE[1])
+
+    def _defocus(self, image: Image) -> Image:
+        if self._lens_focus is None:
+            return image
+        sigma = abs(self._focus - self._lens_focus) * self._blur_per_unit
+        if sigma < 0.05:
+            return image
+        return np.asarray(cv2.GaussianBlur(image, (0, 0), sigma), dtype=np.uint8)
 
     def read(self, timeout_s: float = 1.0) -> Frame | Retry:
         with self._operation():
@@ -106,6 +141,7 @@ class VirtualCamera(ScriptedDevice):
         self._last_at = time.monotonic()
         if image is None:
             return Retry(RetryReason.NO_FRAME, "corrupt frame")
+        image = self._defocus(image)
         if self._exposure_check:
             retry = exposure_retry(image, minimum=self._limits[0], maximum=self._limits[1])
             if retry is not None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from kiosk.cli.context import emit_json, json_option
+from kiosk.cli.context import app, emit_json, json_option
 
 DATASET_NAMES = (
     "casia_facev5",
@@ -94,11 +94,14 @@ def bench_group() -> None:
     "policy_thresholds",
     type=(float, float),
     metavar="ACCEPT REJECT",
-    help="Report a candidate policy's rates (at_policy) instead of the shipped one's.",
+    help="Report a candidate policy's rates (at_policy) instead of the kiosk's "
+    "(the calibrated operating point of the settings, else the shipped one).",
 )
 @click.option("--progress", is_flag=True, help="Report progress on stderr.")
 @json_option
+@click.pass_context
 def eval_face(
+    ctx: click.Context,
     pairs_csv: Path | None,
     images_dir: Path | None,
     identities_csv: Path | None,
@@ -121,10 +124,11 @@ def eval_face(
     from biometrics.face import evalface
     from biometrics.face.baseline import load_baseline
     from biometrics.face.models import load_models
-    from biometrics.face.params import VERIFICATION, EmbeddingParams, VerificationPolicy
+    from biometrics.face.params import EmbeddingParams, VerificationPolicy
+    from biometrics.face.verify import policy_from_settings
 
     embedding = EmbeddingParams(landmarks=int(landmarks), flip=not no_flip, jitters=jitters)
-    policy = VERIFICATION
+    policy = policy_from_settings(app(ctx).settings().calibration.face)
     if policy_thresholds is not None:
         accept, reject = policy_thresholds
         if reject > accept:

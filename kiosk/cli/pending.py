@@ -13,11 +13,6 @@ import click
 from models.errors import NotAvailableError
 
 _PENDING: tuple[tuple[str, str, str], ...] = (
-    (
-        "technician",
-        "Technician mode: device checks and calibration.",
-        "technician mode (issue #10)",
-    ),
     ("server", "Run the central server (API, sync, dashboard).", "the central server (issue #8)"),
     ("sync", "Sync with the central server: status, now.", "sync (issue #8)"),
     ("devices", "List and test the configured devices.", "the device layer (issue #3)"),

@@ -14,13 +14,15 @@ from kiosk.cli.context import emit_json, json_option
 @click.argument("out_dir", type=click.Path(path_type=Path, file_okay=False))
 @json_option
 def screenshots(out_dir: Path, as_json: bool) -> None:
-    """Render every kiosk and officer screen in Bahasa Indonesia and English to PNG files in OUT_DIR."""
+    """Render every kiosk, officer and technician screen in Bahasa Indonesia and English to PNG
+    files in OUT_DIR."""
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from kiosk.officer.screenshots import render_officer
+    from kiosk.technician.screenshots import render_technician
     from kiosk.ui.screenshots import render_all
 
-    written = render_all(out_dir) + render_officer(out_dir)
+    written = render_all(out_dir) + render_officer(out_dir) + render_technician(out_dir)
     if as_json:
         emit_json({"files": [str(p) for p in written]})
     else:

@@ -2,6 +2,89 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
+    <name>CameraView</name>
+    <message>
+        <source>Camera calibration</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Measure</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save recommended settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Too dark: increase the exposure or the light.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Too bright: decrease the exposure.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Highlights are clipped.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Shadows are clipped.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The picture is blurred: adjust the focus.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Colour cast: adjust the white balance.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The face is too small: move the camera closer or zoom in.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The face is too large: move the camera back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Measuring… keep the test chart in front of the camera.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sharpness: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Best focus: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Brightness: %1 (clipped %2%)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>White balance gains B/G/R: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Inter-eye distance: %1 px</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The camera is well set up.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Failed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved and recorded in the audit log.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>DecisionView</name>
     <message>
         <source>Welcome</source>
@@ -17,6 +100,45 @@
     </message>
     <message>
         <source>An officer will help you now. Please take your passport and wait here.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DevicesView</name>
+    <message>
+        <source>Devices</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Backend</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Detail</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Driver</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ready: %1 of %2</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -437,6 +559,76 @@
     </message>
     <message>
         <source>Skip</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TechnicianWindow</name>
+    <message>
+        <source>Devices</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Camera</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Thresholds</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Log out</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ThresholdsView</name>
+    <message>
+        <source>Threshold calibration</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Dataset folder (one folder of images per person)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run evaluation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Use as the kiosk&apos;s operating point</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Evaluating… this takes a while.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pairs: %1 genuine, %2 impostor</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Equal error rate: %1%</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Accept at %1 (FMR %2%, FNMR %3%)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reject below %1 (FMR %2%, FNMR %3%)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Too few impostor pairs to measure this FMR: the threshold is conservative.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Failed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved and recorded in the audit log.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

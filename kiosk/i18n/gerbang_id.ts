@@ -2,6 +2,89 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="id_ID">
 <context>
+    <name>CameraView</name>
+    <message>
+        <source>Camera calibration</source>
+        <translation>Kalibrasi kamera</translation>
+    </message>
+    <message>
+        <source>Measure</source>
+        <translation>Ukur</translation>
+    </message>
+    <message>
+        <source>Save recommended settings</source>
+        <translation>Simpan pengaturan yang disarankan</translation>
+    </message>
+    <message>
+        <source>Too dark: increase the exposure or the light.</source>
+        <translation>Terlalu gelap: naikkan eksposur atau tambah cahaya.</translation>
+    </message>
+    <message>
+        <source>Too bright: decrease the exposure.</source>
+        <translation>Terlalu terang: turunkan eksposur.</translation>
+    </message>
+    <message>
+        <source>Highlights are clipped.</source>
+        <translation>Bagian terang terpotong.</translation>
+    </message>
+    <message>
+        <source>Shadows are clipped.</source>
+        <translation>Bagian gelap terpotong.</translation>
+    </message>
+    <message>
+        <source>The picture is blurred: adjust the focus.</source>
+        <translation>Gambar buram: atur fokus.</translation>
+    </message>
+    <message>
+        <source>Colour cast: adjust the white balance.</source>
+        <translation>Warna bergeser: atur white balance.</translation>
+    </message>
+    <message>
+        <source>The face is too small: move the camera closer or zoom in.</source>
+        <translation>Wajah terlalu kecil: dekatkan kamera atau perbesar zoom.</translation>
+    </message>
+    <message>
+        <source>The face is too large: move the camera back.</source>
+        <translation>Wajah terlalu besar: jauhkan kamera.</translation>
+    </message>
+    <message>
+        <source>Measuring… keep the test chart in front of the camera.</source>
+        <translation>Mengukur… tahan kartu uji di depan kamera.</translation>
+    </message>
+    <message>
+        <source>Sharpness: %1</source>
+        <translation>Ketajaman: %1</translation>
+    </message>
+    <message>
+        <source>Best focus: %1</source>
+        <translation>Fokus terbaik: %1</translation>
+    </message>
+    <message>
+        <source>Brightness: %1 (clipped %2%)</source>
+        <translation>Kecerahan: %1 (terpotong %2%)</translation>
+    </message>
+    <message>
+        <source>White balance gains B/G/R: %1</source>
+        <translation>Penguatan white balance B/G/R: %1</translation>
+    </message>
+    <message>
+        <source>Inter-eye distance: %1 px</source>
+        <translation>Jarak antarmata: %1 px</translation>
+    </message>
+    <message>
+        <source>The camera is well set up.</source>
+        <translation>Kamera sudah diatur dengan baik.</translation>
+    </message>
+    <message>
+        <source>Failed: %1</source>
+        <translation>Gagal: %1</translation>
+    </message>
+    <message>
+        <source>Saved and recorded in the audit log.</source>
+        <translation>Disimpan dan dicatat di log audit.</translation>
+    </message>
+</context>
+<context>
     <name>DecisionView</name>
     <message>
         <source>Welcome</source>
@@ -18,6 +101,45 @@
     <message>
         <source>An officer will help you now. Please take your passport and wait here.</source>
         <translation>Petugas akan segera membantu Anda. Silakan ambil paspor Anda dan tunggu di sini.</translation>
+    </message>
+</context>
+<context>
+    <name>DevicesView</name>
+    <message>
+        <source>Devices</source>
+        <translation>Perangkat</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>Perangkat</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Jenis</translation>
+    </message>
+    <message>
+        <source>Backend</source>
+        <translation>Backend</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Detail</source>
+        <translation>Rincian</translation>
+    </message>
+    <message>
+        <source>Driver</source>
+        <translation>Driver</translation>
+    </message>
+    <message>
+        <source>Check again</source>
+        <translation>Periksa lagi</translation>
+    </message>
+    <message>
+        <source>Ready: %1 of %2</source>
+        <translation>Siap: %1 dari %2</translation>
     </message>
 </context>
 <context>
@@ -438,6 +560,76 @@
     <message>
         <source>Skip</source>
         <translation>Lewati</translation>
+    </message>
+</context>
+<context>
+    <name>TechnicianWindow</name>
+    <message>
+        <source>Devices</source>
+        <translation>Perangkat</translation>
+    </message>
+    <message>
+        <source>Camera</source>
+        <translation>Kamera</translation>
+    </message>
+    <message>
+        <source>Thresholds</source>
+        <translation>Ambang</translation>
+    </message>
+    <message>
+        <source>Log out</source>
+        <translation>Keluar</translation>
+    </message>
+</context>
+<context>
+    <name>ThresholdsView</name>
+    <message>
+        <source>Threshold calibration</source>
+        <translation>Kalibrasi ambang batas</translation>
+    </message>
+    <message>
+        <source>Dataset folder (one folder of images per person)</source>
+        <translation>Folder dataset (satu folder gambar per orang)</translation>
+    </message>
+    <message>
+        <source>Run evaluation</source>
+        <translation>Jalankan evaluasi</translation>
+    </message>
+    <message>
+        <source>Use as the kiosk&apos;s operating point</source>
+        <translation>Gunakan sebagai titik operasi kios</translation>
+    </message>
+    <message>
+        <source>Evaluating… this takes a while.</source>
+        <translation>Mengevaluasi… ini memerlukan waktu.</translation>
+    </message>
+    <message>
+        <source>Pairs: %1 genuine, %2 impostor</source>
+        <translation>Pasangan: %1 asli, %2 penyamar</translation>
+    </message>
+    <message>
+        <source>Equal error rate: %1%</source>
+        <translation>Equal error rate (EER): %1%</translation>
+    </message>
+    <message>
+        <source>Accept at %1 (FMR %2%, FNMR %3%)</source>
+        <translation>Terima mulai %1 (FMR %2%, FNMR %3%)</translation>
+    </message>
+    <message>
+        <source>Reject below %1 (FMR %2%, FNMR %3%)</source>
+        <translation>Tolak di bawah %1 (FMR %2%, FNMR %3%)</translation>
+    </message>
+    <message>
+        <source>Too few impostor pairs to measure this FMR: the threshold is conservative.</source>
+        <translation>Pasangan penyamar terlalu sedikit untuk mengukur FMR ini: ambang batasnya konservatif.</translation>
+    </message>
+    <message>
+        <source>Failed: %1</source>
+        <translation>Gagal: %1</translation>
+    </message>
+    <message>
+        <source>Saved and recorded in the audit log.</source>
+        <translation>Disimpan dan dicatat di log audit.</translation>
     </message>
 </context>
 <context>

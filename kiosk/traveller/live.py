@@ -47,7 +47,7 @@ class LiveServices:
         face: FaceStep,
         gate: GateController,
         recorder: TransactionRecorder,
-        alert: Callable[[str], None] | None = None,
+        alert: Callable[[str], object] | None = None,
         finger: FingerStep | None = None,
     ) -> None:
         self.document = document

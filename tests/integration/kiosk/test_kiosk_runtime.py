@@ -139,6 +139,29 @@ def test_a_missing_device_kind_is_named(tmp_path: Path) -> None:
         build_runtime(_load(path), path.parent)
 
 
+def test_the_face_step_decides_with_the_calibrated_operating_point(tmp_path: Path) -> None:
+    from biometrics.face.params import VERIFICATION
+    from enrollment.technician import savefile
+    from models.settings import CalibrationSettings, FaceOperatingPoint
+
+    path = _settings(tmp_path)
+    runtime = build_runtime(_load(path), path.parent, policy=NO_LIVENESS)
+    try:
+        assert runtime.services.face.verification == VERIFICATION
+    finally:
+        runtime.close()
+    point = FaceOperatingPoint(
+        accept=0.93, reject=0.91, accept_fmr=0.0009, reject_fmr=0.01, target_fmr=0.001
+    )
+    savefile.save(path, CalibrationSettings(face=point))  # what `calibrate thresholds --save` does
+    runtime = build_runtime(_load(path), path.parent, policy=NO_LIVENESS)
+    try:
+        policy = runtime.services.face.verification
+        assert (policy.accept, policy.reject, policy.accept_fmr) == (0.93, 0.91, 0.0009)
+    finally:
+        runtime.close()
+
+
 def test_staff_alerts_are_audited(tmp_path: Path) -> None:
     path = _settings(tmp_path)
     runtime = build_runtime(_load(path), path.parent, policy=NO_LIVENESS)

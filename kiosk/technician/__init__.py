@@ -1,0 +1,1 @@
+"""Technician mode: device health, camera and threshold calibration (login required)."""
