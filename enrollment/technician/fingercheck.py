@@ -1,8 +1,8 @@
 """Fingerprint scanner check: one capture, its size, resolution, contrast and simple quality.
 
-These are plain image statistics, not NFIQ 2: the NFIQ 2 fingerprint quality of
-the fingerprint pipeline (issue #6) is a separate measure of the finger, while
-this tells the technician whether the scanner gives a usable picture at all —
+The figures are plain image statistics; ``finger`` adds what the fingerprint
+pipeline makes of the capture (NFIQ 2 or its labelled fallback, minutiae). The
+statistics tell the technician whether the scanner gives a usable picture at all —
 right size and resolution, a dark-ridge/light-valley image with contrast, the
 finger area covering the platen, ridges sharp (variance of the Laplacian) and
 regular (orientation coherence of the gradients in blocks).
@@ -97,4 +97,23 @@ def check_scanner(scanner: FingerprintScanner, *, timeout_s: float = 15.0) -> di
     if isinstance(sample, Retry):
         return {**result, "outcome": "retry", "retry": sample.reason.value}
     quality = image_quality(sample.image, sample.ppi)
+    quality["finger"] = finger_quality(sample.image, sample.ppi)
     return {**result, **quality, "outcome": "ok" if not quality["problems"] else "poor_image"}
+
+
+def finger_quality(image: Image, ppi: int) -> dict[str, Any]:
+    """The fingerprint pipeline on the capture: NFIQ 2 (or its labelled fallback) and the
+    minutiae count — what enrollment and the kiosk will see of this scanner's prints."""
+    from biometrics.fingerprint import record
+    from biometrics.fingerprint.errors import FingerprintError
+
+    try:
+        extraction = record.extract_pixels(np.ascontiguousarray(image), ppi=float(ppi))
+    except FingerprintError as exc:
+        return {"usable": False, "error": exc.code}
+    return {
+        "usable": not extraction.too_few_minutiae,
+        "quality": extraction.quality.score,
+        "quality_method": extraction.quality.method,
+        "minutiae": len(extraction.template.x),
+    }

@@ -110,6 +110,8 @@ def test_fingerprint_check(
     )
     assert code == 0, result
     assert result["outcome"] == "ok" and result["id"] == "fp"
+    finger = result["finger"]  # the fingerprint pipeline's view of the capture
+    assert set(finger) >= {"usable"} and (not finger["usable"] or finger["minutiae"] > 0)
 
 
 @pytest.mark.dataset
