@@ -15,7 +15,6 @@ from pathlib import Path
 
 import click
 
-from kiosk.cli import pending
 from kiosk.cli.context import AppContext, emit_json
 from kiosk.cli.exitcodes import EPILOG, ExitCode, exit_code_for
 from models.errors import GerbangError
@@ -94,14 +93,12 @@ def _register(group: click.Group) -> None:
     """Every ``kiosk/cli/*_cmd.py`` module lists its commands in ``COMMANDS``.
 
     Command modules import heavy libraries inside the command functions, so that
-    ``gerbang --help`` stays fast. Top-level names still unbuilt come from
-    :mod:`kiosk.cli.pending`.
+    ``gerbang --help`` stays fast.
     """
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
         if info.name.endswith("_cmd"):
             module = importlib.import_module(f"{__name__}.{info.name}")
             add_commands(group, module.COMMANDS)
-    add_commands(group, [c for c in pending.COMMANDS if c.name not in group.commands])
 
 
 _register(cli)
