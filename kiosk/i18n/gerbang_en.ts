@@ -157,6 +157,26 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Passport page read</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Chip read</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Chip data signed by the issuing country</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Chip is genuine, not a copy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Chip data matches the passport page</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Reading the chip. Please do not move your passport.</source>
         <translation type="unfinished"></translation>
     </message>

@@ -157,6 +157,26 @@
         <translation>Menunggu paspor Anda…</translation>
     </message>
     <message>
+        <source>Passport page read</source>
+        <translation>Halaman paspor terbaca</translation>
+    </message>
+    <message>
+        <source>Chip read</source>
+        <translation>Cip terbaca</translation>
+    </message>
+    <message>
+        <source>Chip data signed by the issuing country</source>
+        <translation>Data cip ditandatangani oleh negara penerbit</translation>
+    </message>
+    <message>
+        <source>Chip is genuine, not a copy</source>
+        <translation>Cip asli, bukan salinan</translation>
+    </message>
+    <message>
+        <source>Chip data matches the passport page</source>
+        <translation>Data cip sesuai dengan halaman paspor</translation>
+    </message>
+    <message>
         <source>Reading the chip. Please do not move your passport.</source>
         <translation>Membaca cip. Mohon jangan menggeser paspor Anda.</translation>
     </message>

@@ -49,9 +49,27 @@ from kiosk.ui.i18n import Translations
 from kiosk.ui.window import KioskWindow
 from kiosk.ui.workers import JobRunner
 from models.errors import CardRemovedError, GerbangError
+from models.events import CheckOutcome
 from models.settings import Language
 
 log = logging.getLogger(__name__)
+
+
+CHECKS_HOLD_MS = 1200  # how long the passed document checks stay on the screen
+
+
+def _passed_checks(facts: DocumentFacts) -> list[str] | None:
+    """The document checks to show, or None when one did not pass (nothing is shown)."""
+    ok = (CheckOutcome.PASSED, CheckOutcome.NOT_OFFERED)
+    outcomes = {
+        "chip_read": facts.chip_read,
+        "passive_authentication": facts.passive_authentication,
+        "chip_authentication": facts.chip_authentication,
+        "dg1_matches_mrz": facts.dg1_matches_mrz,
+    }
+    if not facts.mrz_valid or any(o not in ok for o in outcomes.values()):
+        return None
+    return ["mrz", *(name for name, o in outcomes.items() if o is CheckOutcome.PASSED)]
 
 
 class TravellerController(QObject):
@@ -73,6 +91,7 @@ class TravellerController(QObject):
         self.flow = flow
         self.services = services
         self.translations = translations
+        self.checks_hold_ms = CHECKS_HOLD_MS
         self.runner = JobRunner(self)
         self.runner.done.connect(self._job_done)
         self.runner.failed.connect(self._job_failed)
@@ -201,7 +220,7 @@ class TravellerController(QObject):
         if kind in ("document", "face", "fingerprint") and job_id != self.runner.current:
             return  # a cancelled or replaced step
         if isinstance(result, DocumentFacts):
-            self.dispatch(DocumentDone(result))
+            self._document_done(result)
         elif isinstance(result, FaceOutcome):
             self.dispatch(FaceDone(result.face, result.watchlist))
         elif isinstance(result, FingerprintOutcome):
@@ -209,6 +228,19 @@ class TravellerController(QObject):
                 self.dispatch(FingerprintRetry(result.retry or "low_quality"))
             else:
                 self.dispatch(FingerprintDone(result.fingerprint, result.watchlist))
+
+    def _document_done(self, facts: DocumentFacts) -> None:
+        """Show the passed checks for a moment when every document check passed, then go on."""
+        passed = _passed_checks(facts)
+        if passed is None or self.checks_hold_ms <= 0:
+            self.dispatch(DocumentDone(facts))
+            return
+        self.window.document.show_checks(passed)
+        job = self.runner.current
+        QTimer.singleShot(
+            self.checks_hold_ms,
+            lambda: self.dispatch(DocumentDone(facts)) if self.runner.current == job else None,
+        )
 
     @Slot(int, object)
     def _job_failed(self, job_id: int, error: object) -> None:

@@ -35,6 +35,19 @@ class DocumentView(QWidget):
         self.progress.setValue(0)
         self.status.setText(self.tr("Waiting for your passport…"))
 
+    def show_checks(self, passed: list[str]) -> None:
+        """The document checks that passed (only shown when all did: a failure's reason is
+        for the officer, never the traveller)."""
+        texts = {
+            "mrz": self.tr("Passport page read"),
+            "chip_read": self.tr("Chip read"),
+            "passive_authentication": self.tr("Chip data signed by the issuing country"),
+            "chip_authentication": self.tr("Chip is genuine, not a copy"),
+            "dg1_matches_mrz": self.tr("Chip data matches the passport page"),
+        }
+        self.progress.setValue(100)
+        self.status.setText("\n".join(f"✓ {texts[c]}" for c in passed if c in texts))
+
     def show_progress(self, done: int, total: int) -> None:
         self.progress.setValue(int(100 * done / total) if total else 0)
         self.status.setText(self.tr("Reading the chip. Please do not move your passport."))

@@ -193,3 +193,23 @@ def test_every_guidance_code_of_the_face_step_has_a_prompt(qtbot: QtBot) -> None
     qtbot.addWidget(view)
     sent = {PROMPTS.get(g.value, g.value) for g in Guidance} | {c.value for c in Challenge}
     assert sent - set(view.texts()) == set()
+
+
+def test_passed_document_checks_are_shown_before_the_face_step(
+    qtbot: QtBot, kiosk: tuple[KioskWindow, ScriptedServices, TravellerController]
+) -> None:
+    window, _, _ = kiosk
+    shown: list[str] = []
+    window.screen_shown.connect(
+        lambda name: shown.append(window.document.status.text()) if name == "face" else None
+    )
+    run(qtbot, kiosk, Script())
+    assert shown and "✓ Chip is genuine, not a copy" in shown[0]
+
+
+def test_failed_document_checks_are_never_shown_to_the_traveller(
+    qtbot: QtBot, kiosk: tuple[KioskWindow, ScriptedServices, TravellerController]
+) -> None:
+    window, _, _ = kiosk
+    run(qtbot, kiosk, with_document(passive_authentication=CheckOutcome.FAILED))
+    assert "✓" not in window.document.status.text()
