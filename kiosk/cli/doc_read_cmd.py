@@ -183,6 +183,17 @@ def read_chip(
     help="The card reader device to use (default: the first that is not the echo test card).",
 )
 @click.option(
+    "--scan",
+    is_flag=True,
+    help="Read the MRZ from the configured document scanner (instead of typing it).",
+)
+@click.option(
+    "--scanner",
+    "scanner_id",
+    metavar="ID",
+    help="The document scanner to use with --scan (default: the first configured).",
+)
+@click.option(
     "--wait",
     "wait_s",
     type=float,
@@ -209,13 +220,19 @@ def read(
     virtual_fault: tuple[str, ...],
     trust_paths: tuple[Path, ...],
     reader_id: str | None,
+    scan: bool,
+    scanner_id: str | None,
     wait_s: float,
     as_json: bool,
 ) -> None:
-    """Read the document on the reader with the MRZ (or CAN) typed in; print every chip check."""
+    """Read the document on the reader with the MRZ scanned (--scan) or typed in, or its CAN;
+    print every chip check."""
     from devices.epassport.inspection import inspect
     from devices.epassport.session import ReadOptions
 
+    mrz_source = "typed"
+    if scan:
+        mrz_lines, mrz_source = _scan_mrz(ctx, scanner_id, wait_s), "scanner"
     key = access_key_from(mrz_lines, document_number, birth_date, expiry_date, can)
     options = ReadOptions(
         extended_length=not short_apdus,
@@ -247,6 +264,7 @@ def read(
     data = result_json(result)
     data.update(inspection_json(inspection))
     data["source"] = source
+    data["mrz_source"] = mrz_source
     data["apdus"] = apdus
     if save_dir is not None:
         save_files(result, save_dir, extra)
@@ -269,6 +287,50 @@ def _base_dir(ctx: click.Context) -> Path:
     state = app(ctx)
     state.settings()
     return state.settings_file.parent if state.settings_file else Path.cwd()
+
+
+def _scan_mrz(ctx: click.Context, scanner_id: str | None, wait_s: float) -> tuple[str, ...]:
+    """The MRZ lines of the page on the configured document scanner (check digits valid)."""
+    import time
+    from typing import cast
+
+    from devices.base import DocumentScanner
+    from devices.factory import build_devices
+    from kiosk.traveller.document_step import scan_mrz
+    from models.errors import DeviceUnavailableError, MRZError
+    from models.operations import DeviceKind
+
+    settings = app(ctx).settings()
+    if scanner_id is None:
+        found = [
+            d.id
+            for d in settings.devices.device
+            if d.enabled and d.kind is DeviceKind.DOCUMENT_SCANNER
+        ]
+        if not found:
+            raise ConfigError(
+                "--scan needs a document_scanner device in the settings", key="devices.device"
+            )
+        scanner_id = found[0]
+    ((config, device),) = build_devices(settings, _base_dir(ctx), only=scanner_id)
+    if config.kind is not DeviceKind.DOCUMENT_SCANNER:
+        raise ConfigError(f"device {scanner_id!r} is not a document scanner", key="--scanner")
+    scanner = cast("DocumentScanner", device)
+    with scanner:
+        reading = scan_mrz(
+            scanner,
+            cancelled=lambda: False,
+            deadline=time.monotonic() + wait_s,
+            poll_s=1.0,
+            reference_date=datetime.now(UTC).date(),
+        )
+    if reading is None:
+        raise DeviceUnavailableError(
+            f"no readable MRZ on scanner {scanner_id} within {wait_s:g} s", device_id=scanner_id
+        )
+    if not reading.valid:
+        raise MRZError("the scanned MRZ fails its check digits: type it with --mrz")
+    return tuple(reading.lines)
 
 
 def _read_on_reader(

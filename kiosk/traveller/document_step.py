@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import numpy as np
 import numpy.typing as npt
@@ -55,6 +55,29 @@ def _grey(page: DocumentImage) -> npt.NDArray[np.uint8]:
     return image
 
 
+def scan_mrz(
+    scanner: DocumentScanner,
+    *,
+    cancelled: Cancelled,
+    deadline: float,
+    poll_s: float,
+    reference_date: date,
+) -> MrzReading | None:
+    """Scan the data page until its MRZ parses (valid or not), or ``deadline`` passes
+    (``time.monotonic``). The kiosk's document step and ``gerbang doc read --scan``."""
+    while not cancelled() and time.monotonic() < deadline:
+        page = scanner.scan(poll_s)
+        if isinstance(page, Retry):
+            continue
+        reading = read_mrz_image(_grey(page), reference_date=reference_date)
+        if reading.reading is not None and reading.status in (
+            ReadStatus.VALID,
+            ReadStatus.CHECK_FAILED,
+        ):
+            return reading.reading
+    return None
+
+
 class DocumentStep:
     def __init__(
         self,
@@ -77,18 +100,13 @@ class DocumentStep:
         self.clock = clock
 
     def _scan_mrz(self, cancelled: Cancelled, deadline: float) -> MrzReading | None:
-        """Scan until an MRZ parses (valid or not), or the step ends."""
-        while not cancelled() and time.monotonic() < deadline:
-            page = self.scanner.scan(self.poll_s)
-            if isinstance(page, Retry):
-                continue
-            reading = read_mrz_image(_grey(page), reference_date=self.clock().date())
-            if reading.reading is not None and reading.status in (
-                ReadStatus.VALID,
-                ReadStatus.CHECK_FAILED,
-            ):
-                return reading.reading
-        return None
+        return scan_mrz(
+            self.scanner,
+            cancelled=cancelled,
+            deadline=deadline,
+            poll_s=self.poll_s,
+            reference_date=self.clock().date(),
+        )
 
     def _wait_card(self, cancelled: Cancelled, deadline: float) -> CardChannel | None:
         while not cancelled() and time.monotonic() < deadline:

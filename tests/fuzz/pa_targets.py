@@ -1,4 +1,4 @@
-"""Fuzz targets for the ePassport parsers and Passive Authentication.
+"""Fuzz targets for the MRZ and ePassport parsers and Passive Authentication.
 
 Each target takes arbitrary bytes and may raise only
 :class:`~models.errors.DocumentError` (malformed input, unsupported
@@ -24,6 +24,7 @@ from devices.epassport.masterlist import MasterListError, parse_master_list
 from devices.epassport.passive_auth import verify_passive
 from devices.epassport.sod import parse_sod
 from devices.epassport.trust import TrustStore
+from devices.mrz.parser import parse_mrz
 from models.errors import DocumentError
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
@@ -64,7 +65,14 @@ def fuzz_lds(data: bytes) -> None:
             continue
 
 
+def fuzz_mrz(data: bytes) -> None:
+    """MRZ text as a scanner or a typist could give it (any bytes, read as Latin-1)."""
+    reading = parse_mrz(data.decode("latin-1"), reference_date=AT.date())
+    reading.document  # noqa: B018 - the parsed fields must be reachable without error
+
+
 TARGETS: dict[str, Callable[[bytes], None]] = {
+    "mrz": fuzz_mrz,
     "tlv": fuzz_tlv,
     "sod": fuzz_sod,
     "passive": fuzz_passive,

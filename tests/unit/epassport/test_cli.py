@@ -230,3 +230,32 @@ def test_bench_chip_through_vpcd_in_a_fresh_process(tmp_path: Path) -> None:
     assert result["transport"] == "pyscard + pcscd + vpcd"
     extended = {c["protocol"]: c for c in result["configs"] if c["reads"] == "extended"}
     assert extended["PACE"]["dg2_apdus"] == 1 and extended["BAC"]["full_read_apdus"] == 18
+
+
+def test_doc_read_scans_the_mrz_from_the_configured_scanner(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import cv2
+
+    from devices.epassport.emulator.virtual import SPECIMEN_TD3
+    from devices.virtual.media import document_page
+
+    (tmp_path / "page").mkdir()
+    cv2.imwrite(str(tmp_path / "page" / "page.png"), document_page(mrz=SPECIMEN_TD3))
+    config = _settings(tmp_path)
+    config.write_text(
+        config.read_text()
+        + """
+[[devices.device]]
+id = "document"
+kind = "document_scanner"
+backend = "virtual-document"
+options = { source = "page" }
+"""
+    )
+    code, out, _ = run(capsys, "--config", str(config), "doc", "read", "--scan", "--json")
+    report = json.loads(out)
+    assert report["mrz_source"] == "scanner" and report["source"] == "reader:chip"
+    assert report["passive_authentication"]["valid"] is True  # the scanned MRZ opened the chip
+    assert report["checks"]["dg1_matches_mrz"] == "passed"
+    assert code == ExitCode.CHECK_FAILED  # the chip's ca-clone fault, as without --scan

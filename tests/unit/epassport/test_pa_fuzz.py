@@ -31,6 +31,7 @@ def seeds() -> dict[str, bytes]:
         "master_list": pki.make_master_list(csca, [csca.der]),
         "dg2": pki.dg2([(0x5F2E, pki.iso19794_record([(0, pki.image_bytes("JPEG", 8, 8))]))]),
         "dg1": dgs[1],
+        "mrz": pki.TD1_MRZ.encode("ascii"),
     }
 
 
@@ -106,7 +107,7 @@ def test_every_fuzz_target_accepts_its_seed(target: str) -> None:
 )
 @given(
     target=st.sampled_from(sorted(TARGETS)),
-    seed=st.sampled_from(["sod", "sod_indefinite", "master_list", "dg2", "dg1"]),
+    seed=st.sampled_from(["sod", "sod_indefinite", "master_list", "dg2", "dg1", "mrz"]),
     edits=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), max_size=6),
     cut=st.integers(0, 10**6),
 )
