@@ -227,11 +227,14 @@ def _pointer(event_id: str, c: tuple[str, str, datetime, Any]) -> dict[str, Any]
 def _newest_versions(conn: Connection, batch: int) -> Iterator[Version]:
     """The newest stored version of every event (same rule as :func:`apply`)."""
     t = s.pushed_records
-    rows = conn.execution_options(stream_results=True, yield_per=batch).execute(
+    query = (
         select(t.c.record_id, t.c.kiosk_id, t.c.idempotency_key, t.c.created_at, t.c.payload)
         .where(t.c.kind == PushKind.VERIFICATION_EVENT.value)
         .order_by(t.c.record_id, t.c.created_at, t.c.row_id)
     )
+    # Streamed (a server-side cursor on PostgreSQL) while the rollups are written on
+    # the same connection: options on the statement, not the connection.
+    rows = conn.execute(query.execution_options(stream_results=True, yield_per=batch))
     last: Any = None
     for row in rows:
         if last is not None and row.record_id != last.record_id:
