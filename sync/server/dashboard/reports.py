@@ -28,12 +28,25 @@ REPORTS: dict[str, Permission] = {
 }
 
 
-def data(name: str, conn: Connection, scope: Scope, grain: str = "day") -> Any:
-    """What a report page reads from the database (what ``bench dashboard`` times)."""
+RESTRICTED_REASONS = frozenset({"watchlist_hit"})
+
+
+def data(
+    name: str, conn: Connection, scope: Scope, grain: str = "day", *, restricted: bool = True
+) -> Any:
+    """What a report page reads from the database (what ``bench dashboard`` times).
+
+    ``restricted``: the reader may see watchlist hits; without it the reason code
+    ``watchlist_hit`` is counted as ``restricted`` in the outcome report."""
     if name == "traffic":
         return queries.traffic(conn, scope, grain)
     if name == "outcomes":
-        return queries.outcomes(conn, scope)
+        found = queries.outcomes(conn, scope)
+        if not restricted:
+            for row in found["reasons"]:
+                if row["reason"] in RESTRICTED_REASONS:
+                    row["reason"] = "restricted"
+        return found
     if name == "times":
         return queries.step_times(conn, scope)
     if name == "fta":

@@ -129,6 +129,10 @@ def _session(request: Request, permission: Permission = Permission.VIEW_REPORTS)
     return session
 
 
+def _restricted(session: users.Session) -> bool:
+    return session.user.can(Permission.VIEW_WATCHLIST_HITS)
+
+
 def _safe_next(next_url: str | None) -> str:
     """Only a path of this dashboard (no open redirect)."""
     if not next_url:
@@ -285,9 +289,11 @@ def _report(
     *,
     with_charts: bool,
 ) -> tuple[users.Session, queries.Scope, reports.Report, str, list[tuple[str, str]]]:
+    session = _session(request)
     if name not in reports.REPORTS:
         raise bad_request("dashboard.report", "no such report")
-    session = _session(request, reports.REPORTS[name])
+    if not session.user.can(reports.REPORTS[name]):
+        raise Forbidden
     scope = _scope(start, end, office, kiosk)
     if grain not in queries.GRAINS:
         grain = "day"
@@ -295,7 +301,7 @@ def _report(
         grain = "day"
     c = _central(request)
     with translate_errors("dashboard report"), c.engine.connect() as conn:
-        d = reports.data(name, conn, scope, grain)
+        d = reports.data(name, conn, scope, grain, restricted=_restricted(session))
         places = queries.offices_and_kiosks(conn)
     t = i18n.translator(_lang(request))
     return (
@@ -381,7 +387,8 @@ def monthly(request: Request, month: Text = None, office: Text = None) -> HTMLRe
     names = [n for n, perm in reports.REPORTS.items() if session.user.can(perm)]
     c = _central(request)
     with translate_errors("dashboard monthly"), c.engine.connect() as conn:
-        data = {n: reports.data(n, conn, scope, "day") for n in names}
+        restricted = _restricted(session)
+        data = {n: reports.data(n, conn, scope, "day", restricted=restricted) for n in names}
         places = queries.offices_and_kiosks(conn)
     built = [reports.build(n, data[n], t, grain="day") for n in names]
     previous = (first - timedelta(days=1)).strftime("%Y-%m")

@@ -93,8 +93,12 @@ def test_an_override_moves_the_event_and_an_older_version_changes_nothing(
     items = _items(days=1, per=4)
     first = next(x for x in items if not x.key.endswith((":override", ":survey")))
     event = codec.loads(VerificationEvent, first.payload)
-    referred = dataclasses.replace(event, decision=Decision(Outcome.REFER, (ReasonCode.FACE_MISMATCH,)))  # fmt: skip
-    cleared = dataclasses.replace(event, decision=Decision(Outcome.PASS, (ReasonCode.OFFICER_OVERRIDE,)), satisfaction=5)  # fmt: skip
+    referred = dataclasses.replace(
+        event, decision=Decision(Outcome.REFER, (ReasonCode.FACE_MISMATCH,))
+    )
+    cleared = dataclasses.replace(
+        event, decision=Decision(Outcome.PASS, (ReasonCode.OFFICER_OVERRIDE,)), satisfaction=5
+    )
     t0 = first.created_at
 
     def item(key: str, at: datetime, e: VerificationEvent) -> dashboarddata.Item:
@@ -134,7 +138,9 @@ def test_report_queries_on_seeded_data(central: Central) -> None:
     # lognormal step times: median exp(mu) within a bucket's width, p95 above the median
     assert 2500 < times["document"]["median_ms"] < 3500  # exp(8.0) = 2981 ms
     assert times["face"]["p95_ms"] > times["face"]["median_ms"] > 3500  # exp(8.3) = 4024 ms
-    assert set(fta) == {"document", "face", "fingerprint"} and all(0 < v < 0.1 for v in fta.values())  # fmt: skip
+    assert set(fta) == {"document", "face", "fingerprint"} and all(
+        0 < v < 0.1 for v in fta.values()
+    )
     face = next(x for x in drift["summary"] if x["name"] == "face_1to1")
     assert 0.79 < face["median"] < 0.85 and face["p05"] < face["median"]
     assert {r["office_id"] for r in office} == {"NGURAH-RAI"}
