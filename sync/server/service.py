@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from sync import params, protocol
 from models.roles import Role
+from sync import params, protocol
 from sync.server import audit_heads, dedup, feeds, registry, rollups, tokens
 from sync.server import schema as s
 from sync.server.config import ServerConfig
