@@ -101,7 +101,7 @@ def stacked_bars(
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     _xticks(ax, labels)
     ax.set_title(title, loc="left")
-    ax.legend(loc="upper right", fontsize=8, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return _render(fig, title)
 
@@ -151,7 +151,7 @@ def lines(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequenc
         ax.plot(x, values, marker="o", markersize=3, label=name, color=PALETTE[i % len(PALETTE)])
     _xticks(ax, labels)
     ax.set_title(title, loc="left")
-    ax.legend(loc="lower left", fontsize=8, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return _render(fig, title)
 

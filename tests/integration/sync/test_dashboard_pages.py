@@ -131,6 +131,17 @@ def test_roles_csrf_and_logout(seeded: ThreadedServer) -> None:
             "/dashboard/login", data={"user": "sari", "password": PASSWORD, "csrf": "x"}
         )
         assert bare.status_code == 400
+        # a cross-site form post is refused even with a matching token
+        page = http.get("/dashboard/login")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert csrf is not None
+        for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}):
+            cross = http.post(
+                "/dashboard/login",
+                data={"user": "sari", "password": PASSWORD, "csrf": csrf.group(1)},
+                headers=headers,
+            )
+            assert cross.status_code == 400, headers
         # five failures lock the account, even for the right password
         for _ in range(5):
             _login(http, "sari", "not the password")
