@@ -5,6 +5,8 @@ Merged into the ``server`` group of :mod:`kiosk.cli.server_cmd`.
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from kiosk.cli.context import json_option
@@ -51,9 +53,9 @@ def user_create(
     from models.roles import Role
 
     if password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\n")
+        password = sys.stdin.readline().rstrip("\n")
     else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
     with _operation(ctx, database_url) as central:
         made = central.create_dashboard_user(user_id, display_name, Role(role), password)
     _out(made, as_json, f"dashboard user {made['user_id']} ({made['role']}) created")
