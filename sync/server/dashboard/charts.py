@@ -11,6 +11,7 @@ Nothing is fetched: the fonts are the renderer's (text stays text, in DejaVu San
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import re
 from collections.abc import Sequence
@@ -76,7 +77,7 @@ def _render(fig: Any, title: str) -> str:
     with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "gerbang", "font.size": 9}):
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     svg = _unique_ids(csp_safe(buf.getvalue()), title)
-    label = title.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+    label = html.escape(title, quote=True)
     return svg.replace("<svg ", f'<svg aria-label="{label}" ', 1)
 
 
