@@ -154,6 +154,7 @@ def write(conn: Connection, delta: Counter[Key]) -> None:
         if n:
             by_table.setdefault(name, []).append((key, n))
     for name, rows in by_table.items():
+        rows.sort()  # one lock order for concurrent pushes
         table, columns = TABLES[name]
         stmt = upsert(conn, table)
         stmt = stmt.on_conflict_do_update(
@@ -176,12 +177,17 @@ class Version:
     event: VerificationEvent
 
 
-def _stored_event(conn: Connection, kiosk_id: str, key: str) -> VerificationEvent:
+def _stored_events(conn: Connection, pointers: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """Payloads of stored versions by (kiosk id, idempotency key), in one query."""
+    if not pointers:
+        return {}
     t = s.pushed_records
-    payload = conn.execute(
-        select(t.c.payload).where(t.c.kiosk_id == kiosk_id, t.c.idempotency_key == key)
-    ).scalar_one()
-    return codec.loads(VerificationEvent, payload)
+    rows = conn.execute(
+        select(t.c.kiosk_id, t.c.idempotency_key, t.c.payload).where(
+            tuple_(t.c.kiosk_id, t.c.idempotency_key).in_(pointers)
+        )
+    )
+    return {(str(k), str(i)): str(p) for k, i, p in rows}
 
 
 def apply(conn: Connection, versions: Sequence[Version]) -> None:
@@ -194,6 +200,7 @@ def apply(conn: Connection, versions: Sequence[Version]) -> None:
         str(r.event_id): (str(r.kiosk_id), str(r.idempotency_key), r.created_at, None)
         for r in conn.execute(select(e).where(e.c.event_id.in_(ids)))
     }
+    stored = _stored_events(conn, [(c[0], c[1]) for c in counted.values()])
     known = set(counted)
     delta: Counter[Key] = Counter()
     for v in versions:
@@ -202,7 +209,7 @@ def apply(conn: Connection, versions: Sequence[Version]) -> None:
         if held is not None:
             if v.created_at < held[2]:
                 continue  # an older version arriving late: the newer one stays counted
-            old = held[3] or _stored_event(conn, held[0], held[1])
+            old = held[3] or codec.loads(VerificationEvent, stored[held[0], held[1]])
             delta.subtract(contribution(old))
         delta.update(contribution(v.event))
         counted[event_id] = (v.kiosk_id, v.key, v.created_at, v.event)

@@ -149,7 +149,8 @@ def lines(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequenc
     ax = fig.add_subplot()
     x = list(range(len(labels)))
     for i, (name, values) in enumerate(series):
-        ax.plot(x, values, marker="o", markersize=3, label=name, color=PALETTE[i % len(PALETTE)])
+        marker = "o" if len(labels) <= 62 else ""
+        ax.plot(x, values, marker=marker, markersize=3, label=name, color=PALETTE[i % len(PALETTE)])
     _xticks(ax, labels)
     ax.set_title(title, loc="left")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)

@@ -15,6 +15,7 @@ from sync.server.dashboard import charts, queries
 from sync.server.dashboard.queries import OUTCOMES, Scope
 
 Translate = Callable[[str], str]
+MAX_BARS = 62  # more periods (hours of a month) are drawn as lines
 
 # Report pages in menu order; the permission each needs.
 REPORTS: dict[str, Permission] = {
@@ -96,13 +97,10 @@ def _traffic(r: Report, rows: list[dict[str, Any]], t: Translate, grain: str, ch
     periods = queries.totals_by_period(rows)
     names = [t(f"outcome.{o}") for o in OUTCOMES]
     if ch and periods:
-        r.charts.append(
-            charts.stacked_bars(
-                t(f"chart.travellers_per_{grain}"),
-                [p for p, _ in periods],
-                [(n, [v[o] for _, v in periods]) for n, o in zip(names, OUTCOMES, strict=True)],
-            )
-        )
+        labels = [p for p, _ in periods]
+        series = [(n, [v[o] for _, v in periods]) for n, o in zip(names, OUTCOMES, strict=True)]
+        draw = charts.stacked_bars if len(periods) <= MAX_BARS else charts.lines
+        r.charts.append(draw(t(f"chart.travellers_per_{grain}"), labels, series))
     r.tables.append(
         Table(
             t("table.per_kiosk"),
