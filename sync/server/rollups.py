@@ -99,6 +99,7 @@ _ATTEMPTED = {CheckOutcome.PASSED, CheckOutcome.FAILED, CheckOutcome.ERROR}
 # Rollup tables and their key columns (every table also has the count ``n``).
 TABLES: dict[str, tuple[Table, tuple[str, ...]]] = {
     "traffic": (s.rollup_traffic, ("day", "hour", "office_id", "kiosk_id", "outcome")),
+    "daily": (s.rollup_daily, ("day", "office_id", "kiosk_id", "outcome")),
     "reasons": (s.rollup_reasons, ("day", "office_id", "kiosk_id", "outcome", "reason")),
     "steps": (s.rollup_step_times, ("day", "office_id", "kiosk_id", "step", "bucket")),
     "acquisition": (s.rollup_acquisition, ("day", "office_id", "kiosk_id", "modality", "result")),
@@ -125,6 +126,7 @@ def contribution(event: VerificationEvent) -> Counter[Key]:
     outcome = event.decision.outcome.value
     c: Counter[Key] = Counter()
     c["traffic", (day, started.hour, event.office_id, event.kiosk_id, outcome)] += 1
+    c["daily", (*scope, outcome)] += 1
     for reason in dict.fromkeys(event.decision.reasons):
         c["reasons", (*scope, outcome, reason.value)] += 1
     for timing in event.timings:

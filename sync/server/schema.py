@@ -273,6 +273,19 @@ rollup_traffic = Table(
     PrimaryKeyConstraint("day", "hour", "office_id", "kiosk_id", "outcome"),
 )
 
+# Travellers per day by outcome: what the day and month views and the per-kiosk
+# totals read (a year is ~1 % of the hourly table's rows).
+rollup_daily = Table(
+    "rollup_daily",
+    metadata,
+    Column("day", String(10), nullable=False),
+    Column("office_id", String(64), nullable=False),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("n", BigInteger, nullable=False),
+    PrimaryKeyConstraint("day", "office_id", "kiosk_id", "outcome"),
+)
+
 rollup_reasons = Table(
     "rollup_reasons",
     metadata,

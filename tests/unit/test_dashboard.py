@@ -32,7 +32,9 @@ def test_buckets() -> None:
     assert rollups.step_bucket(0) == 0
     assert rollups.step_bucket(49.9) == 0 and rollups.step_bucket(50) == 1
     assert rollups.step_bucket(10**7) == len(rollups.STEP_EDGES_MS) - 1
-    assert rollups.score_bucket(-0.3) == 0 and rollups.score_bucket(1.7) == rollups.SCORE_BUCKETS - 1
+    assert (
+        rollups.score_bucket(-0.3) == 0 and rollups.score_bucket(1.7) == rollups.SCORE_BUCKETS - 1
+    )
     assert rollups.score_bucket(0.815) == 81
 
 
@@ -65,7 +67,9 @@ def test_contribution_of_an_event() -> None:
 
 
 def test_charts_are_inline_svg_without_styles_or_references() -> None:
-    svg = charts.stacked_bars("Pelintas <per> hari", ["a", "b"], [("pass", [3, 4]), ("refer", [1, 0])])
+    svg = charts.stacked_bars(
+        "Pelintas <per> hari", ["a", "b"], [("pass", [3, 4]), ("refer", [1, 0])]
+    )
     assert svg.startswith("<svg ") and svg.rstrip().endswith("</svg>")
     assert "style=" not in svg and "<style" not in svg and "<script" not in svg
     assert "http://" not in svg.replace("http://www.w3.org/", "")  # nothing to fetch
@@ -80,7 +84,7 @@ def test_csp_safe_translates_font_shorthand() -> None:
     raw = '<?xml version="1.0"?>\n<svg x="1"><style>*{a:b}</style><text style="font: 10px \'DejaVu Sans\'; text-anchor: middle">t</text></svg>'
     out = charts.csp_safe(raw)
     assert out.startswith("<svg ") and "<style" not in out
-    assert "font-size=\"10px\" font-family=\"'DejaVu Sans'\" text-anchor=\"middle\"" in out
+    assert 'font-size="10px" font-family="\'DejaVu Sans\'" text-anchor="middle"' in out
 
 
 def test_catalogues_are_complete_and_cover_every_key_used() -> None:

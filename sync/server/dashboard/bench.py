@@ -102,6 +102,8 @@ def _build_rollups(conn: Connection) -> None:
         f"""INSERT INTO rollup_traffic (day, hour, office_id, kiosk_id, outcome, n)
             SELECT to_char(day, 'YYYY-MM-DD'), hour, {_OFFICE}, {_KIOSK}, outcome, count(*)
             FROM bench_events GROUP BY 1, 2, 3, 4, 5""",
+        f"""INSERT INTO rollup_daily (day, office_id, kiosk_id, outcome, n)
+            SELECT {_SCOPE}, outcome, count(*) FROM bench_events GROUP BY 1, 2, 3, 4""",
         f"""INSERT INTO rollup_reasons (day, office_id, kiosk_id, outcome, reason, n)
             SELECT {_SCOPE}, outcome, reason, count(*) FROM bench_events GROUP BY 1, 2, 3, 4, 5""",
         f"""INSERT INTO rollup_step_times (day, office_id, kiosk_id, step, bucket, n)
@@ -200,6 +202,11 @@ def _pages(engine: Engine, *, end: date, repeat: int) -> dict[str, Any]:
                 "data_s_best": round(min(times), 4),
                 "charts_s": round(time.perf_counter() - started, 4),
             }
+        _, times = _timed(lambda: reports.data("traffic", conn, month, "hour", detail=True), repeat)
+        pages["traffic_csv_hourly_30d"] = {
+            "data_s_first": round(times[0], 4),
+            "data_s_best": round(min(times), 4),
+        }
         now = datetime.combine(end, datetime.min.time(), UTC)
         _, times = _timed(lambda: fleet.fleet(conn, now=now), repeat)
         pages["fleet"] = {"data_s_first": round(times[0], 4), "data_s_best": round(min(times), 4)}

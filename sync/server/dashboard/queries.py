@@ -8,7 +8,7 @@ fixed-bucket histograms of :mod:`sync.server.rollups`.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -65,60 +65,74 @@ SCORE_EDGES = tuple(i / rollups.SCORE_BUCKETS for i in range(rollups.SCORE_BUCKE
 
 
 # ---------------------------------------------------------------- travellers
-def traffic(conn: Connection, scope: Scope, grain: str) -> list[dict[str, Any]]:
-    """Travellers per period (hour, day or month), office and kiosk, by outcome."""
-    t = s.rollup_traffic
+def _period(grain: str, table: Table) -> tuple[list[Any], Callable[[Any], str]]:
+    """The columns that make a period of ``grain``, and its label from a row."""
+    if grain == "hour":
+        return [table.c.day, table.c.hour], lambda r: f"{r.day} {int(r.hour):02d}:00"
     if grain == "month":
-        period: Any = func.substr(t.c.day, 1, 7)
-        cols: list[Any] = [period.label("period")]
-        group: list[Any] = [period]
-    elif grain == "hour":
-        cols = [t.c.day, t.c.hour]
-        group = [t.c.day, t.c.hour]
-    else:
-        cols = [t.c.day.label("period")]
-        group = [t.c.day]
-    rows = conn.execute(
-        select(*cols, t.c.office_id, t.c.kiosk_id, t.c.outcome, func.sum(t.c.n))
-        .where(*scope.where(t))
-        .group_by(*group, t.c.office_id, t.c.kiosk_id, t.c.outcome)
-    )
-    table: dict[tuple[str, str, str], dict[str, int]] = defaultdict(dict)
-    for r in rows:
-        label = f"{r.day} {int(r.hour):02d}:00" if grain == "hour" else str(r.period)
-        table[label, str(r.office_id), str(r.kiosk_id)][str(r.outcome)] = int(r[-1])
-    out = []
-    for (label, office, kiosk), by in sorted(table.items()):
-        counts = {o: by.get(o, 0) for o in OUTCOMES}
-        out.append(
-            {"period": label, "office_id": office, "kiosk_id": kiosk, **counts}
-            | {"total": sum(by.values())}
-        )
-    return out
+        month = func.substr(table.c.day, 1, 7).label("month")
+        return [month], lambda r: str(r.month)
+    return [table.c.day], lambda r: str(r.day)
 
 
-def totals_by_period(rows: list[dict[str, Any]]) -> list[tuple[str, dict[str, int]]]:
-    merged: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys((*OUTCOMES, "total"), 0))
-    for r in rows:
-        for k in (*OUTCOMES, "total"):
-            merged[r["period"]][k] += r[k]
+def _by_outcome(rows: Iterable[tuple[Any, str, int]]) -> list[tuple[Any, dict[str, int]]]:
+    merged: dict[Any, dict[str, int]] = {}
+    for key, outcome, n in rows:
+        counts = merged.setdefault(key, dict.fromkeys((*OUTCOMES, "total"), 0))
+        counts[outcome] = counts.get(outcome, 0) + n
+        counts["total"] += n
     return sorted(merged.items())
 
 
-def totals_by_kiosk(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    merged: dict[tuple[str, str], dict[str, int]] = defaultdict(
-        lambda: dict.fromkeys((*OUTCOMES, "total"), 0)
+def traffic(conn: Connection, scope: Scope, grain: str) -> dict[str, Any]:
+    """Travellers by outcome per period (hour, day or month) and per office and kiosk.
+
+    Day and month periods and the per-kiosk totals read ``rollup_daily``; hours
+    read ``rollup_traffic``. Both are summed in the database."""
+    t = s.rollup_traffic if grain == "hour" else s.rollup_daily
+    cols, label = _period(grain, t)
+    periods = _by_outcome(
+        (label(r), str(r.outcome), int(r.n))
+        for r in conn.execute(
+            select(*cols, t.c.outcome, func.sum(t.c.n).label("n"))
+            .where(*scope.where(t))
+            .group_by(*cols, t.c.outcome)
+        )
     )
-    for r in rows:
-        for k in (*OUTCOMES, "total"):
-            merged[r["office_id"], r["kiosk_id"]][k] += r[k]
-    return [{"office_id": o, "kiosk_id": k, **v} for (o, k), v in sorted(merged.items())]
+    d = s.rollup_daily
+    kiosks = _by_outcome(
+        ((str(r.office_id), str(r.kiosk_id)), str(r.outcome), int(r.n))
+        for r in conn.execute(
+            select(d.c.office_id, d.c.kiosk_id, d.c.outcome, func.sum(d.c.n).label("n"))
+            .where(*scope.where(d))
+            .group_by(d.c.office_id, d.c.kiosk_id, d.c.outcome)
+        )
+    )
+    return {
+        "periods": periods,
+        "kiosks": [{"office_id": o, "kiosk_id": k, **v} for (o, k), v in kiosks],
+    }
+
+
+def traffic_detail(conn: Connection, scope: Scope, grain: str) -> list[dict[str, Any]]:
+    """Travellers per period, office and kiosk by outcome (the CSV export)."""
+    t = s.rollup_traffic if grain == "hour" else s.rollup_daily
+    cols, label = _period(grain, t)
+    rows = _by_outcome(
+        ((label(r), str(r.office_id), str(r.kiosk_id)), str(r.outcome), int(r.n))
+        for r in conn.execute(
+            select(*cols, t.c.office_id, t.c.kiosk_id, t.c.outcome, func.sum(t.c.n).label("n"))
+            .where(*scope.where(t))
+            .group_by(*cols, t.c.office_id, t.c.kiosk_id, t.c.outcome)
+        )
+    )
+    return [{"period": p, "office_id": o, "kiosk_id": k, **v} for (p, o, k), v in rows]
 
 
 # ---------------------------------------------------------------- outcomes
 def outcomes(conn: Connection, scope: Scope) -> dict[str, Any]:
     """Totals per outcome and counts per (outcome, reason code), per office."""
-    t = s.rollup_traffic
+    t = s.rollup_daily
     by_outcome = {
         str(o): int(n)
         for o, n in conn.execute(

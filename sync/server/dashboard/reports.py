@@ -33,14 +33,23 @@ RESTRICTED_REASONS = frozenset({"watchlist_hit"})
 
 
 def data(
-    name: str, conn: Connection, scope: Scope, grain: str = "day", *, restricted: bool = True
+    name: str,
+    conn: Connection,
+    scope: Scope,
+    grain: str = "day",
+    *,
+    restricted: bool = True,
+    detail: bool = False,
 ) -> Any:
     """What a report page reads from the database (what ``bench dashboard`` times).
 
     ``restricted``: the reader may see watchlist hits; without it the reason code
-    ``watchlist_hit`` is counted as ``restricted`` in the outcome report."""
+    ``watchlist_hit`` is counted as ``restricted`` in the outcome report.
+    ``detail``: the rows of the CSV export too (travellers per period and kiosk)."""
     if name == "traffic":
-        return queries.traffic(conn, scope, grain)
+        found = queries.traffic(conn, scope, grain)
+        found["detail"] = queries.traffic_detail(conn, scope, grain) if detail else None
+        return found
     if name == "outcomes":
         found = queries.outcomes(conn, scope)
         if not restricted:
@@ -93,8 +102,8 @@ def build(
     return report
 
 
-def _traffic(r: Report, rows: list[dict[str, Any]], t: Translate, grain: str, ch: bool) -> None:
-    periods = queries.totals_by_period(rows)
+def _traffic(r: Report, d: dict[str, Any], t: Translate, grain: str, ch: bool) -> None:
+    periods: list[tuple[str, dict[str, int]]] = d["periods"]
     names = [t(f"outcome.{o}") for o in OUTCOMES]
     if ch and periods:
         labels = [p for p, _ in periods]
@@ -107,7 +116,7 @@ def _traffic(r: Report, rows: list[dict[str, Any]], t: Translate, grain: str, ch
             [t("col.office"), t("col.kiosk"), *names, t("col.total")],
             [
                 [k["office_id"], k["kiosk_id"], *(k[o] for o in OUTCOMES), k["total"]]
-                for k in queries.totals_by_kiosk(rows)
+                for k in d["kiosks"]
             ],
         )
     )
@@ -121,7 +130,7 @@ def _traffic(r: Report, rows: list[dict[str, Any]], t: Translate, grain: str, ch
     r.csv_headers = ["period", "office_id", "kiosk_id", *OUTCOMES, "total"]
     r.csv_rows = [
         [x["period"], x["office_id"], x["kiosk_id"], *(x[o] for o in OUTCOMES), x["total"]]
-        for x in rows
+        for x in d["detail"] or ()
     ]
 
 

@@ -307,7 +307,9 @@ def _report(
         grain = "day"
     c = _central(request)
     with translate_errors("dashboard report"), c.engine.connect() as conn:
-        d = reports.data(name, conn, scope, grain, restricted=_restricted(session))
+        d = reports.data(
+            name, conn, scope, grain, restricted=_restricted(session), detail=not with_charts
+        )
         places = queries.offices_and_kiosks(conn)
     t = i18n.translator(_lang(request))
     return (

@@ -84,7 +84,8 @@ def test_incremental_rollups_equal_a_rebuild_and_count_newest_versions(central: 
         traffic = queries.traffic(conn, scope, "month")
     assert got == {o: outcomes.get(o, 0) for o in queries.OUTCOMES}
     assert survey["answers"] == surveyed
-    assert sum(r["total"] for r in traffic) == len(newest)
+    assert sum(v["total"] for _, v in traffic["periods"]) == len(newest)
+    assert sum(k["total"] for k in traffic["kiosks"]) == len(newest)
 
 
 def test_an_override_moves_the_event_and_an_older_version_changes_nothing(
@@ -129,12 +130,24 @@ def test_report_queries_on_seeded_data(central: Central) -> None:
         for name in reports.REPORTS:
             built = reports.build(name, reports.data(name, conn, scope), t, with_charts=False)
             assert built.csv_headers and built.tables, name
-        hourly = queries.traffic(conn, scope, "hour")
+        hourly = queries.traffic(conn, scope, "hour")["periods"]
+        detail = queries.traffic_detail(conn, scope, "hour")
+        daily = queries.traffic_detail(conn, scope, "day")
         times = {x["step"]: x for x in queries.step_times(conn, scope)}
         fta = queries.fta_by_modality(queries.acquisition(conn, scope))
         drift = queries.scores(conn, scope)
-        office = queries.traffic(conn, dataclasses.replace(scope, office_id="NGURAH-RAI"), "day")
-    assert {r["period"][11:] for r in hourly} <= {f"{h:02d}:00" for h in range(24)}
+        office = queries.traffic_detail(
+            conn, dataclasses.replace(scope, office_id="NGURAH-RAI"), "month"
+        )
+    assert {p[11:] for p, _ in hourly} <= {f"{h:02d}:00" for h in range(24)}
+    # the hourly and the daily tables agree, in total and per kiosk
+    assert sum(v["total"] for _, v in hourly) == sum(r["total"] for r in detail)
+    per_kiosk: Counter[str] = Counter()
+    for r in detail:
+        per_kiosk[r["kiosk_id"]] += r["total"]
+    for r in daily:
+        per_kiosk[r["kiosk_id"]] -= r["total"]
+    assert set(per_kiosk.values()) == {0}
     # lognormal step times: median exp(mu) within a bucket's width, p95 above the median
     assert 2500 < times["document"]["median_ms"] < 3500  # exp(8.0) = 2981 ms
     assert times["face"]["p95_ms"] > times["face"]["median_ms"] > 3500  # exp(8.3) = 4024 ms
@@ -144,3 +157,4 @@ def test_report_queries_on_seeded_data(central: Central) -> None:
     face = next(x for x in drift["summary"] if x["name"] == "face_1to1")
     assert 0.79 < face["median"] < 0.85 and face["p05"] < face["median"]
     assert {r["office_id"] for r in office} == {"NGURAH-RAI"}
+    assert {r["period"] for r in office} == {"2026-11"}

@@ -45,6 +45,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("day", "hour", "office_id", "kiosk_id", "outcome"),
     )
     op.create_table(
+        "rollup_daily",
+        *_scope(),
+        sa.Column("outcome", sa.String(16), nullable=False),
+        _n(),
+        sa.PrimaryKeyConstraint(*_SCOPE, "outcome"),
+    )
+    op.create_table(
         "rollup_reasons",
         *_scope(),
         sa.Column("outcome", sa.String(16), nullable=False),
@@ -133,6 +140,7 @@ def downgrade() -> None:
         "rollup_acquisition",
         "rollup_step_times",
         "rollup_reasons",
+        "rollup_daily",
         "rollup_traffic",
     ):
         op.drop_table(name)
