@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, func, select
+from sqlalchemy import ColumnElement, Connection, Table, case, func, select
 
 from sync.server import rollups
 from sync.server import schema as s
@@ -115,18 +115,27 @@ def traffic(conn: Connection, scope: Scope, grain: str) -> dict[str, Any]:
 
 
 def traffic_detail(conn: Connection, scope: Scope, grain: str) -> list[dict[str, Any]]:
-    """Travellers per period, office and kiosk by outcome (the CSV export)."""
+    """Travellers per period, office and kiosk by outcome (the CSV export); the
+    outcomes are pivoted in the database (one row per period and kiosk)."""
     t = s.rollup_traffic if grain == "hour" else s.rollup_daily
     cols, label = _period(grain, t)
-    rows = _by_outcome(
-        ((label(r), str(r.office_id), str(r.kiosk_id)), str(r.outcome), int(r.n))
-        for r in conn.execute(
-            select(*cols, t.c.office_id, t.c.kiosk_id, t.c.outcome, func.sum(t.c.n).label("n"))
-            .where(*scope.where(t))
-            .group_by(*cols, t.c.office_id, t.c.kiosk_id, t.c.outcome)
-        )
+    per_outcome = [func.sum(case((t.c.outcome == o, t.c.n), else_=0)).label(o) for o in OUTCOMES]
+    rows = conn.execute(
+        select(*cols, t.c.office_id, t.c.kiosk_id, *per_outcome, func.sum(t.c.n).label("total"))
+        .where(*scope.where(t))
+        .group_by(*cols, t.c.office_id, t.c.kiosk_id)
+        .order_by(*cols, t.c.office_id, t.c.kiosk_id)
     )
-    return [{"period": p, "office_id": o, "kiosk_id": k, **v} for (p, o, k), v in rows]
+    return [
+        {
+            "period": label(r),
+            "office_id": str(r.office_id),
+            "kiosk_id": str(r.kiosk_id),
+            **{o: int(getattr(r, o)) for o in OUTCOMES},
+            "total": int(r.total),
+        }
+        for r in rows
+    ]
 
 
 # ---------------------------------------------------------------- outcomes
