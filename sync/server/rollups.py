@@ -170,28 +170,38 @@ def _pg_upsert_sql(name: str) -> str:
     )
 
 
+@cache
+def _pg_write_sql() -> str:
+    """Every table's upsert in one statement (data-modifying CTEs): one round trip
+    and one prepared statement per push, whichever tables have rows."""
+    parts = [f"{name} AS ({_pg_upsert_sql(name)})" for name in TABLES]
+    return "WITH " + ", ".join(parts) + " SELECT 1"
+
+
 def write(conn: Connection, delta: Counter[Key]) -> None:
     """Add ``delta`` to the tables (a net change; rows that reach zero are deleted)."""
     by_table: dict[str, list[tuple[tuple[Any, ...], int]]] = {}
     for (name, key), n in delta.items():
         if n:
             by_table.setdefault(name, []).append((key, n))
-    for name, rows in by_table.items():
+    if not by_table:
+        return
+    for rows in by_table.values():
         rows.sort()  # one lock order for concurrent pushes
-        table, columns = TABLES[name]
-        if conn.dialect.name == "postgresql":
-            # The ingest hot path: one statement per table, columns as arrays (an
-            # executemany of ~200 small rows per push costs more than the push).
-            driver: Any = conn.connection.driver_connection
-            with driver.cursor() as cursor:
-                cursor.execute(
-                    _pg_upsert_sql(name),
-                    [
-                        *([key[i] for key, _ in rows] for i in range(len(columns))),
-                        [n for _, n in rows],
-                    ],
-                )
-        else:
+    if conn.dialect.name == "postgresql":
+        # The ingest hot path: columns as arrays (an executemany of ~200 small rows
+        # per push costs more than the push itself).
+        params: list[list[Any]] = []
+        for name, (_table, columns) in TABLES.items():
+            rows = by_table.get(name, [])
+            params.extend([key[i] for key, _ in rows] for i in range(len(columns)))
+            params.append([n for _, n in rows])
+        driver: Any = conn.connection.driver_connection
+        with driver.cursor() as cursor:
+            cursor.execute(_pg_write_sql(), params)
+    else:
+        for name, rows in by_table.items():
+            table, columns = TABLES[name]
             stmt = upsert(conn, table)
             stmt = stmt.on_conflict_do_update(
                 index_elements=list(columns), set_={"n": table.c.n + stmt.excluded.n}
@@ -199,8 +209,10 @@ def write(conn: Connection, delta: Counter[Key]) -> None:
             conn.execute(
                 stmt, [{**dict(zip(columns, key, strict=True)), "n": n} for key, n in rows]
             )
+    for name, rows in by_table.items():
         emptied = [key for key, n in rows if n < 0]
         if emptied:
+            table, columns = TABLES[name]
             pk = tuple_(*(table.c[col] for col in columns))
             conn.execute(delete(table).where(and_(pk.in_(emptied), table.c.n <= 0)))
 
