@@ -23,6 +23,7 @@ from sync.server import hardening, routes_admin, routes_kiosk
 from sync.server.api_models import ErrorBody, Health
 from sync.server.apierror import ApiError
 from sync.server.config import ServerConfig
+from sync.server.dashboard import routes as dashboard
 from sync.server.service import Central
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,7 @@ def create_app(config: ServerConfig, *, central: Central | None = None) -> FastA
 
     app.include_router(routes_kiosk.router)
     app.include_router(routes_admin.router)
+    dashboard.install(app)  # the web dashboard under /dashboard (issue #12)
     return app
 
 

@@ -3,7 +3,7 @@
 Exactly-once effect: every item is stored under the unique pair (kiosk id,
 idempotency key) with ``INSERT ... ON CONFLICT DO NOTHING``; only the rows this
 statement really inserted get their side effects (enrollment de-duplication and
-redistribution, device health), in the same transaction. A second delivery of
+redistribution, device health, the dashboard's rollups), in the same transaction. A second delivery of
 the same key is answered ``duplicate`` (done); the same key with a different
 payload is ``rejected`` with ``key_reused``. Audit-chain heads are screened and
 kept by :mod:`sync.server.audit_heads` (their own idempotency: kiosk, key, seq).
@@ -26,7 +26,7 @@ from models.errors import MalformedDataError
 from models.events import Referral, VerificationEvent
 from models.operations import DeviceStatus
 from sync.protocol import FeedKind, ItemStatus, PushKind, sha256_hex
-from sync.server import audit_heads, dedup, feeds
+from sync.server import audit_heads, dedup, feeds, rollups
 from sync.server import schema as s
 from sync.server.api_models import PushItemIn
 from sync.server.db import upsert
@@ -154,14 +154,18 @@ def ingest(
                 )
             )
         }
+    events: list[rollups.Version] = []
     for v in valid:
         if v.key in inserted:
             _side_effects(conn, kiosk, v, now=now, index_key=index_key)
+            if v.kind is PushKind.VERIFICATION_EVENT:
+                events.append(rollups.Version(kiosk.kiosk_id, v.key, v.created_at, v.record))
             results.append({"key": v.key, "status": ItemStatus.ACCEPTED.value})
         elif stored.get(v.key) == v.digest:
             results.append({"key": v.key, "status": ItemStatus.DUPLICATE.value})
         else:
             results.append(_reject(v.key, "key_reused"))
+    rollups.apply(conn, events)  # the dashboard's rollups, in the same transaction
     return results
 
 

@@ -255,3 +255,139 @@ api_tokens = Table(
     Column("last_used_at", UTCDateTime),
     Column("revoked_at", UTCDateTime),
 )
+
+# ---------------------------------------------------------------- dashboard (issue #12)
+# Rollups of verification events, kept up to date in the push transaction by
+# :mod:`sync.server.rollups` and rebuildable from ``pushed_records``. Every table is
+# (key columns..., n): ``day`` is the UTC date 'YYYY-MM-DD' of the event's start,
+# ``hour`` its UTC hour. Buckets are the fixed edges of :mod:`sync.server.rollups`.
+rollup_traffic = Table(
+    "rollup_traffic",
+    metadata,
+    Column("day", String(10), nullable=False),
+    Column("hour", Integer, nullable=False),
+    Column("office_id", String(64), nullable=False),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("n", BigInteger, nullable=False),
+    PrimaryKeyConstraint("day", "hour", "office_id", "kiosk_id", "outcome"),
+)
+
+# Travellers per day by outcome: what the day and month views and the per-kiosk
+# totals read (a year is ~1 % of the hourly table's rows).
+rollup_daily = Table(
+    "rollup_daily",
+    metadata,
+    Column("day", String(10), nullable=False),
+    Column("office_id", String(64), nullable=False),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("n", BigInteger, nullable=False),
+    PrimaryKeyConstraint("day", "office_id", "kiosk_id", "outcome"),
+)
+
+rollup_reasons = Table(
+    "rollup_reasons",
+    metadata,
+    Column("day", String(10), nullable=False),
+    Column("office_id", String(64), nullable=False),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("n", BigInteger, nullable=False),
+    PrimaryKeyConstraint("day", "office_id", "kiosk_id", "outcome", "reason"),
+)
+
+rollup_step_times = Table(
+    "rollup_step_times",
+    metadata,
+    Column("day", String(10), nullable=False),
+    Column("office_id", String(64), nullable=False),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("step", String(32), nullable=False),
+    Column("bucket", Integer, nullable=False),
+    Column("n", BigInteger, nullable=False),
+    PrimaryKeyConstraint("day", "office_id", "kiosk_id", "step", "bucket"),
+)
+
+rollup_acquisition = Table(
+    "rollup_acquisition",
+    metadata,
+    Column("day", String(10), nullable=False),
+    Column("office_id", String(64), nullable=False),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("modality", String(16), nullable=False),  # document, face, fingerprint
+    Column("result", String(16), nullable=False),  # acquired, failed
+    Column("n", BigInteger, nullable=False),
+    PrimaryKeyConstraint("day", "office_id", "kiosk_id", "modality", "result"),
+)
+
+rollup_scores = Table(
+    "rollup_scores",
+    metadata,
+    Column("day", String(10), nullable=False),
+    Column("office_id", String(64), nullable=False),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("name", String(32), nullable=False),  # face_1to1, fingerprint_1to1
+    Column("bucket", Integer, nullable=False),
+    Column("n", BigInteger, nullable=False),
+    PrimaryKeyConstraint("day", "office_id", "kiosk_id", "name", "bucket"),
+)
+
+rollup_watchlist = Table(
+    "rollup_watchlist",
+    metadata,
+    Column("day", String(10), nullable=False),
+    Column("office_id", String(64), nullable=False),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("modality", String(16), nullable=False),  # face, fingerprint
+    Column("n", BigInteger, nullable=False),
+    PrimaryKeyConstraint("day", "office_id", "kiosk_id", "modality"),
+)
+
+rollup_survey = Table(
+    "rollup_survey",
+    metadata,
+    Column("day", String(10), nullable=False),
+    Column("office_id", String(64), nullable=False),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("rating", Integer, nullable=False),  # 1-5
+    Column("n", BigInteger, nullable=False),
+    PrimaryKeyConstraint("day", "office_id", "kiosk_id", "rating"),
+)
+
+# Which pushed version of each event the rollups count (a later version — an
+# officer's override, the survey answer — replaces the earlier one's contribution).
+rollup_events = Table(
+    "rollup_events",
+    metadata,
+    Column("event_id", String(128), primary_key=True),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("idempotency_key", String(128), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# People who sign in to the dashboard: supervisors and analysts (models.roles).
+dashboard_users = Table(
+    "dashboard_users",
+    metadata,
+    Column("user_id", String(64), primary_key=True),
+    Column("display_name", String(100), nullable=False),
+    Column("role", String(16), nullable=False),  # supervisor, analyst
+    Column("password_hash", String(200), nullable=False),  # argon2id (PHC string)
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("failed_logins", Integer, nullable=False),
+    Column("locked_until", UTCDateTime),
+    Column("disabled_at", UTCDateTime),
+)
+
+# Server-side sessions: the cookie carries a random token, the table its SHA-256.
+dashboard_sessions = Table(
+    "dashboard_sessions",
+    metadata,
+    Column("session_hash", String(64), primary_key=True),
+    Column("user_id", String(64), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False, index=True),
+)

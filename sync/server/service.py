@@ -9,8 +9,9 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from models.roles import Role
 from sync import params, protocol
-from sync.server import audit_heads, dedup, feeds, registry, tokens
+from sync.server import audit_heads, dedup, feeds, registry, rollups, tokens
 from sync.server import schema as s
 from sync.server.config import ServerConfig
 from sync.server.db import current_revision, head_revision, make_engine, migrate, translate_errors
@@ -133,6 +134,34 @@ class Central:
     def resolve_flag(self, flag_id: int, *, by: str) -> bool:
         with translate_errors("resolve flag"), self.engine.begin() as conn:
             return dedup.resolve_flag(conn, flag_id, by=by, now=_now())
+
+    # ------------------------------------------------------------ web dashboard
+    def create_dashboard_user(
+        self, user_id: str, display_name: str, role: Role, password: str
+    ) -> dict[str, str]:
+        from sync.server.dashboard import users
+
+        with translate_errors("dashboard user"), self.engine.begin() as conn:
+            user = users.create_user(
+                conn,
+                user_id=user_id,
+                display_name=display_name,
+                role=role,
+                password=password,
+                now=_now(),
+            )
+        return {"user_id": user.user_id, "display_name": user.display_name, "role": user.role.value}
+
+    def dashboard_users(self) -> list[dict[str, object]]:
+        from sync.server.dashboard import users
+
+        with translate_errors("dashboard users"), self.engine.connect() as conn:
+            return users.list_users(conn)
+
+    def rebuild_rollups(self) -> int:
+        """Recount the dashboard's rollups from the stored events; returns the events counted."""
+        with translate_errors("rollup rebuild"), self.engine.begin() as conn:
+            return rollups.rebuild(conn)
 
     # ------------------------------------------------------------ dashboard data
     def counts(self) -> dict[str, Any]:

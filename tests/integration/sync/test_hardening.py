@@ -102,6 +102,24 @@ def _routes(server: ThreadedServer) -> list[tuple[str, str]]:
     return found
 
 
+# The web dashboard (people, cookies): its sign-in page, stylesheet and language switch
+# are public; every other page sends to the sign-in page; every POST needs a CSRF token.
+DASHBOARD_PUBLIC = {"/dashboard/login", "/dashboard/static/dashboard.css"}
+DASHBOARD_REDIRECTS = {"/dashboard", "/dashboard/", "/dashboard/lang/{code}"}
+
+
+def _dashboard_refuses(method: str, path: str, response: httpx.Response) -> None:
+    if method == "POST":
+        assert response.status_code in (400, 422), (method, path, response.status_code)
+    elif path in DASHBOARD_PUBLIC:
+        assert response.status_code == 200, path
+    elif path in DASHBOARD_REDIRECTS:
+        assert response.status_code in (303, 400), path
+    else:
+        assert response.status_code == 303, path
+        assert response.headers["location"].startswith("/dashboard/login?next="), path
+
+
 def test_every_route_but_health_and_the_api_description_refuses_the_unauthenticated(
     server: ThreadedServer, make_kiosk: KioskFactory
 ) -> None:
@@ -112,6 +130,9 @@ def test_every_route_but_health_and_the_api_description_refuses_the_unauthentica
     for method, path in routes:
         url = server.url + re.sub(r"\{[^}]+\}", "1", path)
         response = http.request(method, url, json={} if method == "POST" else None)
+        if path.startswith("/dashboard"):
+            _dashboard_refuses(method, path, response)
+            continue
         if path in PUBLIC:
             assert response.status_code == 200, (method, path)
             public.add(path)
@@ -125,7 +146,7 @@ def test_every_route_but_health_and_the_api_description_refuses_the_unauthentica
     _, kiosk = make_kiosk(server, "K-AUTH", register=False)
     viewer = server.central.create_token("ci-viewer", Role.VIEWER)
     for method, path in routes:
-        if path in PUBLIC:
+        if path in PUBLIC or path.startswith("/dashboard"):
             continue
         url = server.url + re.sub(r"\{[^}]+\}", "1", path)
         if path.startswith("/admin/"):
