@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -48,8 +47,9 @@ from models.biometric import (
     SampleSource,
 )
 from models.bundles import WatchlistBundle
-from models.errors import RecordNotFoundError, SecurityError
+from models.errors import MalformedDataError, RecordNotFoundError, SecurityError
 from models.roles import Permission, Principal
+from models.sealed_export import read_sealed, write_sealed
 from models.store import Store
 from models.watchlist import WatchlistCategory, WatchlistEntry
 
@@ -404,8 +404,10 @@ class WatchlistManager:
             self.gallery(removed_rows=face_rows, removed_entries=[entry_id])
 
     # ------------------------------------------------------------------ export
-    def export(self, out: Path, actor: Principal) -> int:
-        """Write every entry with its templates as JSON (``WatchlistBundle``s), owner-only."""
+    def export(self, out: Path, actor: Principal, passphrase: str) -> int:
+        """Write every entry with its templates (``WatchlistBundle``s as JSON), sealed with
+        ``passphrase`` (:mod:`models.sealed_export`): names, document numbers and templates
+        never leave the kiosk in clear."""
         actor.require(Permission.MANAGE_WATCHLIST)
         bundles = []
         for entry in self.store.watchlist:
@@ -417,11 +419,20 @@ class WatchlistManager:
         payload = json.dumps(
             {"format": "gerbang-watchlist-v1", "entries": bundles}, ensure_ascii=False
         ).encode()
-        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+        write_sealed(out, payload, passphrase, kind=EXPORT_KIND)
         self.audit.append(actor.user_id, "watchlist.export", out.name, {"entries": len(bundles)})
         return len(bundles)
+
+
+EXPORT_KIND = "watchlist"
+
+
+def read_export(path: Path, passphrase: str) -> dict[str, Any]:
+    """The JSON document of a sealed watchlist export (for the receiving side)."""
+    doc = json.loads(read_sealed(path, passphrase, kind=EXPORT_KIND))
+    if not isinstance(doc, dict) or doc.get("format") != "gerbang-watchlist-v1":
+        raise MalformedDataError("the sealed export holds no gerbang-watchlist-v1 document")
+    return doc
 
 
 def _existing(get: Callable[[str], T], ids: Sequence[str]) -> list[T]:

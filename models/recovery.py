@@ -56,7 +56,8 @@ def public_bytes(key: X25519PublicKey | Ed25519PublicKey) -> bytes:
     return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
-def _passphrase_key(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+def passphrase_key(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    """A 256-bit key from a passphrase (scrypt): recovery keys and sealed exports."""
     return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode())
 
 
@@ -74,7 +75,7 @@ def write_recovery_key(path: Path, key: RecoveryKey, passphrase: str) -> None:
         "kiosk_id": key.kiosk_id,
         "kiosk_public_key": public_bytes(key.kiosk_public_key).hex(),
     }
-    sealer = AESGCM(_passphrase_key(passphrase, salt, _SCRYPT_N, _SCRYPT_R, _SCRYPT_P))
+    sealer = AESGCM(passphrase_key(passphrase, salt, _SCRYPT_N, _SCRYPT_R, _SCRYPT_P))
     doc = {
         "format": _FORMAT,
         "kdf": {
@@ -109,7 +110,7 @@ def read_recovery_key(path: Path, passphrase: str) -> RecoveryKey:
             raise KeyStoreError(f"{path} is not a Gerbang recovery key (format {_FORMAT})")
         kdf = doc["kdf"]
         meta = {name: str(doc[name]) for name in ("public", "kiosk_id", "kiosk_public_key")}
-        key = _passphrase_key(
+        key = passphrase_key(
             passphrase, base64.b64decode(kdf["salt"]), int(kdf["n"]), int(kdf["r"]), int(kdf["p"])
         )
         raw = AESGCM(key).decrypt(

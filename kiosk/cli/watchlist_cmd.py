@@ -280,21 +280,73 @@ def remove(
         click.echo(f"{entry_id} removed")
 
 
+def _passphrase(path: Path | None, *, confirm: bool) -> str:
+    """The export passphrase: the first line of ``path``, else asked (hidden) on the terminal."""
+    if path is not None:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        return lines[0] if lines else ""
+    return str(
+        click.prompt(
+            "Export passphrase (give it to the recipient separately)",
+            hide_input=True,
+            confirmation_prompt=confirm,
+            err=True,
+        )
+    )
+
+
+_passphrase_file = click.option(
+    "--passphrase-file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Read the passphrase from the first line of this file (default: ask).",
+)
+
+
 @watchlist.command("export")
 @click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
+@_passphrase_file
 @staff_options
 @json_option
 @click.pass_context
 def export(
-    ctx: click.Context, out: Path, as_user: str | None, secret_stdin: bool, as_json: bool
+    ctx: click.Context,
+    out: Path,
+    passphrase_file: Path | None,
+    as_user: str | None,
+    secret_stdin: bool,
+    as_json: bool,
 ) -> None:
-    """Write every entry with its templates to OUT as JSON (owner-only file: biometric data)."""
+    """Write every entry with its templates to OUT, sealed with a passphrase (AES-256-GCM,
+    scrypt); `gerbang watchlist open-export` opens it."""
+    passphrase = _passphrase(passphrase_file, confirm=True)
     with _session(ctx, as_user, secret_stdin, index=False) as session:
-        count = session.manager.export(out, session.actor)
+        count = session.manager.export(out, session.actor, passphrase)
     if as_json:
-        emit_json({"file": str(out), "entries": count})
+        emit_json({"file": str(out), "entries": count, "sealed": True})
     else:
-        click.echo(f"{count} entries written to {out}")
+        click.echo(f"{count} entries written to {out} (sealed)")
+
+
+@watchlist.command("open-export")
+@click.argument("sealed", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
+@_passphrase_file
+@json_option
+def open_export(sealed: Path, out: Path, passphrase_file: Path | None, as_json: bool) -> None:
+    """Open a sealed watchlist export into OUT (JSON, owner-only file: personal data)."""
+    import json
+    import os
+
+    from enrollment.watchlist import read_export
+
+    doc = read_export(sealed, _passphrase(passphrase_file, confirm=False))
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(doc, handle, ensure_ascii=False)
+    if as_json:
+        emit_json({"file": str(out), "entries": len(doc["entries"])})
+    else:
+        click.echo(f"{len(doc['entries'])} entries written to {out}")
 
 
 COMMANDS = (watchlist,)

@@ -13,6 +13,7 @@ from PIL import Image
 
 from enrollment.accounts import Accounts
 from kiosk.cli import main
+from kiosk.cli.exitcodes import ExitCode
 from models.audit import AuditLog
 from models.keys import KeyStore
 from models.roles import Role
@@ -79,9 +80,19 @@ def test_import_as_a_staff_account_and_export(
     assert edited["document_numbers"] == ["B7654321"]
     code, out, _ = run(capsys, "audit", "tail", "--json")
     assert "budi" in out and "watchlist.add" in out
-    export = tmp_path / "export.json"
-    code, out, _ = run(capsys, "watchlist", "export", str(export), "--json")
+    export, secret = tmp_path / "export.gwx", tmp_path / "passphrase"
+    secret.write_text("a long export passphrase\n")
+    args = ("--passphrase-file", str(secret), "--json")
+    code, out, _ = run(capsys, "watchlist", "export", str(export), *args)
+    assert code == 0 and json.loads(out) == {"file": str(export), "entries": 1, "sealed": True}
+    assert b"budi" not in export.read_bytes().lower()
+    opened = tmp_path / "opened.json"
+    code, out, _ = run(capsys, "watchlist", "open-export", str(export), str(opened), *args)
     assert code == 0 and json.loads(out)["entries"] == 1
+    assert json.loads(opened.read_text())["format"] == "gerbang-watchlist-v1"
+    secret.write_text("the wrong passphrase!\n")
+    code, out, _ = run(capsys, "watchlist", "open-export", str(export), str(opened), *args)
+    assert code == ExitCode.SECURITY
 
 
 def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

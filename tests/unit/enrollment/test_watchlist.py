@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from enrollment.gallery import FaceGallery
-from enrollment.watchlist import ImportOptions, WatchlistManager
+from enrollment.watchlist import ImportOptions, WatchlistManager, read_export
 from enrollment.watchlist_files import read_csv, read_file, read_transaction
 from models.audit import AuditLog
 from models.biometric import FingerPosition
+from models.errors import SecurityError
 from models.roles import ForbiddenError, Principal, Role
 from models.store import Store
 from models.watchlist import WatchlistCategory
@@ -256,19 +257,24 @@ def test_edit_changes_fields_is_audited_and_moves_the_index_filter(
         wl.edit(entry_id, OFFICER, reason="  ")
 
 
-def test_export_writes_bundles_for_the_owner_only(store: Store, tmp_path: Path) -> None:
+def test_export_is_sealed_and_for_the_owner_only(store: Store, tmp_path: Path) -> None:
     wl, _ = manager(store)
     wl.import_file(
         write(tmp_path, "a.an2", an2build.transaction([(10, an2build.face_record(1))])),
         OPTIONS,
         OFFICER,
     )
-    out = tmp_path / "export.json"
-    assert wl.export(out, OFFICER) == 1
+    out = tmp_path / "export.gwx"
+    assert wl.export(out, OFFICER, "correct horse battery") == 1
     assert out.stat().st_mode & 0o077 == 0
-    data = json.loads(out.read_text())
+    (entry,) = list(store.watchlist)
+    raw = out.read_bytes()
+    assert b"gerbang-watchlist-v1" not in raw and entry.entry_id.encode() not in raw  # sealed
+    data = read_export(out, "correct horse battery")
     assert data["format"] == "gerbang-watchlist-v1"
     assert len(data["entries"][0]["face_templates"]) == 1
+    with pytest.raises(SecurityError):
+        read_export(out, "wrong horse battery")
 
 
 def test_a_technician_may_not_import(store: Store, tmp_path: Path) -> None:
