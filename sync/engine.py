@@ -313,6 +313,7 @@ class SyncEngine:
         is applied, so the server's and the kiosk's work overlap during a catch-up.
         """
         pages = upserts = deletes = 0
+        by_kind: dict[str, int] = {}
         checkpoint = self.store.sync_state.checkpoint()
         try:
             first = client.fetch_page(checkpoint, limit=self.page_size)
@@ -341,9 +342,20 @@ class SyncEngine:
                 upserts += result.upserts
                 deletes += result.deletes
                 checkpoint = result.checkpoint
+                for kind, count in result.by_kind.items():
+                    by_kind[kind] = by_kind.get(kind, 0) + count
         with self.store.atomic():
             self.applier.flush()
             self.store.sync_state.set_time(K_LAST_PULL, self._clock())
+            if upserts or deletes:
+                # What the centre changed here (watchlist entries, travellers, trust
+                # anchors, policy) goes into the kiosk's audit chain as well.
+                AuditLog(self.store, self._key).append(
+                    "central",
+                    "feed.apply",
+                    f"checkpoint:{checkpoint}",
+                    {"pages": pages, "upserts": upserts, "deletes": deletes, **by_kind},
+                )
         return PullReport(pages, upserts, deletes, checkpoint)
 
     # ------------------------------------------------------------ policy and status

@@ -86,13 +86,14 @@ def test_officer_registers_a_kiosk_which_syncs(
     assert report["pull"]["upserts"] == 3 and report["offline"]["mode"] == "normal"
     code, status = _run(capsys, "sync", "status", "--json")
     assert isinstance(status, dict) and status["checkpoint"] == 3
-    # the audit chain's head goes up with the next sync; verification anchors at it
+    # the audit chain's head goes up with the next sync; verification anchors at it (seq 4:
+    # the first pull's feed.apply record, then the three records added here)
     _audit_records(tmp_path / "kiosk", 3)
     code, report = _run(capsys, "sync", "now", "--json")
     assert code == 0 and report["push"]["accepted"] == 1  # type: ignore[index]
     code, verified = _run(capsys, "audit", "verify", "--from-server", "--json")
     assert code == 0 and verified["valid"]  # type: ignore[index]
-    assert verified["anchors"]["server"] == 1 and verified["anchors"]["server_head"]["seq"] == 3  # type: ignore[index]
+    assert verified["anchors"]["server"] == 1 and verified["anchors"]["server_head"]["seq"] == 4  # type: ignore[index]
     _audit_records(tmp_path / "kiosk", 0, truncate_to=2)  # the newest record deleted
     code, verified = _run(capsys, "audit", "verify", "--json")
     assert code == 0  # without the server's head the shorter chain looks intact
