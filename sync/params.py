@@ -25,6 +25,7 @@ FEED_PAGE_SIZE = 1000
 FEED_MAX_PAGE_SIZE = 5000
 FEED_GZIP_LEVEL = 5
 FEED_GZIP_MIN_BYTES = 1024
+ROLLUP_FOLD_S = 1.0  # the central server counts newly pushed events into the rollups this often
 PUBLISH_CHUNK = 1000  # rows per INSERT when publishing many changes
 
 # ---------------------------------------------------------------- server

@@ -161,8 +161,11 @@ def register_kiosks(central: Central, *, now: datetime) -> None:
             )
 
 
-def push(central: Central, items: list[Item], *, now: datetime, batch: int = 200) -> None:
-    """Items through the real ingest, one transaction per kiosk batch."""
+def push(
+    central: Central, items: list[Item], *, now: datetime, batch: int = 200, fold: bool = True
+) -> None:
+    """Items through the real ingest, one transaction per kiosk batch; then (``fold``) the
+    rollup folder's round that the server's background folder runs within a second."""
     by_kiosk: dict[str, list[Item]] = {}
     for item in items:
         by_kiosk.setdefault(item.kiosk_id, []).append(item)
@@ -182,6 +185,8 @@ def push(central: Central, items: list[Item], *, now: datetime, batch: int = 200
             ]
             with central.engine.begin() as conn:
                 ingest.ingest(conn, kiosk, raw, now=now, index_key=b"k" * 32)
+    if fold:
+        central.fold_rollups(max_batches=10**6)
 
 
 def report_status(central: Central, *, now: datetime) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from models.errors import StoreError
+from models.errors import GerbangError, StoreError
 from models.settings import load_settings
 from sync import params, protocol
 from sync.server import hardening, routes_admin, routes_kiosk
@@ -65,6 +66,34 @@ def _error(
     )
 
 
+class RollupFolder:
+    """Counts the rollup queue into the dashboard's rollups about once a second
+    (one per process; on PostgreSQL an advisory lock keeps folders of several
+    instances from working at the same time)."""
+
+    def __init__(self, service: Central, interval_s: float = params.ROLLUP_FOLD_S) -> None:
+        self.service = service
+        self.interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="gerbang-rollups", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(30)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                self.service.fold_rollups()
+            except GerbangError as exc:  # the database is away: the next round tries again
+                log.warning("rollup fold failed", extra={"code": exc.code})
+            except Exception:  # the thread's top level: log the bug, keep folding
+                log.exception("rollup fold failed", extra={"code": "internal"})
+
+
 def create_app(config: ServerConfig, *, central: Central | None = None) -> FastAPI:
     """The app for ``config``; the engine is created now, the schema migrated at start-up."""
     service = central or Central(config)
@@ -74,7 +103,10 @@ def create_app(config: ServerConfig, *, central: Central | None = None) -> FastA
         if config.migrate_on_start:
             applied = await run_in_threadpool(service.migrate)
             log.info("central database ready", extra={"count": len(applied)})
+        folder = RollupFolder(service)
+        folder.start()
         yield
+        folder.stop()
         if central is None:
             service.close()
 

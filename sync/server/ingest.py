@@ -165,7 +165,7 @@ def ingest(
             results.append({"key": v.key, "status": ItemStatus.DUPLICATE.value})
         else:
             results.append(_reject(v.key, "key_reused"))
-    rollups.apply(conn, events)  # the dashboard's rollups, in the same transaction
+    rollups.enqueue(conn, events)  # counted into the dashboard's rollups by the folder
     return results
 
 

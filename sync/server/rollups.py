@@ -28,7 +28,18 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Integer, Table, and_, delete, select, tuple_
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Integer,
+    Table,
+    and_,
+    delete,
+    func,
+    select,
+    text,
+    tuple_,
+)
 
 from models import codec
 from models.errors import MalformedDataError
@@ -241,7 +252,7 @@ def _stored_events(conn: Connection, pointers: list[tuple[str, str]]) -> dict[tu
 
 
 def apply(conn: Connection, versions: Sequence[Version]) -> None:
-    """Count newly stored event versions, in the ingest transaction, in arrival order."""
+    """Count newly stored event versions in arrival order (the folder's work)."""
     if not versions:
         return
     e = s.rollup_events
@@ -328,10 +339,68 @@ def _version(row: Any) -> Version:
     return Version(str(row.kiosk_id), str(row.idempotency_key), row.created_at, event)
 
 
+# ------------------------------------------------------------------ the queue
+FOLD_BATCH = 5000  # event versions counted per folding transaction
+_FOLD_LOCK = 0x6765726261  # PostgreSQL advisory lock: one folder at a time across instances
+
+
+def enqueue(conn: Connection, versions: Sequence[Version]) -> None:
+    """Queue newly stored event versions for counting (ingest's part: one cheap insert)."""
+    if versions:
+        conn.execute(
+            s.rollup_queue.insert(),
+            [
+                {"kiosk_id": v.kiosk_id, "idempotency_key": v.key, "created_at": v.created_at}
+                for v in versions
+            ],
+        )
+
+
+def fold(conn: Connection, *, limit: int = FOLD_BATCH) -> int:
+    """Count up to ``limit`` queued versions, oldest first, and dequeue them; returns how
+    many. Runs in the caller's transaction; on PostgreSQL another folder holding the
+    lock makes this one return 0 at once (it will have counted the same rows)."""
+    if conn.dialect.name == "postgresql":
+        got = conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _FOLD_LOCK})
+        if not got.scalar_one():
+            return 0
+    q = s.rollup_queue
+    rows = conn.execute(
+        select(q.c.row_id, q.c.kiosk_id, q.c.idempotency_key, q.c.created_at)
+        .order_by(q.c.row_id)
+        .limit(limit)
+    ).all()
+    if not rows:
+        return 0
+    stored = _stored_events(conn, [(str(r.kiosk_id), str(r.idempotency_key)) for r in rows])
+    versions = [
+        Version(
+            str(r.kiosk_id),
+            str(r.idempotency_key),
+            r.created_at,
+            codec.loads(VerificationEvent, stored[str(r.kiosk_id), str(r.idempotency_key)]),
+        )
+        for r in rows
+        if (str(r.kiosk_id), str(r.idempotency_key)) in stored
+    ]
+    apply(conn, versions)
+    # exactly the rows counted: a push whose lower row id commits only now stays queued
+    ids = [int(r.row_id) for r in rows]
+    for start in range(0, len(ids), 1000):
+        conn.execute(delete(q).where(q.c.row_id.in_(ids[start : start + 1000])))
+    return len(rows)
+
+
+def pending(conn: Connection) -> int:
+    """Queued versions not counted yet (the dashboard shows the lag)."""
+    return int(conn.execute(select(func.count()).select_from(s.rollup_queue)).scalar_one())
+
+
 def clear(conn: Connection) -> None:
     for table, _ in TABLES.values():
         conn.execute(delete(table))
     conn.execute(delete(s.rollup_events))
+    conn.execute(delete(s.rollup_queue))  # a rebuild counts every stored event
 
 
 def rebuild(conn: Connection, *, batch: int = 5000) -> int:

@@ -367,6 +367,18 @@ rollup_events = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+# Event versions stored by ingest and not yet counted in the rollups: ingest only
+# appends here (no contention on the hot rollup rows of the current hour); the
+# folder (sync.server.rollups.fold) counts them in arrival order and deletes them.
+rollup_queue = Table(
+    "rollup_queue",
+    metadata,
+    Column("row_id", BigId, primary_key=True, autoincrement=True),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("idempotency_key", String(128), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 # People who sign in to the dashboard: supervisors and analysts (models.roles).
 dashboard_users = Table(
     "dashboard_users",

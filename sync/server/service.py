@@ -158,6 +158,18 @@ class Central:
         with translate_errors("dashboard users"), self.engine.connect() as conn:
             return users.list_users(conn)
 
+    def fold_rollups(self, *, max_batches: int = 100) -> int:
+        """Count queued event versions into the rollups (one transaction per batch);
+        returns how many were counted."""
+        total = 0
+        for _ in range(max_batches):
+            with translate_errors("rollup fold"), self.engine.begin() as conn:
+                done = rollups.fold(conn)
+            total += done
+            if done < rollups.FOLD_BATCH:
+                break
+        return total
+
     def rebuild_rollups(self) -> int:
         """Recount the dashboard's rollups from the stored events; returns the events counted."""
         with translate_errors("rollup rebuild"), self.engine.begin() as conn:

@@ -306,6 +306,7 @@ def _report(
     if grain == "hour" and (scope.end - scope.start).days >= MAX_HOUR_DAYS:
         grain = "day"
     c = _central(request)
+    c.fold_rollups(max_batches=1)  # what arrived since the folder's last round
     with translate_errors("dashboard report"), c.engine.connect() as conn:
         d = reports.data(
             name, conn, scope, grain, restricted=_restricted(session), detail=not with_charts
@@ -394,6 +395,7 @@ def monthly(request: Request, month: Text = None, office: Text = None) -> HTMLRe
     t = i18n.translator(_lang(request))
     names = [n for n, perm in reports.REPORTS.items() if session.user.can(perm)]
     c = _central(request)
+    c.fold_rollups(max_batches=1)  # what arrived since the folder's last round
     with translate_errors("dashboard monthly"), c.engine.connect() as conn:
         restricted = _restricted(session)
         data = {n: reports.data(n, conn, scope, "day", restricted=restricted) for n in names}

@@ -86,7 +86,7 @@ def test_0002_keeps_tokens_and_verified_heads(database_url: str) -> None:
                     )
                 ],
             )
-        assert migrate(engine) == ["0002", "0003"]  # 0003 (dashboard) only adds tables
+        assert migrate(engine) == ["0002", "0003", "0004"]  # 0003 and 0004 only add tables
         with engine.begin() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), metadata)
             assert diff == []

@@ -55,9 +55,15 @@ def test_incremental_rollups_equal_a_rebuild_and_count_newest_versions(central: 
     # delivered in several batches, some twice, a few late and out of order
     shuffled = items[:]
     late = [shuffled.pop(rng.randrange(len(shuffled))) for _ in range(40)]
-    dashboarddata.push(central, shuffled, now=NOW, batch=97)
-    dashboarddata.push(central, late + shuffled[:50], now=NOW, batch=13)
+    dashboarddata.push(central, shuffled, now=NOW, batch=97, fold=False)
+    dashboarddata.push(central, late + shuffled[:50], now=NOW, batch=13, fold=False)
     with central.engine.connect() as conn:
+        # ingest only queued them (no hot rollup rows); the 50 repeated deliveries were not
+        assert rollups.pending(conn) == len(items)
+        assert rollups.snapshot(conn)["daily"] == {}
+    assert central.fold_rollups(max_batches=10**6) == len(items)
+    with central.engine.connect() as conn:
+        assert rollups.pending(conn) == 0
         incremental = rollups.snapshot(conn)
     assert central.rebuild_rollups() == len(_newest(items))
     with central.engine.connect() as conn:
