@@ -15,9 +15,19 @@ from kiosk.cli.context import app
 def kiosk(ctx: click.Context, windowed: bool) -> None:
     """Run the traveller kiosk: devices, trust store, face models, index and sync from the
     settings. Production mode refuses virtual devices; `gerbang demo` runs on virtual ones."""
+    import os
+
     from kiosk.runtime import build_runtime
     from kiosk.ui.kiosk_app import run_kiosk
+    from models.errors import DeviceUnavailableError
 
+    screen = ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    if not any(os.environ.get(name) for name in screen):
+        raise DeviceUnavailableError(
+            "no screen: the kiosk needs a display (DISPLAY or WAYLAND_DISPLAY; "
+            "QT_QPA_PLATFORM=offscreen for a test run)",
+            device_id="screen",
+        )
     state = app(ctx)
     settings = state.start_logging()
     # relative paths of the settings (trust store, media) start at the settings file's folder

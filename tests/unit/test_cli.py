@@ -358,3 +358,12 @@ def test_staff_bootstrap_and_retention_dry_run(
     assert json.loads(out)["kinds"]["verification_event"]["purged"] == 1
     actions = json.loads(run(capsys, "audit", "tail", "--json")[1])
     assert actions[-1]["action"] == "retention.purge" and actions[-1]["actor"].startswith("cli:")
+
+
+def test_kiosk_without_a_screen_says_so(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    code, _, err = run(capsys, "kiosk")
+    assert code == ExitCode.DEVICE and "no screen" in err
