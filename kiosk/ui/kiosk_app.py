@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -54,6 +55,13 @@ class KioskApp:
 def run_kiosk(runtime: KioskRuntime, *, fullscreen: bool) -> int:
     qt = QApplication.instance() or QApplication([])
     assert isinstance(qt, QApplication)  # noqa: S101 - a GUI application, not a core one
+    # SIGTERM (systemd stop) and SIGINT end the event loop, so that the runtime closes
+    # its devices, the embedding process and the store; a timer lets Python see them.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: qt.quit())
+    tick = QTimer()
+    tick.timeout.connect(lambda: None)
+    tick.start(250)
     app = KioskApp(runtime)
     if fullscreen:
         app.window.showFullScreen()
