@@ -273,6 +273,78 @@
         <source>Receipt saved.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Place the passport&apos;s data page on the document scanner…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Place the passport on the card reader…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reading the chip…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Checking the chip…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loading the face models…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Place the finger on the scanner…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Device: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stopped.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing captured in time: try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The MRZ could not be read: place the data page again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The MRZ check digits do not hold: check the page or type the MRZ.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No chip on the card reader in time: place the passport again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No usable face in front of the camera: try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Try again: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>chip</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Chip read: look at %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Chip read and verified.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Look at the camera…</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>EnrollmentView</name>
@@ -286,6 +358,22 @@
     </message>
     <message>
         <source>Use MRZ</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Read passport</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Capture face</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scan finger</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stop</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

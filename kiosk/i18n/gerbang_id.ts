@@ -273,6 +273,78 @@
         <source>Receipt saved.</source>
         <translation>Tanda terima disimpan.</translation>
     </message>
+    <message>
+        <source>Place the passport&apos;s data page on the document scanner…</source>
+        <translation>Letakkan halaman data paspor pada pemindai dokumen…</translation>
+    </message>
+    <message>
+        <source>Place the passport on the card reader…</source>
+        <translation>Letakkan paspor pada pembaca kartu…</translation>
+    </message>
+    <message>
+        <source>Reading the chip…</source>
+        <translation>Membaca cip…</translation>
+    </message>
+    <message>
+        <source>Checking the chip…</source>
+        <translation>Memeriksa cip…</translation>
+    </message>
+    <message>
+        <source>Loading the face models…</source>
+        <translation>Memuat model wajah…</translation>
+    </message>
+    <message>
+        <source>Place the finger on the scanner…</source>
+        <translation>Letakkan jari pada pemindai…</translation>
+    </message>
+    <message>
+        <source>Device: %1</source>
+        <translation>Perangkat: %1</translation>
+    </message>
+    <message>
+        <source>Stopped.</source>
+        <translation>Dihentikan.</translation>
+    </message>
+    <message>
+        <source>Nothing captured in time: try again.</source>
+        <translation>Tidak ada yang terekam tepat waktu: coba lagi.</translation>
+    </message>
+    <message>
+        <source>The MRZ could not be read: place the data page again.</source>
+        <translation>MRZ tidak dapat dibaca: letakkan kembali halaman data.</translation>
+    </message>
+    <message>
+        <source>The MRZ check digits do not hold: check the page or type the MRZ.</source>
+        <translation>Digit pemeriksa MRZ tidak sesuai: periksa halaman atau ketik MRZ.</translation>
+    </message>
+    <message>
+        <source>No chip on the card reader in time: place the passport again.</source>
+        <translation>Tidak ada cip pada pembaca kartu tepat waktu: letakkan kembali paspor.</translation>
+    </message>
+    <message>
+        <source>No usable face in front of the camera: try again.</source>
+        <translation>Tidak ada wajah yang dapat digunakan di depan kamera: coba lagi.</translation>
+    </message>
+    <message>
+        <source>Try again: %1</source>
+        <translation>Coba lagi: %1</translation>
+    </message>
+    <message>
+        <source>chip</source>
+        <translation>cip</translation>
+    </message>
+    <message>
+        <source>Chip read: look at %1</source>
+        <translation>Cip terbaca: periksa %1</translation>
+    </message>
+    <message>
+        <source>Chip read and verified.</source>
+        <translation>Cip terbaca dan terverifikasi.</translation>
+    </message>
+    <message>
+        <source>Look at the camera…</source>
+        <translation>Lihat ke kamera…</translation>
+    </message>
 </context>
 <context>
     <name>EnrollmentView</name>
@@ -287,6 +359,22 @@
     <message>
         <source>Use MRZ</source>
         <translation>Gunakan MRZ</translation>
+    </message>
+    <message>
+        <source>Read passport</source>
+        <translation>Baca paspor</translation>
+    </message>
+    <message>
+        <source>Capture face</source>
+        <translation>Ambil wajah</translation>
+    </message>
+    <message>
+        <source>Scan finger</source>
+        <translation>Pindai jari</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>Hentikan</translation>
     </message>
     <message>
         <source>Face photo…</source>
