@@ -298,6 +298,74 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Camera: no face yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Camera: only the traveller in the picture.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Camera: the traveller should come closer.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Camera: the traveller should step back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Camera: centre the face.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Camera: look straight at the camera.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Camera: hold the head straight.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Camera: keep still.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Camera: more light needed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Camera: too much light.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Camera: light the face evenly.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scanner: the finger moved, place it again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scanner: the finger is too dry.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scanner: the finger is too wet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scanner: centre the finger.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scanner: lift the finger and place it again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scanner: unusable print, place the finger again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Device: %1</source>
         <translation type="unfinished"></translation>
     </message>

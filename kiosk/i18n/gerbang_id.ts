@@ -298,6 +298,74 @@
         <translation>Letakkan jari pada pemindai…</translation>
     </message>
     <message>
+        <source>Camera: no face yet.</source>
+        <translation>Kamera: belum ada wajah.</translation>
+    </message>
+    <message>
+        <source>Camera: only the traveller in the picture.</source>
+        <translation>Kamera: hanya pelaku perjalanan di dalam gambar.</translation>
+    </message>
+    <message>
+        <source>Camera: the traveller should come closer.</source>
+        <translation>Kamera: pelaku perjalanan perlu mendekat.</translation>
+    </message>
+    <message>
+        <source>Camera: the traveller should step back.</source>
+        <translation>Kamera: pelaku perjalanan perlu mundur.</translation>
+    </message>
+    <message>
+        <source>Camera: centre the face.</source>
+        <translation>Kamera: posisikan wajah di tengah.</translation>
+    </message>
+    <message>
+        <source>Camera: look straight at the camera.</source>
+        <translation>Kamera: lihat lurus ke kamera.</translation>
+    </message>
+    <message>
+        <source>Camera: hold the head straight.</source>
+        <translation>Kamera: tegakkan kepala.</translation>
+    </message>
+    <message>
+        <source>Camera: keep still.</source>
+        <translation>Kamera: jangan bergerak.</translation>
+    </message>
+    <message>
+        <source>Camera: more light needed.</source>
+        <translation>Kamera: perlu cahaya lebih.</translation>
+    </message>
+    <message>
+        <source>Camera: too much light.</source>
+        <translation>Kamera: cahaya terlalu terang.</translation>
+    </message>
+    <message>
+        <source>Camera: light the face evenly.</source>
+        <translation>Kamera: terangi wajah secara merata.</translation>
+    </message>
+    <message>
+        <source>Scanner: the finger moved, place it again.</source>
+        <translation>Pemindai: jari bergerak, letakkan kembali.</translation>
+    </message>
+    <message>
+        <source>Scanner: the finger is too dry.</source>
+        <translation>Pemindai: jari terlalu kering.</translation>
+    </message>
+    <message>
+        <source>Scanner: the finger is too wet.</source>
+        <translation>Pemindai: jari terlalu basah.</translation>
+    </message>
+    <message>
+        <source>Scanner: centre the finger.</source>
+        <translation>Pemindai: posisikan jari di tengah.</translation>
+    </message>
+    <message>
+        <source>Scanner: lift the finger and place it again.</source>
+        <translation>Pemindai: angkat jari lalu letakkan kembali.</translation>
+    </message>
+    <message>
+        <source>Scanner: unusable print, place the finger again.</source>
+        <translation>Pemindai: sidik jari tidak dapat digunakan, letakkan jari kembali.</translation>
+    </message>
+    <message>
         <source>Device: %1</source>
         <translation>Perangkat: %1</translation>
     </message>

@@ -321,6 +321,33 @@ class EnrollmentController(QObject):
             "checking_face": self.tr("Checking the photo…"),
             "place_finger": self.tr("Place the finger on the scanner…"),
         }
+        return texts.get(code) or self._guidance_text(code)
+
+    def _guidance_text(self, code: str) -> str:
+        """The camera's face guidance and the fingerprint scanner's retry reasons."""
+        texts = {
+            "no_face": self.tr("Camera: no face yet."),
+            "one_person_only": self.tr("Camera: only the traveller in the picture."),
+            "come_closer": self.tr("Camera: the traveller should come closer."),
+            "move_back": self.tr("Camera: the traveller should step back."),
+            "move_left": self.tr("Camera: centre the face."),
+            "move_right": self.tr("Camera: centre the face."),
+            "move_up": self.tr("Camera: centre the face."),
+            "move_down": self.tr("Camera: centre the face."),
+            "look_straight": self.tr("Camera: look straight at the camera."),
+            "straighten_head": self.tr("Camera: hold the head straight."),
+            "keep_still": self.tr("Camera: keep still."),
+            "hold_still": self.tr("Camera: keep still."),
+            "more_light": self.tr("Camera: more light needed."),
+            "less_light": self.tr("Camera: too much light."),
+            "even_light": self.tr("Camera: light the face evenly."),
+            "finger_moved": self.tr("Scanner: the finger moved, place it again."),
+            "finger_too_dry": self.tr("Scanner: the finger is too dry."),
+            "finger_too_wet": self.tr("Scanner: the finger is too wet."),
+            "centre_finger": self.tr("Scanner: centre the finger."),
+            "remove_finger": self.tr("Scanner: lift the finger and place it again."),
+            "poor_sample": self.tr("Scanner: unusable print, place the finger again."),
+        }
         return texts.get(code, self.tr("Device: %1").replace("%1", code))
 
     @Slot(str)
