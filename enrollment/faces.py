@@ -94,16 +94,24 @@ class DlibFaceEngine:
 
     def __init__(self) -> None:
         self._models: FaceModels | None = None
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()  # held by every user of the models (the live capture too)
+
+    def models(self) -> FaceModels:
+        """The dlib models (loaded on the first call)."""
+        from biometrics.face import api
+
+        with self.lock:
+            if self._models is None:
+                self._models = api.load_models()
+            return self._models
 
     def analyse(self, rgb: npt.NDArray[np.uint8]) -> FaceAnalysis:
         from biometrics.face import api
         from biometrics.face.reference import compliance
 
-        with self._lock:
-            if self._models is None:
-                self._models = api.load_models()
-            result = api.embed_face(self._models, api.as_rgb(rgb))
+        models = self.models()
+        with self.lock:
+            result = api.embed_face(models, api.as_rgb(rgb))
         report = compliance(result)
         rules = tuple(
             IcaoRule(r.rule.value, r.passed, r.value, r.limit, r.advisory) for r in report.results

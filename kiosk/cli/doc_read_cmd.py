@@ -296,7 +296,7 @@ def _scan_mrz(ctx: click.Context, scanner_id: str | None, wait_s: float) -> tupl
 
     from devices.base import DocumentScanner
     from devices.factory import build_devices
-    from kiosk.traveller.document_step import scan_mrz
+    from devices.mrz.scan import scan_mrz
     from models.errors import DeviceUnavailableError, MRZError
     from models.operations import DeviceKind
 

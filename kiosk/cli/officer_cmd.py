@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import os
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from kiosk.cli.context import app, open_store
-from models.errors import DeviceUnavailableError
+from models.errors import DeviceUnavailableError, GerbangError
+
+if TYPE_CHECKING:
+    from enrollment.counter_devices import CounterDevices
+    from enrollment.faces import DlibFaceEngine
+    from models.settings import Settings
+    from models.store import Store
+
+log = logging.getLogger(__name__)
 
 
 def require_display() -> None:
@@ -18,6 +29,27 @@ def require_display() -> None:
         raise DeviceUnavailableError(
             "no display: run on the kiosk's screen (DISPLAY) or, for a test, with QT_QPA_PLATFORM=offscreen"
         )
+
+
+def counter_devices(
+    settings: Settings, base_dir: Path, store: Store, faces: DlibFaceEngine
+) -> CounterDevices | None:
+    """The counter's devices for enrollment; None (the device buttons stay disabled, the
+    files still work) when the settings' devices cannot be built."""
+    from enrollment.counter_devices import CounterDevices
+    from kiosk.runtime import trust_store
+
+    try:
+        return CounterDevices.from_settings(
+            settings,
+            base_dir,
+            lambda: trust_store(settings, base_dir, store),
+            faces.models,
+            face_lock=faces.lock,
+        )
+    except GerbangError as exc:
+        log.error("enrollment devices unavailable: %s", exc.message, extra={"code": exc.code})  # noqa: TRY400
+        return None
 
 
 @click.command()
@@ -50,15 +82,19 @@ def officer(ctx: click.Context, exit_after: float) -> None:
         Translations().install(settings.kiosk.language)
         window = OfficerWindow()
         window.retranslate()
+        faces = DlibFaceEngine()
+        state = app(ctx)
+        base_dir = state.settings_file.parent if state.settings_file else Path.cwd()
         officer_app = build_officer_app(
             window,
             store,
             audit,
             Accounts(store, audit),
-            DlibFaceEngine(),
+            faces,
             gallery,
             office_id=settings.kiosk.office_id,
             kiosk_id=settings.kiosk.id,
+            devices=counter_devices(settings, base_dir, store, faces),
         )
         window.show()
         if exit_after:

@@ -273,6 +273,146 @@
         <source>Receipt saved.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Place the passport&apos;s data page on the document scanner…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Place the passport on the card reader…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reading the chip…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Checking the chip…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loading the face models…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Place the finger on the scanner…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Camera: no face yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Camera: only the traveller in the picture.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Camera: the traveller should come closer.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Camera: the traveller should step back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Camera: centre the face.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Camera: look straight at the camera.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Camera: hold the head straight.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Camera: keep still.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Camera: more light needed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Camera: too much light.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Camera: light the face evenly.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scanner: the finger moved, place it again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scanner: the finger is too dry.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scanner: the finger is too wet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scanner: centre the finger.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scanner: lift the finger and place it again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scanner: unusable print, place the finger again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Device: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stopped.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing captured in time: try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The MRZ could not be read: place the data page again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The MRZ check digits do not hold: check the page or type the MRZ.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No chip on the card reader in time: place the passport again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No usable face in front of the camera: try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Try again: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>chip</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Chip read: look at %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Chip read and verified.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Look at the camera…</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>EnrollmentView</name>
@@ -286,6 +426,22 @@
     </message>
     <message>
         <source>Use MRZ</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Read passport</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Capture face</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scan finger</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stop</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -273,6 +273,146 @@
         <source>Receipt saved.</source>
         <translation>Tanda terima disimpan.</translation>
     </message>
+    <message>
+        <source>Place the passport&apos;s data page on the document scanner…</source>
+        <translation>Letakkan halaman data paspor pada pemindai dokumen…</translation>
+    </message>
+    <message>
+        <source>Place the passport on the card reader…</source>
+        <translation>Letakkan paspor pada pembaca kartu…</translation>
+    </message>
+    <message>
+        <source>Reading the chip…</source>
+        <translation>Membaca cip…</translation>
+    </message>
+    <message>
+        <source>Checking the chip…</source>
+        <translation>Memeriksa cip…</translation>
+    </message>
+    <message>
+        <source>Loading the face models…</source>
+        <translation>Memuat model wajah…</translation>
+    </message>
+    <message>
+        <source>Place the finger on the scanner…</source>
+        <translation>Letakkan jari pada pemindai…</translation>
+    </message>
+    <message>
+        <source>Camera: no face yet.</source>
+        <translation>Kamera: belum ada wajah.</translation>
+    </message>
+    <message>
+        <source>Camera: only the traveller in the picture.</source>
+        <translation>Kamera: hanya pelaku perjalanan di dalam gambar.</translation>
+    </message>
+    <message>
+        <source>Camera: the traveller should come closer.</source>
+        <translation>Kamera: pelaku perjalanan perlu mendekat.</translation>
+    </message>
+    <message>
+        <source>Camera: the traveller should step back.</source>
+        <translation>Kamera: pelaku perjalanan perlu mundur.</translation>
+    </message>
+    <message>
+        <source>Camera: centre the face.</source>
+        <translation>Kamera: posisikan wajah di tengah.</translation>
+    </message>
+    <message>
+        <source>Camera: look straight at the camera.</source>
+        <translation>Kamera: lihat lurus ke kamera.</translation>
+    </message>
+    <message>
+        <source>Camera: hold the head straight.</source>
+        <translation>Kamera: tegakkan kepala.</translation>
+    </message>
+    <message>
+        <source>Camera: keep still.</source>
+        <translation>Kamera: jangan bergerak.</translation>
+    </message>
+    <message>
+        <source>Camera: more light needed.</source>
+        <translation>Kamera: perlu cahaya lebih.</translation>
+    </message>
+    <message>
+        <source>Camera: too much light.</source>
+        <translation>Kamera: cahaya terlalu terang.</translation>
+    </message>
+    <message>
+        <source>Camera: light the face evenly.</source>
+        <translation>Kamera: terangi wajah secara merata.</translation>
+    </message>
+    <message>
+        <source>Scanner: the finger moved, place it again.</source>
+        <translation>Pemindai: jari bergerak, letakkan kembali.</translation>
+    </message>
+    <message>
+        <source>Scanner: the finger is too dry.</source>
+        <translation>Pemindai: jari terlalu kering.</translation>
+    </message>
+    <message>
+        <source>Scanner: the finger is too wet.</source>
+        <translation>Pemindai: jari terlalu basah.</translation>
+    </message>
+    <message>
+        <source>Scanner: centre the finger.</source>
+        <translation>Pemindai: posisikan jari di tengah.</translation>
+    </message>
+    <message>
+        <source>Scanner: lift the finger and place it again.</source>
+        <translation>Pemindai: angkat jari lalu letakkan kembali.</translation>
+    </message>
+    <message>
+        <source>Scanner: unusable print, place the finger again.</source>
+        <translation>Pemindai: sidik jari tidak dapat digunakan, letakkan jari kembali.</translation>
+    </message>
+    <message>
+        <source>Device: %1</source>
+        <translation>Perangkat: %1</translation>
+    </message>
+    <message>
+        <source>Stopped.</source>
+        <translation>Dihentikan.</translation>
+    </message>
+    <message>
+        <source>Nothing captured in time: try again.</source>
+        <translation>Tidak ada yang terekam tepat waktu: coba lagi.</translation>
+    </message>
+    <message>
+        <source>The MRZ could not be read: place the data page again.</source>
+        <translation>MRZ tidak dapat dibaca: letakkan kembali halaman data.</translation>
+    </message>
+    <message>
+        <source>The MRZ check digits do not hold: check the page or type the MRZ.</source>
+        <translation>Digit pemeriksa MRZ tidak sesuai: periksa halaman atau ketik MRZ.</translation>
+    </message>
+    <message>
+        <source>No chip on the card reader in time: place the passport again.</source>
+        <translation>Tidak ada cip pada pembaca kartu tepat waktu: letakkan kembali paspor.</translation>
+    </message>
+    <message>
+        <source>No usable face in front of the camera: try again.</source>
+        <translation>Tidak ada wajah yang dapat digunakan di depan kamera: coba lagi.</translation>
+    </message>
+    <message>
+        <source>Try again: %1</source>
+        <translation>Coba lagi: %1</translation>
+    </message>
+    <message>
+        <source>chip</source>
+        <translation>cip</translation>
+    </message>
+    <message>
+        <source>Chip read: look at %1</source>
+        <translation>Cip terbaca: periksa %1</translation>
+    </message>
+    <message>
+        <source>Chip read and verified.</source>
+        <translation>Cip terbaca dan terverifikasi.</translation>
+    </message>
+    <message>
+        <source>Look at the camera…</source>
+        <translation>Lihat ke kamera…</translation>
+    </message>
 </context>
 <context>
     <name>EnrollmentView</name>
@@ -287,6 +427,22 @@
     <message>
         <source>Use MRZ</source>
         <translation>Gunakan MRZ</translation>
+    </message>
+    <message>
+        <source>Read passport</source>
+        <translation>Baca paspor</translation>
+    </message>
+    <message>
+        <source>Capture face</source>
+        <translation>Ambil wajah</translation>
+    </message>
+    <message>
+        <source>Scan finger</source>
+        <translation>Pindai jari</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>Hentikan</translation>
     </message>
     <message>
         <source>Face photo…</source>

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from enrollment.accounts import Accounts
 from enrollment.counter import CounterEnrollment, FingerEngine
+from enrollment.counter_devices import CounterDevices
 from enrollment.faces import FaceEngine
 from enrollment.gallery import FaceGallery, GalleryDeduplicator
 from enrollment.referrals import ReferralReview
@@ -47,6 +48,7 @@ def build_officer_app(
     fingers: FingerEngine | None = None,
     choose_file: Chooser = file_dialog,
     choose_files: FilesChooser = files_dialog,
+    devices: CounterDevices | None = None,
 ) -> OfficerApp:
     officer = OfficerController(window, accounts, ReferralReview(store, audit))
 
@@ -64,7 +66,12 @@ def build_officer_app(
         )
 
     enrollment = EnrollmentController(
-        window.enrollment, make_counter, accounts, lambda: officer.principal, choose=choose_file
+        window.enrollment,
+        make_counter,
+        accounts,
+        lambda: officer.principal,
+        choose=choose_file,
+        devices=devices,
     )
     manager = WatchlistManager(store, audit, faces, gallery=gallery)
     watchlist = WatchlistController(

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPlainTextEdit,
     QPushButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -31,6 +32,10 @@ class EnrollmentView(QWidget):
     finish_requested = Signal(bool)  # consent
     receipt_requested = Signal()
     restart_requested = Signal()
+    passport_requested = Signal()  # read the passport: document scanner, then the chip
+    camera_requested = Signal()  # capture the face from the camera
+    scanner_requested = Signal(int)  # FingerPosition, from the fingerprint scanner
+    device_cancel_requested = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -39,8 +44,10 @@ class EnrollmentView(QWidget):
         self.mrz = QPlainTextEdit()
         self.mrz.setFixedHeight(90)
         self.use_mrz = QPushButton()
+        self.read_passport = QPushButton()
         self.document = label("subtitle")
         self.face_button = QPushButton()
+        self.camera_button = QPushButton()
         self.face = photo()
         self.report = QListWidget()
         self.face_status = label("guidance")
@@ -55,6 +62,7 @@ class EnrollmentView(QWidget):
                 self.position.addItem(position.name, int(position))
         self.position.setCurrentIndex(1)  # RIGHT_INDEX
         self.finger_button = QPushButton()
+        self.scan_button = QPushButton()
         self.missing_reason = QLineEdit()
         self.missing_button = QPushButton()
         self.fingers = QListWidget()
@@ -65,15 +73,23 @@ class EnrollmentView(QWidget):
         self.candidates = QListWidget()
         self.receipt = QPushButton()
         self.restart = QPushButton()
+        self.device_status = label("guidance")
+        self.cancel_device = QPushButton()
+        self._devices = (False, False, False)
+        self.set_device_busy(False)
 
         grid = QGridLayout(self)
         grid.addWidget(self.title, 0, 0, 1, 3)
         grid.addWidget(self.mrz, 1, 0, 1, 2)
-        grid.addWidget(self.use_mrz, 1, 2)
+        document = QVBoxLayout()
+        document.addWidget(self.use_mrz)
+        document.addWidget(self.read_passport)
+        grid.addLayout(document, 1, 2)
         grid.addWidget(self.document, 2, 0, 1, 3)
         grid.addWidget(self.face, 3, 0, 3, 1)
         grid.addWidget(self.report, 3, 1, 2, 1)
         grid.addWidget(self.face_button, 3, 2)
+        grid.addWidget(self.camera_button, 4, 2)
         grid.addWidget(self.face_status, 5, 1, 1, 2)
         override = QHBoxLayout()
         for widget in (self.override_reason, self.supervisor, self.supervisor_secret):
@@ -84,6 +100,7 @@ class EnrollmentView(QWidget):
         for control in (
             self.position,
             self.finger_button,
+            self.scan_button,
             self.missing_reason,
             self.missing_button,
         ):
@@ -99,9 +116,17 @@ class EnrollmentView(QWidget):
         end.addWidget(self.receipt)
         end.addWidget(self.restart)
         grid.addLayout(end, 11, 2)
+        grid.addWidget(self.device_status, 12, 0, 1, 2)
+        grid.addWidget(self.cancel_device, 12, 2)
 
         self.use_mrz.clicked.connect(lambda: self.document_submitted.emit(self.mrz.toPlainText()))
         self.face_button.clicked.connect(self.face_requested)
+        self.read_passport.clicked.connect(self.passport_requested)
+        self.camera_button.clicked.connect(self.camera_requested)
+        self.scan_button.clicked.connect(
+            lambda: self.scanner_requested.emit(int(self.position.currentData()))
+        )
+        self.cancel_device.clicked.connect(self.device_cancel_requested)
         self.override_button.clicked.connect(self._override)
         self.finger_button.clicked.connect(
             lambda: self.finger_requested.emit(int(self.position.currentData()))
@@ -120,6 +145,10 @@ class EnrollmentView(QWidget):
         self.title.setText(self.tr("Enrollment"))
         self.mrz.setPlaceholderText(self.tr("Type the MRZ lines (no chip)"))
         self.use_mrz.setText(self.tr("Use MRZ"))
+        self.read_passport.setText(self.tr("Read passport"))
+        self.camera_button.setText(self.tr("Capture face"))
+        self.scan_button.setText(self.tr("Scan finger"))
+        self.cancel_device.setText(self.tr("Stop"))
         self.face_button.setText(self.tr("Face photo…"))
         self.override_reason.setPlaceholderText(self.tr("Override reason (written)"))
         self.supervisor.setPlaceholderText(self.tr("Supervisor id"))
@@ -153,6 +182,25 @@ class EnrollmentView(QWidget):
             widget.clear()
         for target in (self.report, self.fingers, self.candidates):
             target.clear()
-        for text in (self.document, self.face_status, self.result, self.face, self.candidate):
+        for text in (
+            self.document,
+            self.face_status,
+            self.result,
+            self.face,
+            self.candidate,
+            self.device_status,
+        ):
             text.clear()
         self.consent.setChecked(False)
+
+    def set_devices(self, passport: bool, camera: bool, finger: bool) -> None:
+        """Enable the device buttons of the devices the counter has."""
+        self._devices = (passport, camera, finger)
+        self.set_device_busy(False)
+
+    def set_device_busy(self, busy: bool) -> None:
+        """While a device works: only its Stop button; then the buttons of the devices present."""
+        buttons = (self.read_passport, self.camera_button, self.scan_button)
+        for button, present in zip(buttons, self._devices, strict=True):
+            button.setEnabled(present and not busy)
+        self.cancel_device.setEnabled(busy)

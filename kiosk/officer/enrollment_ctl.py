@@ -16,13 +16,16 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QFileDialog
 
 from enrollment.accounts import Accounts
+from enrollment.capture import CapturedFace, Missed, PassportRead, ScannedFinger
 from enrollment.counter import CounterEnrollment, EnrollmentOutcome, read_image
+from enrollment.counter_devices import CounterDevices
 from enrollment.documents import from_mrz
 from enrollment.receipt import receipt_data, render_html
 from kiosk.officer.enrollment import EnrollmentView
 from kiosk.ui.workers import JobRunner
 from models.biometric import FingerPosition
 from models.errors import GerbangError
+from models.operations import DeviceKind
 from models.roles import Principal
 
 log = logging.getLogger(__name__)
@@ -42,6 +45,9 @@ class EnrollmentController(QObject):
     finger_checked = Signal(str)  # accepted, retry, kept_best
     finished = Signal(str)  # enrolled, held_for_supervisor, refused
     error = Signal(str)  # error code
+    document_read = Signal(list)  # what to look at on the chip read (empty: a sound chip)
+    device_missed = Signal(str)  # nothing captured: the reason (timeout, cancelled, no_chip...)
+    device_status = Signal(str)  # from the worker thread: what the device work is doing
 
     def __init__(
         self,
@@ -52,6 +58,7 @@ class EnrollmentController(QObject):
         *,
         choose: Chooser = file_dialog,
         jobs: JobRunner | None = None,
+        devices: CounterDevices | None = None,
     ) -> None:
         super().__init__(view)
         self.view = view
@@ -61,7 +68,9 @@ class EnrollmentController(QObject):
         self.choose = choose
         self.jobs = jobs or JobRunner(self)
         self.counter: CounterEnrollment | None = None
+        self.devices = devices
         self._pending: dict[int, Callable[[Any], None]] = {}
+        self._device_jobs: set[int] = set()
         self.jobs.done.connect(self._done)
         self.jobs.failed.connect(self._failed)
         view.document_submitted.connect(self._document)
@@ -72,9 +81,22 @@ class EnrollmentController(QObject):
         view.finish_requested.connect(self._finish)
         view.receipt_requested.connect(self._receipt)
         view.restart_requested.connect(self.restart)
+        view.passport_requested.connect(self._read_passport)
+        view.camera_requested.connect(self._capture_face)
+        view.scanner_requested.connect(self._scan_finger)
+        view.device_cancel_requested.connect(self._cancel_device)
+        self.device_status.connect(self._show_status)
+        has = devices.has if devices is not None else lambda _kind: False
+        view.set_devices(
+            has(DeviceKind.DOCUMENT_SCANNER) and has(DeviceKind.CARD_READER),
+            has(DeviceKind.CAMERA),
+            has(DeviceKind.FINGERPRINT),
+        )
 
     def stop(self) -> None:
         self.jobs.stop()
+        if self.devices is not None:
+            self.devices.close()
 
     # ------------------------------------------------------------------ plumbing
     def _run(self, work: Callable[[], Any], then: Callable[[Any], None]) -> None:
@@ -84,12 +106,31 @@ class EnrollmentController(QObject):
     @Slot(int, object)
     def _done(self, job_id: int, result: object) -> None:
         then = self._pending.pop(job_id, None)
+        self._device_jobs.discard(job_id)
         if then is not None:
             then(result)
+
+    def _run_device(
+        self, work: Callable[[Callable[[], bool]], Any], then: Callable[[Any], None]
+    ) -> None:
+        """Device work (cancellable with the Stop button), then ``then`` on the GUI thread."""
+        self.view.set_device_busy(True)
+
+        def finish(result: Any) -> None:
+            self.view.set_device_busy(False)
+            then(result)
+
+        job_id = self.jobs.submit(work, step=True)
+        self._pending[job_id] = finish
+        self._device_jobs.add(job_id)
 
     @Slot(int, object)
     def _failed(self, job_id: int, exc: object) -> None:
         self._pending.pop(job_id, None)
+        if job_id in self._device_jobs:
+            self.view.set_device_busy(False)
+            self.view.device_status.clear()
+        self._device_jobs.discard(job_id)
         self._show_error(exc)
 
     def _show_error(self, exc: object) -> None:
@@ -106,6 +147,7 @@ class EnrollmentController(QObject):
 
     # ------------------------------------------------------------------ steps
     def restart(self) -> None:
+        self.jobs.cancel()
         self.counter = None
         self.view.reset()
 
@@ -267,3 +309,156 @@ class EnrollmentController(QObject):
         )
         write_pdf(render_html(data), Path(path))
         self.view.result.setText(self.tr("Receipt saved."))
+
+    # ------------------------------------------------------------------ devices
+    def _status_text(self, code: str) -> str:
+        texts = {
+            "scanning_page": self.tr("Place the passport's data page on the document scanner…"),
+            "waiting_for_card": self.tr("Place the passport on the card reader…"),
+            "reading_chip": self.tr("Reading the chip…"),
+            "checking_chip": self.tr("Checking the chip…"),
+            "loading_models": self.tr("Loading the face models…"),
+            "checking_face": self.tr("Checking the photo…"),
+            "place_finger": self.tr("Place the finger on the scanner…"),
+        }
+        return texts.get(code) or self._guidance_text(code)
+
+    def _guidance_text(self, code: str) -> str:
+        """The camera's face guidance and the fingerprint scanner's retry reasons."""
+        texts = {
+            "no_face": self.tr("Camera: no face yet."),
+            "one_person_only": self.tr("Camera: only the traveller in the picture."),
+            "come_closer": self.tr("Camera: the traveller should come closer."),
+            "move_back": self.tr("Camera: the traveller should step back."),
+            "move_left": self.tr("Camera: centre the face."),
+            "move_right": self.tr("Camera: centre the face."),
+            "move_up": self.tr("Camera: centre the face."),
+            "move_down": self.tr("Camera: centre the face."),
+            "look_straight": self.tr("Camera: look straight at the camera."),
+            "straighten_head": self.tr("Camera: hold the head straight."),
+            "keep_still": self.tr("Camera: keep still."),
+            "hold_still": self.tr("Camera: keep still."),
+            "more_light": self.tr("Camera: more light needed."),
+            "less_light": self.tr("Camera: too much light."),
+            "even_light": self.tr("Camera: light the face evenly."),
+            "finger_moved": self.tr("Scanner: the finger moved, place it again."),
+            "finger_too_dry": self.tr("Scanner: the finger is too dry."),
+            "finger_too_wet": self.tr("Scanner: the finger is too wet."),
+            "centre_finger": self.tr("Scanner: centre the finger."),
+            "remove_finger": self.tr("Scanner: lift the finger and place it again."),
+            "poor_sample": self.tr("Scanner: unusable print, place the finger again."),
+        }
+        return texts.get(code, self.tr("Device: %1").replace("%1", code))
+
+    @Slot(str)
+    def _show_status(self, code: str) -> None:
+        self.view.device_status.setText(self._status_text(code))
+
+    def _missed(self, missed: Missed) -> None:
+        texts = {
+            "cancelled": self.tr("Stopped."),
+            "timeout": self.tr("Nothing captured in time: try again."),
+            "mrz_not_read": self.tr("The MRZ could not be read: place the data page again."),
+            "mrz_check_digits": self.tr(
+                "The MRZ check digits do not hold: check the page or type the MRZ."
+            ),
+            "no_chip": self.tr("No chip on the card reader in time: place the passport again."),
+            "no_face": self.tr("No usable face in front of the camera: try again."),
+        }
+        self.view.device_status.setText(
+            texts.get(missed.reason, self.tr("Try again: %1").replace("%1", missed.reason))
+        )
+        self.device_missed.emit(missed.reason)
+
+    @Slot()
+    def _cancel_device(self) -> None:
+        self.jobs.cancel()
+
+    @Slot()
+    def _read_passport(self) -> None:
+        officer = self.principal()
+        devices = self.devices
+        if officer is None or devices is None:
+            return
+        self._run_device(
+            lambda cancelled: devices.read_passport(cancelled, self.device_status.emit),
+            lambda result: self._passport_done(officer, result),
+        )
+
+    def _passport_done(self, officer: Principal, result: object) -> None:
+        if isinstance(result, Missed):
+            self._missed(result)
+            return
+        if not isinstance(result, PassportRead):
+            return
+
+        def start() -> None:
+            counter = self.make_counter(officer)
+            counter.set_document(result.loaded)
+            self.counter = counter
+            doc = result.loaded.document
+            self.view.document.setText(
+                f"{doc.surname}, {doc.given_names} · {doc.nationality} · "
+                f"{doc.issuing_state} {doc.document_number} · " + self.tr("chip")
+            )
+            problems = result.problems
+            self.view.device_status.setText(
+                self.tr("Chip read: look at %1").replace("%1", ", ".join(problems))
+                if problems
+                else self.tr("Chip read and verified.")
+            )
+            self.document_read.emit(problems)
+
+        self._guarded(start)
+
+    @Slot()
+    def _capture_face(self) -> None:
+        counter, devices = self.counter, self.devices
+        if devices is None:
+            return
+        if counter is None:
+            self.view.result.setText(self.tr("Enter the document first."))
+            return
+
+        def work(cancelled: Callable[[], bool]) -> object:
+            got = devices.capture_face(cancelled, self.device_status.emit)
+            if isinstance(got, CapturedFace):
+                self.device_status.emit("checking_face")
+                return counter.offer_face(got.image, got.rgb)
+            return got
+
+        self.view.face_status.setText(self.tr("Look at the camera…"))
+        self._run_device(work, self._captured_face)
+
+    def _captured_face(self, result: object) -> None:
+        if isinstance(result, Missed):
+            self.view.face_status.clear()
+            self._missed(result)
+            return
+        self.view.device_status.clear()
+        self._face_done(result)
+
+    @Slot(int)
+    def _scan_finger(self, position: int) -> None:
+        counter, devices = self.counter, self.devices
+        if devices is None:
+            return
+        if counter is None:
+            self.view.result.setText(self.tr("Enter the document first."))
+            return
+        finger = FingerPosition(position)
+
+        def work(cancelled: Callable[[], bool]) -> object:
+            got = devices.scan_finger(finger, cancelled, self.device_status.emit)
+            if isinstance(got, ScannedFinger):
+                return counter.offer_finger(finger, got.image, got.pixels)
+            return got
+
+        self._run_device(work, self._scanned_finger)
+
+    def _scanned_finger(self, result: object) -> None:
+        if isinstance(result, Missed):
+            self._missed(result)
+            return
+        self.view.device_status.clear()
+        self._finger_done(result)

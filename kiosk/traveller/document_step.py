@@ -18,12 +18,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import numpy as np
 import numpy.typing as npt
 
-from devices.base import CardChannel, CardReader, DocumentImage, DocumentScanner, Retry
+from devices.base import CardChannel, CardReader, DocumentScanner
 from devices.epassport.access_key import MRZKey
 from devices.epassport.errors import ReadStoppedError
 from devices.epassport.inspection import DocumentInspection, inspect
@@ -31,7 +31,7 @@ from devices.epassport.reading import ReadProgress
 from devices.epassport.session import ReadOptions, read_document
 from devices.epassport.trust import TrustStore
 from devices.mrz.parser import MrzReading
-from devices.mrz.reader import ReadStatus, read_mrz_image
+from devices.mrz.scan import scan_mrz
 from kiosk.traveller.facts import DocumentFacts
 from kiosk.traveller.services import Cancelled, Progress
 from models.events import CheckOutcome
@@ -44,38 +44,6 @@ class DocumentOutcome:
     facts: DocumentFacts
     chip_photo: npt.NDArray[np.uint8] | None  # the DG2 face, for the 1:1 comparison
     inspection: DocumentInspection | None
-
-
-def _grey(page: DocumentImage) -> npt.NDArray[np.uint8]:
-    image = page.image
-    if image.ndim == 3:
-        import cv2
-
-        return np.asarray(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
-    return image
-
-
-def scan_mrz(
-    scanner: DocumentScanner,
-    *,
-    cancelled: Cancelled,
-    deadline: float,
-    poll_s: float,
-    reference_date: date,
-) -> MrzReading | None:
-    """Scan the data page until its MRZ parses (valid or not), or ``deadline`` passes
-    (``time.monotonic``). The kiosk's document step and ``gerbang doc read --scan``."""
-    while not cancelled() and time.monotonic() < deadline:
-        page = scanner.scan(poll_s)
-        if isinstance(page, Retry):
-            continue
-        reading = read_mrz_image(_grey(page), reference_date=reference_date)
-        if reading.reading is not None and reading.status in (
-            ReadStatus.VALID,
-            ReadStatus.CHECK_FAILED,
-        ):
-            return reading.reading
-    return None
 
 
 class DocumentStep:
