@@ -138,3 +138,16 @@ def test_the_counters_finger_engine_makes_templates_the_kiosk_compares(db1: Path
     from biometrics.fingerprint.params import VERIFICATION
 
     assert api.compare(one, two) >= VERIFICATION.reject  # the same finger, two impressions
+
+
+def test_counter_deduplication_finds_an_enrolled_finger(enrolled_store: Store, db1: Path) -> None:
+    from enrollment.gallery import FaceGallery, GalleryDeduplicator
+
+    dedup = GalleryDeduplicator(FaceGallery.in_memory(enrolled_store))
+    same = _template(db1, "101_4", RIGHT, "new-person")  # t-1's right index, another impression
+    (found,) = dedup.candidates(None, [same])
+    assert (found.subject_id, found.gallery, found.modality) == ("t-1", "travellers", "fingerprint")
+    watch = _template(db1, "105_2", RIGHT, "new-person")  # the watchlisted finger
+    assert [c.gallery for c in dedup.candidates(None, [watch])] == ["watchlist"]
+    other = _template(db1, "108_1", RIGHT, "new-person")  # nobody stored
+    assert dedup.candidates(None, [other]) == []
