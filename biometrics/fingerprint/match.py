@@ -230,15 +230,10 @@ class Gallery:
         self.values, self.valid, self.squared = stack("values"), stack("valid"), stack("squared")
         self.angle = np.concatenate([c.angle for c in kept]) if kept else np.zeros(0, np.float32)
         self.cos, self.sin = np.cos(self.angle), np.sin(self.angle)
-        self.owner = np.repeat(np.arange(counts.size), counts)
-        starts = np.cumsum(counts) - counts
-        self.slot = np.arange(int(counts.sum())) - np.repeat(starts, counts)
-        self.side = int(counts.max()) if counts.size else 0
-        self.offset = np.cumsum(counts * counts) - counts * counts
-        self.starts = starts
-        self.geometry = np.zeros(
-            (3, int(self.offset[-1] + counts[-1] ** 2) if kept else 0), np.float32
-        )
+        self.starts = np.cumsum(counts) - counts  # first row of each reference's cylinders
+        squares = counts * counts
+        self.offset = np.cumsum(squares) - squares
+        self.geometry = np.zeros((3, int(squares.sum())), np.float32)
         for row, name in enumerate(_GEOMETRY):
             if kept:
                 np.concatenate([getattr(c, name).ravel() for c in kept], out=self.geometry[row])
@@ -259,8 +254,9 @@ def compare_many(
 ) -> npt.NDArray[np.float64]:
     """Scores of ``probe`` against every reference (as :func:`compare`, batched over references).
 
-    Local similarities come from four products against the whole gallery; LSS-R
-    runs on all references of a chunk at once, padded to the longest template.
+    Local similarities come from three products against the whole gallery; LSS-R
+    runs on ``chunk`` references of similar size at once, padded to the longest
+    of them.
     """
     a = _cylinders(probe)
     scores = np.zeros(len(gallery))
