@@ -311,7 +311,8 @@ def _lss_r_batch(
     at = (gallery.offset[rows, None, None] + c[:, :, None] * counts[:, None, None]) + c[:, None, :]
     mine = (r * n_a)[:, :, None] + r[:, None, :]
     difference = np.take(probe_geometry.reshape(3, -1), mine, axis=1)
-    difference -= np.take(gallery.geometry, at, axis=1)
+    # a reference without cylinders has no geometry (its offset may be the end): clip, it is inactive
+    difference -= np.take(gallery.geometry, at, axis=1, mode="clip")
     rho = _compatibility_stacked(difference, params)
     weight = np.where(active, 1.0 - params.relaxation_weight, 0.0) / np.maximum(n_r - 1, 1)[:, None]
     rho *= active[:, None, :]
