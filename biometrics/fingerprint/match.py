@@ -53,24 +53,55 @@ def local_similarity(
     params: CylinderParams = CYLINDER,
 ) -> F32:
     """nA x nB similarities of a's cylinders against the (stacked) cylinders of b."""
-    ab = a.values @ b_values.T
-    a2 = a.squared @ b_valid.T
-    b2 = a.valid @ b_squared.T
-    common = a.valid @ b_valid.T
-    norm_a, norm_b = np.sqrt(a2), np.sqrt(b2)
-    denominator = norm_a + norm_b
-    difference = np.sqrt(np.maximum(a2 + b2 - 2.0 * ab, 0.0))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        similarity = 1.0 - difference / denominator
-    cells = a.valid.shape[1]
-    # |angle difference| <= delta_theta, as cos(difference) >= cos(delta_theta): one outer product
-    cos_a, sin_a = np.cos(a.angle), np.sin(a.angle)
-    cosine = np.outer(cos_a, np.cos(b_angle)) + np.outer(sin_a, np.sin(b_angle))
-    allowed = (common >= params.min_matchable_cells * cells) & (
-        cosine >= np.float32(np.cos(params.delta_theta) - 1e-6)
+    transposed = _similarity_t(
+        a, b_values, b_valid, b_squared, np.cos(b_angle), np.sin(b_angle), params
     )
+    return np.ascontiguousarray(transposed.T)
+
+
+def _similarity_t(
+    a: Cylinders,
+    b_values: F32,
+    b_valid: F32,
+    b_squared: F32,
+    b_cos: F32,
+    b_sin: F32,
+    params: CylinderParams,
+) -> F32:
+    """nB x nA: :func:`local_similarity` transposed, b's direction cosines and sines given.
+
+    The stacked side comes first in the products (faster BLAS shapes for a
+    small nA) and the arithmetic is in place.
+    """
+    n_a = a.count
+    ab = b_values @ a.values.T
+    both = b_valid @ np.concatenate([a.squared, a.valid]).T  # a2 and common in one product
+    a2, common = both[:, :n_a], both[:, n_a:]
+    b2 = b_squared @ a.valid.T
+    # |a - b|² = a2 + b2 - 2 ab, on the cells valid in both
+    difference = np.add(a2, b2)
+    ab *= -2.0
+    difference += ab
+    np.maximum(difference, 0.0, out=difference)
+    np.sqrt(difference, out=difference)
+    np.sqrt(a2, out=a2)
+    np.sqrt(b2, out=b2)
+    denominator = np.add(a2, b2, out=a2)
+    cells = a.valid.shape[1]
+    # |angle difference| <= delta_theta, as cos(difference) >= cos(delta_theta): one product
+    cosine = np.stack([b_cos, b_sin], axis=1) @ np.stack([np.cos(a.angle), np.sin(a.angle)])
+    allowed = common >= np.float32(params.min_matchable_cells * cells)
+    allowed &= cosine >= np.float32(np.cos(params.delta_theta) - 1e-6)
     allowed &= denominator > 0
-    result: F32 = np.where(allowed, similarity, np.float32(0.0))
+    # a zero denominator means a zero difference (and a disallowed pair): no 0/0
+    np.maximum(denominator, np.float32(1e-30), out=denominator)
+    np.divide(difference, denominator, out=difference)
+    np.subtract(np.float32(1.0), difference, out=difference)
+    result: F32 = np.multiply(difference, allowed, out=difference)
+    # no negative values and no -0.0 (rounding can give either; neither is a usable
+    # pair): LSS-R then ranks the float bits as integers
+    np.maximum(result, np.float32(0.0), out=result)
+    result += np.float32(0.0)
     return result
 
 
@@ -138,6 +169,31 @@ def _compatibility(
     return rho
 
 
+def _compatibility_stacked(difference: F32, params: MatchParams) -> F32:
+    """rho of :func:`_compatibility` from the stacked (distance, direction, radial) differences.
+
+    Same sigmoids, as 1 / ((1 + e1)(1 + e2)(1 + e3)) with one exponential per term
+    (float32; an overflow to inf gives rho 0, as the sigmoid's limit).
+    """
+    magnitude = np.abs(difference, out=difference)
+    angles = magnitude[1:]
+    np.minimum(angles, np.float32(2 * np.pi) - angles, out=angles)
+    mu = np.array([params.mu_1, params.mu_2, params.mu_3], np.float32)
+    tau = np.array([params.tau_1, params.tau_2, params.tau_3], np.float32)
+    shape = (3,) + (1,) * (magnitude.ndim - 1)
+    magnitude -= mu.reshape(shape)
+    magnitude *= -tau.reshape(shape)
+    # capped at exp(29) ~ 3.9e12: a rho below 3e-13 is 0 for the relaxation, and the
+    # product of the three stays finite in float32
+    np.minimum(magnitude, np.float32(29.0), out=magnitude)
+    np.exp(magnitude, out=magnitude)
+    magnitude += np.float32(1.0)
+    product = magnitude[0] * magnitude[1]
+    product *= magnitude[2]
+    result: F32 = np.reciprocal(product, out=product)
+    return result
+
+
 def compare(
     probe: MinutiaeTemplate,
     reference: MinutiaeTemplate,
@@ -153,38 +209,40 @@ def compare(
 
 
 class Gallery:
-    """References stacked once: cylinders for the products, padded geometry for LSS-R."""
+    """References stacked once: cylinders for the products, flat geometry for LSS-R.
+
+    ``geometry`` holds every reference's pairwise distance, direction
+    difference and radial angle (3 x sum of n²), reference ``k`` starting at
+    ``offset[k]`` row-major, so that LSS-R gathers them without padding.
+    """
 
     def __init__(self, references: Sequence[MinutiaeTemplate]) -> None:
         self.cylinders = [_cylinders(t) for t in references]
         counts = np.array([c.count for c in self.cylinders], np.intp)
         self.counts = counts
+        kept = [c for c in self.cylinders if c.count]
 
         def stack(name: str) -> F32:
-            parts = [getattr(c, name) for c in self.cylinders if c.count]
-            if not parts:
+            if not kept:
                 return np.zeros((0, 0), np.float32)
-            return np.ascontiguousarray(np.concatenate(parts))
+            return np.ascontiguousarray(np.concatenate([getattr(c, name) for c in kept]))
 
         self.values, self.valid, self.squared = stack("values"), stack("valid"), stack("squared")
-        angles = [c.angle for c in self.cylinders if c.count]
-        self.angle = np.concatenate(angles) if angles else np.zeros(0, np.float32)
-        self.owner = np.repeat(np.arange(counts.size), counts)
-        self.slot = np.concatenate([np.arange(n) for n in counts]) if counts.size else counts
-        side = int(counts.max()) if counts.size else 0
-        self.side = side
-        shape = (counts.size, side, side)
-        self.distance = np.zeros(shape, np.float32)
-        self.direction = np.zeros(shape, np.float32)
-        self.radial = np.zeros(shape, np.float32)
-        for k, c in enumerate(self.cylinders):
-            n = c.count
-            self.distance[k, :n, :n] = c.distance
-            self.direction[k, :n, :n] = c.direction
-            self.radial[k, :n, :n] = c.radial
+        self.angle = np.concatenate([c.angle for c in kept]) if kept else np.zeros(0, np.float32)
+        self.cos, self.sin = np.cos(self.angle), np.sin(self.angle)
+        self.starts = np.cumsum(counts) - counts  # first row of each reference's cylinders
+        squares = counts * counts
+        self.offset = np.cumsum(squares) - squares
+        self.geometry = np.zeros((3, int(squares.sum())), np.float32)
+        for row, name in enumerate(_GEOMETRY):
+            if kept:
+                np.concatenate([getattr(c, name).ravel() for c in kept], out=self.geometry[row])
 
     def __len__(self) -> int:
         return len(self.cylinders)
+
+
+_GEOMETRY = ("distance", "direction", "radial")
 
 
 def compare_many(
@@ -192,43 +250,55 @@ def compare_many(
     gallery: Gallery,
     cylinder: CylinderParams = CYLINDER,
     params: MatchParams = MATCH,
-    chunk: int = 256,
+    chunk: int = 32,
 ) -> npt.NDArray[np.float64]:
     """Scores of ``probe`` against every reference (as :func:`compare`, batched over references).
 
-    Local similarities come from four products against the whole gallery; LSS-R
-    runs on all references of a chunk at once, padded to the longest template.
+    Local similarities come from three products against the whole gallery; LSS-R
+    runs on ``chunk`` references of similar size at once, padded to the longest
+    of them.
     """
     a = _cylinders(probe)
     scores = np.zeros(len(gallery))
     if a.count < 2 or gallery.values.shape[0] == 0:
         return scores
-    gamma = local_similarity(
-        a, gallery.values, gallery.valid, gallery.squared, gallery.angle, cylinder
+    gamma = _similarity_t(
+        a, gallery.values, gallery.valid, gallery.squared, gallery.cos, gallery.sin, cylinder
     )
-    padded = np.zeros((len(gallery), a.count, gallery.side), np.float32)
-    padded[gallery.owner, :, gallery.slot] = gamma.T
+    probe_geometry = np.stack([getattr(a, name) for name in _GEOMETRY])
+    # references in order of size: each chunk is padded to its own longest one only
+    by_size = np.argsort(gallery.counts, kind="stable")
     for start in range(0, len(gallery), chunk):
-        rows = np.arange(start, min(start + chunk, len(gallery)))
-        scores[rows] = _lss_r_batch(padded[rows], a, gallery, rows, params)
+        rows = by_size[start : start + chunk]
+        counts = gallery.counts[rows]
+        side = int(counts.max())
+        if side == 0:
+            continue
+        owner = np.repeat(np.arange(rows.size), counts)
+        slot = np.arange(owner.size) - np.repeat(np.cumsum(counts) - counts, counts)
+        padded = np.zeros((rows.size, a.count, side), np.float32)
+        padded[owner, :, slot] = gamma[np.repeat(gallery.starts[rows], counts) + slot]
+        scores[rows] = _lss_r_batch(padded, probe_geometry, gallery, rows, params)
     return scores
 
 
 def _lss_r_batch(
     gamma: F32,
-    a: Cylinders,
+    probe_geometry: F32,
     gallery: Gallery,
     rows: npt.NDArray[np.intp],
     params: MatchParams,
 ) -> npt.NDArray[np.float64]:
     """LSS-R of one probe against a batch of references; gamma is (batch, nA, side)."""
     batch, n_a, side = gamma.shape
-    n_r = np.minimum(n_a, gallery.counts[rows])
+    counts = gallery.counts[rows]
+    n_r = np.minimum(n_a, counts)
     flat = gamma.reshape(batch, n_a * side)
     k_max = int(min(n_a, side))
     if k_max < 2:
         return np.zeros(batch)
-    top = np.argpartition(-flat, k_max - 1, axis=1)[:, :k_max]
+    # similarities are >= +0.0, so their bits order as int32 (a faster partition than float)
+    top = np.argpartition(-flat.view(np.int32), k_max - 1, axis=1)[:, :k_max]
     values = np.take_along_axis(flat, top, axis=1)
     order = np.argsort(-values, axis=1, kind="stable")
     top = np.take_along_axis(top, order, axis=1)
@@ -236,19 +306,18 @@ def _lss_r_batch(
     active = (np.arange(k_max)[None, :] < n_r[:, None]) & (lam0 > 0)
     lam0 = np.where(active, lam0, 0.0)
     r, c = np.divmod(top, side)
-    ref = rows[:, None, None]
-    ri, rj = r[:, :, None], r[:, None, :]
-    ci, cj = c[:, :, None], c[:, None, :]
-    rho = _compatibility(
-        a.distance[ri, rj] - gallery.distance[ref, ci, cj],
-        a.direction[ri, rj] - gallery.direction[ref, ci, cj],
-        a.radial[ri, rj] - gallery.radial[ref, ci, cj],
-        params,
-    )
-    pair_mask = active[:, :, None] & active[:, None, :]
-    pair_mask &= ~np.eye(k_max, dtype=bool)[None]
-    scale = (1.0 - params.relaxation_weight) / np.maximum(n_r - 1, 1)
-    rho = np.where(pair_mask, rho, 0.0) * scale[:, None, None]
+    # padding columns (c >= count) are never active: clamp them to stay inside the reference
+    c = np.minimum(c, np.maximum(counts - 1, 0)[:, None])
+    at = (gallery.offset[rows, None, None] + c[:, :, None] * counts[:, None, None]) + c[:, None, :]
+    mine = (r * n_a)[:, :, None] + r[:, None, :]
+    difference = np.take(probe_geometry.reshape(3, -1), mine, axis=1)
+    # a reference without cylinders has no geometry (its offset may be the end): clip, it is inactive
+    difference -= np.take(gallery.geometry, at, axis=1, mode="clip")
+    rho = _compatibility_stacked(difference, params)
+    weight = np.where(active, 1.0 - params.relaxation_weight, 0.0) / np.maximum(n_r - 1, 1)[:, None]
+    rho *= active[:, None, :]
+    rho[:, np.arange(k_max), np.arange(k_max)] = 0.0
+    rho = rho * weight[:, :, None]  # float64 from here, as the relaxation
     lam = lam0
     for _ in range(params.relaxation_rounds):
         lam = params.relaxation_weight * lam + np.einsum("pij,pj->pi", rho, lam)

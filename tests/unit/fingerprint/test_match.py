@@ -70,6 +70,16 @@ def test_compare_many_equals_pairwise_compare() -> None:
     assert int(np.argmax(many)) == 4
 
 
+@pytest.mark.parametrize("sizes", [(30, 0), (0, 30, 0), (12, 50, 25, 3, 40)])
+def test_compare_many_any_order_of_sizes(sizes: tuple[int, ...]) -> None:
+    """References sorted into size chunks (an empty one last, chunks of 2) score as alone."""
+    probe = encoded(random_template(35, seed=11))
+    references = [encoded(random_template(n, seed=40 + k)) for k, n in enumerate(sizes)]
+    many = match.compare_many(probe, match.Gallery(references), chunk=2)
+    single = [match.compare(probe, r) for r in references]
+    assert many == pytest.approx(single, abs=1e-6)
+
+
 def test_few_minutiae_score_zero_not_crash() -> None:
     few = encoded(random_template(2, seed=1))
     assert match.compare(few, encoded(random_template(40))) == 0.0
