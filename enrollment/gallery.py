@@ -78,7 +78,7 @@ class FaceGallery:
 class GalleryDeduplicator:
     """1:N de-duplication against the local galleries (enrolled travellers and watchlist):
     the face through the FAISS face gallery, each captured finger against every stored
-    finger template of our matcher (exhaustive: a counter's gallery, at 2,000-4,000
+    finger template of our matcher (exhaustive: a counter's gallery, at 5,000-10,000
     comparisons a second), a hit at the one-finger accept threshold (FMR 0.01%)."""
 
     def __init__(

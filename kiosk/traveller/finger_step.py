@@ -11,7 +11,7 @@ quality, mindtct minutiae, cylinders). A print too poor to use is a *retry*
 - 1:N: every finger is compared with the fingerprint templates of the watchlist
   entries active now; a score at or above the one-finger accept threshold
   (FMR 0.01%) is a hit. The comparison is exhaustive: fine for the watchlists a
-  post carries today (about 2,000-4,000 comparisons a second here); the FAISS
+  post carries today (about 5,000-10,000 comparisons a second per core here); the FAISS
   candidate index of ``biometrics.fingerprint.index1n`` is the path for larger ones.
 
 Only templates stored in our format (ISO 19794-2) are comparable; ANSI/NIST
