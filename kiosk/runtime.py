@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from kiosk.traveller.flow import TravellerFlow
     from kiosk.traveller.live import LiveServices
     from models.audit import AuditLog
-    from models.settings import Settings
+    from models.settings import DeviceConfig, Settings
     from models.store import Store
     from sync.engine import SyncEngine
     from sync.loop import SyncLoop
@@ -94,11 +94,8 @@ class KioskRuntime:
         self.store.close()
 
 
-def _pick(built: list[tuple[object, object]], kind: DeviceKind, chosen: str | None) -> object:
-    from models.settings import DeviceConfig
-
+def _pick(built: list[tuple[DeviceConfig, Device]], kind: DeviceKind, chosen: str | None) -> Device:
     for config, device in built:
-        assert isinstance(config, DeviceConfig)  # noqa: S101 - build_devices' contract
         if config.kind is kind and (chosen is None or config.id == chosen):
             return device
     raise ConfigError(
@@ -180,14 +177,14 @@ def build_runtime(
     store = Store.open(settings.store_path, keys.store_key())
     opened: list[Device] = []
     try:
-        built = cast("list[tuple[object, object]]", build_devices(settings, base_dir))
+        built = build_devices(settings, base_dir)
         scanner = cast("DocumentScanner", _pick(built, DeviceKind.DOCUMENT_SCANNER, None))
         reader = cast(
             "CardReader", _pick(built, DeviceKind.CARD_READER, document_reader_id(settings))
         )
         camera = cast("Camera", _pick(built, DeviceKind.CAMERA, None))
         gate = cast("GateController", _pick(built, DeviceKind.GATE, None))
-        fingers = [d for c, d in built if getattr(c, "kind", None) is DeviceKind.FINGERPRINT]
+        fingers = [d for c, d in built if c.kind is DeviceKind.FINGERPRINT]
         finger_scanner = cast("FingerprintScanner", fingers[0]) if fingers else None
         needed: list[Device] = [scanner, reader, camera, gate]
         for device in needed + ([finger_scanner] if finger_scanner else []):

@@ -48,7 +48,8 @@ def counter_devices(
             face_lock=faces.lock,
         )
     except GerbangError as exc:
-        log.error("enrollment devices unavailable: %s", exc.message, extra={"code": exc.code})  # noqa: TRY400
+        # by code only: messages can quote what failed (the convention of kiosk/logsetup)
+        log.error("enrollment devices unavailable", extra={"code": exc.code})  # noqa: TRY400
         return None
 
 

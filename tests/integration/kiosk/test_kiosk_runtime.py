@@ -3,20 +3,18 @@ offline policy, run through the kiosk window (offscreen) for one complete transa
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
 
-from kiosk.demo import PORTRAIT, demo_mrz, write_frames, write_page
 from kiosk.runtime import KioskRuntime, build_runtime, trust_store
 from models.errors import ConfigError
 from models.events import Outcome
 from models.policy import BorderPolicy
 from models.settings import Settings, load_settings
+from tests.virtualkiosk import write_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -24,55 +22,7 @@ NO_LIVENESS = BorderPolicy(require_liveness=False)  # the virtual camera plays a
 
 
 def _settings(folder: Path, *, mode: str = "development", server_url: str = "") -> Path:
-    mrz = demo_mrz(datetime.now(UTC).date() + timedelta(days=900))
-    write_page(folder / "page", mrz)
-    write_frames(folder / "frames", count=8)
-    applet = {"pki_dir": "pki", "mrz": list(mrz), "face": str(PORTRAIT)}
-    text = f"""
-[kiosk]
-id = "KIOSK-T-01"
-office_id = "T"
-mode = "{mode}"
-step_timeout_s = 30
-
-[paths]
-data_dir = "{folder / "data"}"
-
-[logging]
-to_file = false
-
-[sync]
-server_url = "{server_url}"
-
-[documents]
-trust_paths = ["pki"]
-
-[[devices.device]]
-id = "document"
-kind = "document_scanner"
-backend = "virtual-document"
-options = {{ source = "page" }}
-
-[[devices.device]]
-id = "passport-reader"
-kind = "card_reader"
-backend = "virtual-loopback"
-options = {{ applet = "epassport", applet_options = {json.dumps(applet).replace('":', '" =')} }}
-
-[[devices.device]]
-id = "camera"
-kind = "camera"
-backend = "virtual-camera"
-options = {{ source = "frames", fps = 15 }}
-
-[[devices.device]]
-id = "gate"
-kind = "gate"
-backend = "log"
-"""
-    path = folder / "gerbang.toml"
-    path.write_text(text)
-    return path
+    return write_settings(folder, mode=mode, server_url=server_url)
 
 
 def _load(path: Path) -> Settings:

@@ -8,9 +8,7 @@ analysis itself is tested in tests/unit/enrollment/test_capture.py)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,7 +21,6 @@ from devices.virtual.loopback import LoopbackCardReader
 from enrollment.accounts import Accounts
 from enrollment.counter_devices import CounterDevices
 from enrollment.gallery import FaceGallery
-from kiosk.demo import PORTRAIT, demo_mrz, write_frames, write_page
 from kiosk.officer.app import OfficerApp, build_officer_app
 from kiosk.officer.window import OfficerWindow
 from kiosk.runtime import trust_store
@@ -33,57 +30,13 @@ from models.roles import Role
 from models.settings import load_settings
 from models.store import Store
 from tests.unit.enrollment.fakefaces import FakeFaces
+from tests.virtualkiosk import write_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.dataset]
 
 
 def _settings(folder: Path, prints: Path) -> Path:
-    mrz = demo_mrz(datetime.now(UTC).date() + timedelta(days=900))
-    write_page(folder / "page", mrz)
-    write_frames(folder / "frames", count=12)
-    applet = {"pki_dir": "pki", "mrz": list(mrz), "face": str(PORTRAIT)}
-    path = folder / "gerbang.toml"
-    path.write_text(f"""
-[kiosk]
-id = "KIOSK-T-01"
-office_id = "T"
-mode = "development"
-step_timeout_s = 30
-
-[paths]
-data_dir = "{folder / "data"}"
-
-[logging]
-to_file = false
-
-[documents]
-trust_paths = ["pki"]
-
-[[devices.device]]
-id = "document"
-kind = "document_scanner"
-backend = "virtual-document"
-options = {{ source = "page" }}
-
-[[devices.device]]
-id = "passport-reader"
-kind = "card_reader"
-backend = "virtual-loopback"
-options = {{ applet = "epassport", applet_options = {json.dumps(applet).replace('":', '" =')} }}
-
-[[devices.device]]
-id = "camera"
-kind = "camera"
-backend = "virtual-camera"
-options = {{ source = "frames", fps = 30 }}
-
-[[devices.device]]
-id = "finger"
-kind = "fingerprint"
-backend = "virtual-fingerprint"
-options = {{ source = "{prints}", ppi = 500 }}
-""")
-    return path
+    return write_settings(folder, frames=12, fps=30, prints=prints, gate=False)
 
 
 @pytest.fixture
