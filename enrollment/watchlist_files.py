@@ -220,7 +220,7 @@ def _finger(
             codes = [int(item[0]) for item in record.items(13) if item and item[0]]
         except ValueError:
             codes = []
-        ppi = _type14_ppi(record)
+        ppi = type14_ppi(record)
     code = codes[0] if codes else 0
     position = _position(code)
     if position is None:
@@ -236,7 +236,7 @@ def _finger(
     subject.fingers.append(FingerImageIn(label, position, image, ppi, pixels))
 
 
-def _type14_ppi(record: ansinist.Record) -> int:
+def type14_ppi(record: ansinist.Record) -> int:
     try:
         scale, horizontal = int(record.text(8, "0") or 0), int(record.text(9, "0") or 0)
     except ValueError:
@@ -271,7 +271,7 @@ def _frames(transaction: ansinist.Transaction) -> dict[int, ansi9.Frame]:
                 width, height = int(record.text(6, "0") or 0), int(record.text(7, "0") or 0)
             except ValueError:
                 continue
-            frames.setdefault(record.idc, ansi9.Frame(width, height, float(_type14_ppi(record))))
+            frames.setdefault(record.idc, ansi9.Frame(width, height, float(type14_ppi(record))))
     return frames
 
 
