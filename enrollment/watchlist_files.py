@@ -282,35 +282,20 @@ def _minutiae(
     rejected: list[Rejection],
     frame: ansi9.Frame | None = None,
 ) -> None:
-    try:
-        if 331 in record.fields:  # EFS (ANSI/NIST-ITL 1-2011): one subfield per minutia
-            count = len(record.items(331))
-            position_field = 302
-        elif 137 in record.fields:  # the INCITS 378 block
-            count = int(record.text(136, "0") or 0)
-            position_field = 134
-        else:
-            count = int(record.text(10, "0") or 0)
-            position_field = 13
-        codes = [int(item[0]) for item in record.items(position_field) if item and item[0]]
-    except ValueError:
-        rejected.append(Rejection(label, "Type-9 minutiae count or finger position is malformed"))
-        return
-    if count <= 0:
-        rejected.append(Rejection(label, "Type-9 record holds no minutiae"))
-        return
-    position = _position(codes[0]) if codes else FingerPosition.UNKNOWN
+    """One Type-9 record's minutiae, converted (EFS, INCITS 378 block or legacy fields);
+    a record that does not convert is rejected with the converter's reason."""
     text = {k: v.decode("latin-1") for k, v in sorted(record.fields.items()) if k != 999}
     try:
         converted = ansi9.from_type9(text, frame=frame)
     except TemplateError as exc:
         rejected.append(Rejection(label, f"Type-9 minutiae do not convert: {exc.message}"))
         return
+    # the block's own position field: 9.302 (EFS), 9.134 (INCITS 378), 9.006 (legacy)
+    position = _position(converted.position) or FingerPosition.UNKNOWN
     fields = {str(k): v for k, v in text.items()}
     data = json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
-    subject.minutiae.append(
-        MinutiaeIn(label, position or FingerPosition.UNKNOWN, data, count, converted.template)
-    )
+    count = converted.template.count
+    subject.minutiae.append(MinutiaeIn(label, position, data, count, converted.template))
 
 
 # ---------------------------------------------------------------- FMR records

@@ -42,6 +42,7 @@ coordinate outside the image is a :class:`TemplateError`.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sized
 from dataclasses import dataclass
 from typing import Literal
@@ -55,6 +56,7 @@ MM_PER_INCH = 25.4
 PX_PER_UNIT = TARGET_PPI / MM_PER_INCH / 100.0  # pixels at 500 ppi per 0.01 mm
 MARGIN_PX = 16  # around the minutiae when the record says nothing of the image's size
 MAX_MINUTIAE = 999
+_NUMBER = re.compile(r"-?[0-9]{1,9}")
 
 Block = Literal["efs", "incits378", "legacy"]
 
@@ -107,7 +109,7 @@ def legacy(fields: Mapping[int, str], *, frame: Frame | None = None) -> Type9Min
         raise TemplateError(f"9.010 says {declared} minutiae, 9.012 holds {len(subfields)}")
     points: list[tuple[int, int, int, int, float]] = []
     for k, items in enumerate(subfields):
-        if len(items) < 2 or len(items[1]) != 11 or not items[1].isdigit():
+        if len(items) < 2 or not re.fullmatch(r"[0-9]{11}", items[1]):
             raise TemplateError(f"9.012 minutia {k + 1}: location is not XXXXYYYYTTT")
         code = items[1]
         x, y, theta = int(code[:4]), int(code[4:8]), int(code[8:])
@@ -267,7 +269,7 @@ def _int(fields: Mapping[int, str], number: int, what: str) -> int:
     if text is None:
         raise TemplateError(f"{what} is missing")
     value = text.split(RS)[0].split(US)[0].strip()
-    if not value.isdigit():
+    if not re.fullmatch(r"[0-9]{1,9}", value):
         raise TemplateError(f"{what} {value!r} is not a number")
     return int(value)
 
@@ -278,14 +280,14 @@ def _item_int(items: list[str], index: int, default: int | None, what: str) -> i
             raise TemplateError(f"{what} is missing")
         return default
     value = items[index].strip()
-    if not value.lstrip("-").isdigit():
+    if not _NUMBER.fullmatch(value):
         raise TemplateError(f"{what} {value!r} is not a number")
     return int(value)
 
 
 def _position(fields: Mapping[int, str], number: int) -> int:
     value = fields.get(number, "").split(RS)[0].split(US)[0].strip()
-    return int(value) if value.isdigit() else 0
+    return int(value) if re.fullmatch(r"[0-9]{1,3}", value) else 0
 
 
 def _require_minutiae(points: Sized, where: str) -> None:
