@@ -98,7 +98,9 @@ def type9_fields(data: bytes) -> dict[int, str]:
         return {}
     if not isinstance(raw, dict):
         return {}
-    return {int(k): v for k, v in raw.items() if k.isascii() and k.isdecimal() and isinstance(v, str)}
+    return {
+        int(k): v for k, v in raw.items() if k.isascii() and k.isdecimal() and isinstance(v, str)
+    }
 
 
 def comparable(record: FingerprintTemplate) -> MinutiaeTemplate | None:
