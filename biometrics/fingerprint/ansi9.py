@@ -22,7 +22,8 @@ its tagged fields as text (field number -> value, subfields separated by RS
   9.134 finger position, 9.136 number of minutiae, 9.137 one subfield per
   minutia: index, X, Y (pixels, origin top-left), angle in units of 2 degrees
   (0-179), type (0 other, 1 ending, 2 bifurcation), quality (1-100, 0 none).
-  Same convention as ISO 19794-2 and our template.
+  Same convention as ISO 19794-2 and our template; scaled to 500 ppi (a scale
+  within 1% of it, e.g. 197 px/cm, counts as 500, as in ``incits378``).
 * **EFS** (ANSI/NIST-ITL 1-2011 Extended Feature Set): 9.300 region of interest
   (width, height, offsets in 0.01 mm), 9.302 finger position, 9.331 one subfield
   per minutia: X, Y in units of 10 micrometres (0.01 mm) from the top-left of the
@@ -173,7 +174,7 @@ def incits378(fields: Mapping[int, str]) -> Type9Minutiae:
     subfields = _subfields(fields, 137)
     if declared != len(subfields):
         raise TemplateError(f"9.136 says {declared} minutiae, 9.137 holds {len(subfields)}")
-    sx, sy = TARGET_PPI / ppi_x, TARGET_PPI / ppi_y
+    sx, sy = _to_500(ppi_x), _to_500(ppi_y)
     width, height = math.ceil(width_px * sx), math.ceil(height_px * sy)
     rows = []
     for k, items in enumerate(subfields):
@@ -254,6 +255,12 @@ def efs(fields: Mapping[int, str]) -> Type9Minutiae:
 
 
 # ---------------------------------------------------------------- helpers
+def _to_500(ppi: float) -> float:
+    """Scale factor to 500 ppi; within 1% counts as 500 (197 px/cm is 500.4 ppi), as in
+    :mod:`incits378`, so both paths give the same pixels."""
+    return 1.0 if abs(ppi - TARGET_PPI) <= TARGET_PPI / 100 else TARGET_PPI / ppi
+
+
 def _subfields(fields: Mapping[int, str], number: int) -> list[list[str]]:
     text = fields.get(number)
     if text is None or not text.strip():

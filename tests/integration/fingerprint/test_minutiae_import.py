@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from biometrics.fingerprint import api, incits378
+from biometrics.fingerprint import ansi9, api, incits378, mcc
 from biometrics.fingerprint.params import VERIFICATION
 from devices.virtual.fingerprint import VirtualFingerprintScanner
 from enrollment import minutiae_check
@@ -155,3 +155,30 @@ def test_eval_command_prints_the_evidence(
         "fmr.ansi2007",
         "fmr.iso2005",
     }
+
+
+def test_an_incits378_block_in_a_type9_matches_the_binary_record(samples: Path) -> None:
+    """The same first view written as Type-9 fields 9.128-9.137 (as a Type-9 record carries
+    an INCITS 378 template) converts to the binary record's template."""
+    view = incits378.parse((samples / "fmr.ansi2004").read_bytes()).views[0]
+    t = view.template
+    angles = np.rint(np.degrees(t.angle) / 2).astype(int) % 180
+    minutiae = "\x1e".join(
+        "\x1f".join(str(v) for v in (k + 1, int(x), int(y), int(a), int(kind), 50))
+        for k, (x, y, a, kind) in enumerate(zip(t.x, t.y, angles, t.kind, strict=True))
+    )
+    fields = {
+        128: str(t.width),
+        129: str(t.height),
+        130: "2",
+        131: "197",
+        132: "197",
+        134: str(view.position),
+        136: str(t.count),
+        137: minutiae,
+    }
+    converted = ansi9.from_type9(fields)
+    assert converted.block == "incits378" and converted.position == 7
+    assert np.array_equal(converted.template.x, t.x) and np.array_equal(converted.template.y, t.y)
+    np.testing.assert_allclose(converted.template.angle, t.angle, atol=1e-6)
+    assert api.compare(mcc.encode(converted.template), mcc.encode(t)) > 0.9
