@@ -37,7 +37,7 @@ import numpy.typing as npt
 
 from biometrics.fingerprint import ansi9, incits378
 from biometrics.fingerprint.errors import TemplateError
-from biometrics.fingerprint.record import TYPE9_FORMAT
+from biometrics.fingerprint.record import TYPE9_FORMAT, enough_minutiae
 from biometrics.fingerprint.template import MinutiaeTemplate
 from enrollment import ansinist
 from enrollment.faces import encode_png, sniff_encoding
@@ -312,6 +312,10 @@ def read_minutiae_record(data: bytes, name: str) -> FileContents:
         position = _position(view.position)
         if position is None:
             reason = f"finger position {view.position} is not a finger the kiosk compares"
+            out.rejected.append(Rejection(label, reason))
+            continue
+        if not enough_minutiae(view.template):
+            reason = f"{view.template.count} minutiae: too few for the matcher"
             out.rejected.append(Rejection(label, reason))
             continue
         subject.minutiae.append(

@@ -417,3 +417,9 @@ def test_finger_minutiae_record_files_are_one_subject_per_file(tmp_path: Path) -
     assert minutiae.template is not None and minutiae.template.count == 8
     bad = read_file(write(tmp_path, "broken.iso", (header + view)[:-9]))
     assert bad.rejected[0].record == "file"
+    few = bytes([7, 0, 60, 2]) + rows[:12] + b"\x00\x00"
+    header = header[:8] + (24 + len(few)).to_bytes(4, "big") + header[12:]
+    contents = read_file(write(tmp_path, "few.iso", header + few))
+    assert [r.to_json() for r in contents.rejected] == [
+        {"record": "finger view 0", "reason": "2 minutiae: too few for the matcher"}
+    ]
