@@ -1,6 +1,6 @@
 """Watchlist files from partner agencies, read into subjects (pure: no store, no models).
 
-Two formats:
+Three formats:
 
 * **ANSI/NIST-ITL transactions** (``.an2``, ``.an2k``, ``.eft``, ``.nist`` or any
   file starting with ``1.0``): one transaction is one subject. Type-2 gives the
