@@ -8,8 +8,10 @@ when the index is next opened).
 Watchlists reach kiosks from the central server's feed (``sync/apply.py``);
 entries imported here are local to this kiosk: the push protocol has no
 watchlist kind, so they are not queued in the outbox (docs/officer.md).
-Fingerprint images and Type-9 minutiae are stored with the entry but are not
-matchable until the fingerprint matcher registers its gallery.
+Single-finger images get our matcher's template; imported minutiae (Type-9,
+ISO/INCITS 378 records) are converted to it and stored in the same ISO format,
+so the kiosk's finger step compares them. A Type-9 record that converts to
+fewer minutiae than the matcher needs is kept as imported (not comparable).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from enrollment.watchlist_files import (
     MINUTIAE_FORMAT,
     FileContents,
     FingerImageIn,
+    MinutiaeIn,
     Rejection,
     SubjectIn,
     read_file,
@@ -76,8 +79,8 @@ class FileReport:
     persons: int = 0
     faces: int = 0
     fingerprints: int = 0  # finger images stored
-    matchable: int = 0  # of those, single fingers with a template of our matcher
-    minutiae: int = 0  # Type-9 minutiae records stored (not matchable: another format)
+    matchable: int = 0  # templates our matcher compares: single-finger images and minutiae
+    minutiae: int = 0  # minutiae records stored (Type-9, ISO/INCITS 378 finger views)
     entry_ids: list[str] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
 
@@ -118,6 +121,41 @@ def _finger_templates(
                 )
             )
     return out
+
+
+def _minutiae_templates(
+    minutiae: Sequence[MinutiaeIn], entry_id: str, now: datetime
+) -> tuple[list[FingerprintTemplate], int]:
+    """Stored templates of imported minutiae, and how many of them our matcher compares:
+    converted ones in our ISO format, the others (too few minutiae) as imported."""
+    out: list[FingerprintTemplate] = []
+    matchable = 0
+    for m in minutiae:
+        if m.template is not None and record.enough_minutiae(m.template):
+            out.append(
+                record.stored_template(
+                    m.template,
+                    m.position,
+                    subject_id=entry_id,
+                    created_at=now,
+                    source=SampleSource.IMPORT,
+                )
+            )
+            matchable += 1
+        elif m.data:
+            out.append(
+                FingerprintTemplate(
+                    str(uuid.uuid4()),
+                    entry_id,
+                    m.position,
+                    MINUTIAE_FORMAT,
+                    m.data,
+                    m.count,
+                    now,
+                    SampleSource.IMPORT,
+                )
+            )
+    return out, matchable
 
 
 def totals(reports: Sequence[FileReport]) -> dict[str, int]:
@@ -228,20 +266,9 @@ class WatchlistManager:
                     analysis.quality,
                 )
             )
-        minutiae = [
-            FingerprintTemplate(
-                str(uuid.uuid4()),
-                entry_id,
-                m.position,
-                MINUTIAE_FORMAT,
-                m.data,
-                m.count,
-                now,
-                SampleSource.IMPORT,
-            )
-            for m in subject.minutiae
-        ]
+        minutiae, minutiae_matchable = _minutiae_templates(subject.minutiae, entry_id, now)
         matchable = _finger_templates(subject.fingers, entry_id, now)
+        minutiae_stored = len(minutiae)
         minutiae += matchable
         if not (face_templates or subject.fingers or minutiae):
             report.rejected.append(
@@ -296,8 +323,8 @@ class WatchlistManager:
                     "category": entry.category.value,
                     "faces": len(face_templates),
                     "fingerprints": len(subject.fingers),
-                    "matchable": len(matchable),
-                    "minutiae": len(minutiae) - len(matchable),
+                    "matchable": len(matchable) + minutiae_matchable,
+                    "minutiae": minutiae_stored,
                 },
             )
         if self.gallery is not None:
@@ -305,8 +332,8 @@ class WatchlistManager:
         report.persons += 1
         report.faces += len(face_templates)
         report.fingerprints += len(subject.fingers)
-        report.matchable += len(matchable)
-        report.minutiae += len(minutiae) - len(matchable)
+        report.matchable += len(matchable) + minutiae_matchable
+        report.minutiae += minutiae_stored
         report.entry_ids.append(entry_id)
 
     # ------------------------------------------------------------------ reading

@@ -1,17 +1,23 @@
 """Watchlist files from partner agencies, read into subjects (pure: no store, no models).
 
-Two formats:
+Three formats:
 
 * **ANSI/NIST-ITL transactions** (``.an2``, ``.an2k``, ``.eft``, ``.nist`` or any
   file starting with ``1.0``): one transaction is one subject. Type-2 gives the
   name (2.018 NAM), citizenship (2.021 CTZ) and reason (2.037 RFP); Type-10
   records with image type FACE give face images; Type-4 and Type-14 give
   fingerprint images (WSQ, JPEG, JPEG 2000 or raw; decoded to check them);
-  Type-9 gives minutiae (legacy 9.010/9.012 or EFS 9.331). Every other record
+  Type-9 gives minutiae (legacy 9.010/9.012, the INCITS 378 block 9.126-9.140
+  or EFS 9.331), converted to our matcher's template (``biometrics.fingerprint.
+  ansi9``; the legacy y flip uses the image record of the same IDC when the
+  transaction has one). Every other record
   (latents, palms, iris, signatures, low-resolution or binary fingerprint
   images, user-defined) is rejected with its reason.
 * **CSV plus images** (``.csv``): one row is one subject; see :data:`CSV_COLUMNS`
   and docs/officer.md. Image paths are relative to the CSV file.
+* **Finger minutiae records** (files starting with ``FMR\0``: ISO/IEC 19794-2:2005,
+  INCITS 378-2004 or -2009): one file is one subject (the file name is its
+  reference), every finger view is a minutiae template.
 
 Nothing here raises for bad input: a file that does not parse, a record that
 does not decode, a bad row, each becomes a :class:`Rejection` with its reason.
@@ -29,6 +35,10 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from biometrics.fingerprint import ansi9, incits378
+from biometrics.fingerprint.errors import TemplateError
+from biometrics.fingerprint.record import TYPE9_FORMAT, enough_minutiae
+from biometrics.fingerprint.template import MinutiaeTemplate
 from enrollment import ansinist
 from enrollment.faces import encode_png, sniff_encoding
 from models.biometric import FingerPosition, ImageData
@@ -37,7 +47,7 @@ from models.watchlist import WatchlistCategory
 
 MAX_CSV_BYTES = 8 * 1024 * 1024
 MAX_IMAGE_BYTES = 16 * 1024 * 1024
-MINUTIAE_FORMAT = "ansi-nist-itl-type9"
+MINUTIAE_FORMAT = TYPE9_FORMAT  # a Type-9 record's fields as JSON, kept as imported
 CSV_COLUMNS = (
     "record_id",  # required: the agency's reference of the person
     "full_name",
@@ -94,8 +104,9 @@ class FingerImageIn:
 class MinutiaeIn:
     record: str
     position: FingerPosition
-    data: bytes  # the Type-9 record's fields as canonical JSON
+    data: bytes  # the Type-9 record's fields as canonical JSON (b"" for FMR records)
     count: int
+    template: MinutiaeTemplate | None = field(default=None, repr=False)  # converted, 500 ppi
 
 
 @dataclass
@@ -132,8 +143,15 @@ def read_file(path: Path) -> FileContents:
         return read_csv(data, path.parent)
     if data.startswith(b"1.0"):
         return read_transaction(data)
+    if data.startswith(incits378.MAGIC):
+        return read_minutiae_record(data, path.name)
     return FileContents(
-        rejected=[Rejection("file", "neither an ANSI/NIST-ITL transaction nor a .csv file")]
+        rejected=[
+            Rejection(
+                "file",
+                "neither an ANSI/NIST-ITL transaction, a finger minutiae record nor a .csv file",
+            )
+        ]
     )
 
 
@@ -145,6 +163,7 @@ def read_transaction(data: bytes) -> FileContents:
         return FileContents(rejected=[Rejection("file", exc.message)])
     out = FileContents()
     subject = SubjectIn("transaction", transaction.control_number or transaction.agency)
+    frames = _frames(transaction)
     for index, record in enumerate(transaction.records):
         label = f"Type-{record.type} record {index}"
         if record.type == 1:
@@ -156,7 +175,7 @@ def read_transaction(data: bytes) -> FileContents:
         elif record.type in (4, 14):
             _finger(record, label, subject, out.rejected)
         elif record.type == 9:
-            _minutiae(record, label, subject, out.rejected)
+            _minutiae(record, label, subject, out.rejected, frames.get(record.idc))
         else:
             reason = _SKIPPED.get(record.type, f"Type-{record.type} record: not supported")
             out.rejected.append(Rejection(label, reason))
@@ -201,7 +220,7 @@ def _finger(
             codes = [int(item[0]) for item in record.items(13) if item and item[0]]
         except ValueError:
             codes = []
-        ppi = _type14_ppi(record)
+        ppi = type14_ppi(record)
     code = codes[0] if codes else 0
     position = _position(code)
     if position is None:
@@ -217,7 +236,7 @@ def _finger(
     subject.fingers.append(FingerImageIn(label, position, image, ppi, pixels))
 
 
-def _type14_ppi(record: ansinist.Record) -> int:
+def type14_ppi(record: ansinist.Record) -> int:
     try:
         scale, horizontal = int(record.text(8, "0") or 0), int(record.text(9, "0") or 0)
     except ValueError:
@@ -238,27 +257,72 @@ def _position(code: int) -> FingerPosition | None:
         return None
 
 
+def _frames(transaction: ansinist.Transaction) -> dict[int, ansi9.Frame]:
+    """Size and resolution of each fingerprint image record by IDC (Type-4, 13, 14), from
+    the headers only: the legacy Type-9 y flip needs the height of the image of its IDC."""
+    frames: dict[int, ansi9.Frame] = {}
+    for record in transaction.records:
+        if record.type == 4:
+            width, height = record.header.get("hll"), record.header.get("vll")
+            if isinstance(width, int) and isinstance(height, int):
+                frames.setdefault(record.idc, ansi9.Frame(width, height, 500.0))
+        elif record.type in (13, 14):
+            try:
+                width, height = int(record.text(6, "0") or 0), int(record.text(7, "0") or 0)
+            except ValueError:
+                continue
+            frames.setdefault(record.idc, ansi9.Frame(width, height, float(type14_ppi(record))))
+    return frames
+
+
 def _minutiae(
-    record: ansinist.Record, label: str, subject: SubjectIn, rejected: list[Rejection]
+    record: ansinist.Record,
+    label: str,
+    subject: SubjectIn,
+    rejected: list[Rejection],
+    frame: ansi9.Frame | None = None,
 ) -> None:
+    """One Type-9 record's minutiae, converted (EFS, INCITS 378 block or legacy fields);
+    a record that does not convert is rejected with the converter's reason."""
+    text = {k: v.decode("latin-1") for k, v in sorted(record.fields.items()) if k != 999}
     try:
-        if 331 in record.fields:  # EFS (ANSI/NIST-ITL 1-2011): one subfield per minutia
-            count = len(record.items(331))
-            position_field = 302
-        else:
-            count = int(record.text(10, "0") or 0)
-            position_field = 13
-        codes = [int(item[0]) for item in record.items(position_field) if item and item[0]]
-    except ValueError:
-        rejected.append(Rejection(label, "Type-9 minutiae count or finger position is malformed"))
+        converted = ansi9.from_type9(text, frame=frame)
+    except TemplateError as exc:
+        rejected.append(Rejection(label, f"Type-9 minutiae do not convert: {exc.message}"))
         return
-    if count <= 0:
-        rejected.append(Rejection(label, "Type-9 record holds no minutiae"))
-        return
-    position = _position(codes[0]) if codes else FingerPosition.UNKNOWN
-    fields = {str(k): v.decode("latin-1") for k, v in sorted(record.fields.items()) if k != 999}
+    # the block's own position field: 9.302 (EFS), 9.134 (INCITS 378), 9.006 (legacy)
+    position = _position(converted.position) or FingerPosition.UNKNOWN
+    fields = {str(k): v for k, v in text.items()}
     data = json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
-    subject.minutiae.append(MinutiaeIn(label, position or FingerPosition.UNKNOWN, data, count))
+    count = converted.template.count
+    subject.minutiae.append(MinutiaeIn(label, position, data, count, converted.template))
+
+
+# ---------------------------------------------------------------- FMR records
+def read_minutiae_record(data: bytes, name: str) -> FileContents:
+    """An ISO 19794-2:2005 or INCITS 378 record: one subject, a template per finger view."""
+    try:
+        parsed = incits378.parse(data)
+    except TemplateError as exc:
+        return FileContents(rejected=[Rejection("file", exc.message)])
+    out = FileContents()
+    subject = SubjectIn("record", name)
+    for index, view in enumerate(parsed.views):
+        label = f"finger view {index}"
+        position = _position(view.position)
+        if position is None:
+            reason = f"finger position {view.position} is not a finger the kiosk compares"
+            out.rejected.append(Rejection(label, reason))
+            continue
+        if not enough_minutiae(view.template):
+            reason = f"{view.template.count} minutiae: too few for the matcher"
+            out.rejected.append(Rejection(label, reason))
+            continue
+        subject.minutiae.append(
+            MinutiaeIn(label, position, b"", view.template.count, view.template)
+        )
+    out.subjects.append(subject)
+    return out
 
 
 def _image_data(raw: bytes, pixels: npt.NDArray[np.uint8]) -> ImageData:

@@ -179,6 +179,43 @@ def bench_fingerprint_index(
         )
 
 
+@eval_group.command(name="minutiae-import")
+@click.option(
+    "--data",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="The ansi_nist_itl samples folder (libbiomeval_test_data inside).",
+)
+@click.option(
+    "--impostors",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="FVC-layout folder of prints of other fingers (the impostor band).",
+)
+@click.option("--progress", is_flag=True, help="Report progress on stderr.")
+@json_option
+def eval_minutiae_import(data: Path, impostors: Path, progress: bool, as_json: bool) -> None:
+    """Imported minutiae (Type-9, INCITS 378, ISO) checked against our extraction."""
+    from enrollment import minutiae_check
+
+    def report(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    output = minutiae_check.run(data, impostors, progress=report if progress else None)
+    output["load_average_1min"] = round(os.getloadavg()[0], 2)
+    if as_json:
+        emit_json(output)
+        return
+    t9 = output["type9_13"]
+    click.echo(
+        f"type9-13: score {t9['genuine_score']} (accept {t9['accept_threshold']}), "
+        f"{t9['paired']}/{t9['converted_minutiae']} paired, impostor max "
+        f"{t9['impostors']['max']} over {t9['impostors']['comparisons']}"
+    )
+    for name, fig in t9["wrong_conventions"].items():
+        click.echo(f"  {name:<20} score {fig['score']}  paired {fig['paired']}")
+
+
 def _progress(stage: str, done: int, total: int) -> None:
     if done % 20 == 0 or done == total:
         print(f"{stage}: {done}/{total}", file=sys.stderr, flush=True)

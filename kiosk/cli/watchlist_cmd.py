@@ -133,7 +133,7 @@ def import_files(
         for r in reports:
             click.echo(
                 f"{r.file}: {r.persons} persons, {r.faces} faces, {r.fingerprints} fingerprints, "
-                f"{r.minutiae} minutiae, {len(r.rejected)} rejected"
+                f"{r.minutiae} minutiae, {r.matchable} matchable, {len(r.rejected)} rejected"
             )
             for rejection in r.rejected:
                 click.echo(f"    rejected {rejection.record}: {rejection.reason}")

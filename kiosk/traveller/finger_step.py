@@ -14,8 +14,11 @@ quality, mindtct minutiae, cylinders). A print too poor to use is a *retry*
   post carries today (about 5,000-10,000 comparisons a second per core here); the FAISS
   candidate index of ``biometrics.fingerprint.index1n`` is the path for larger ones.
 
-Only templates stored in our format (ISO 19794-2) are comparable; ANSI/NIST
-Type-9 minutiae kept as imported are not, and are counted as ``skipped``.
+Templates stored in our format (ISO 19794-2) are compared, including the
+minutiae imported from partner agencies (Type-9, INCITS 378, ISO records are
+converted at import). A Type-9 record kept as imported (older imports) is
+converted when compared (``record.comparable``); one with too few minutiae
+for our matcher, or that does not convert, is counted as ``skipped``.
 """
 
 from __future__ import annotations

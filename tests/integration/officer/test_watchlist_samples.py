@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from biometrics.fingerprint import record
 from enrollment.faces import DlibFaceEngine
 from enrollment.gallery import FaceGallery
 from enrollment.watchlist import ImportOptions, WatchlistManager, totals
@@ -19,37 +21,42 @@ from models.watchlist import WatchlistCategory
 
 pytestmark = [pytest.mark.dataset, pytest.mark.integration]
 
-# (persons, faces, fingerprint images, Type-9 minutiae records, rejected records) per file.
+# (persons, faces, fingerprint images, minutiae records, matchable, rejected records) per file.
 # Derived from the record types in the data set's NOTES.md: a transaction is one person
-# when it holds a face, a Type-4/14 finger or slap, or Type-9 minutiae; Type-3/5/6/7/8/13/
-# 15/16/17/99 records and Type-14 position 19 (EJI) are rejected with their reason, and a
-# transaction left with nothing to screen against is rejected as a whole.
+# when it holds a face, a Type-4/14 finger or slap, or Type-9 minutiae that convert;
+# Type-3/5/6/7/8/13/15/16/17/99 records and Type-14 position 19 (EJI) are rejected with
+# their reason, and a transaction left with nothing to screen against is rejected as a
+# whole. ``matchable``: templates our matcher compares, from single-finger images with
+# enough minutiae and from converted minutiae records with at least 6 minutiae (type9,
+# type9-13: 28 each; type9-efs: 35-68 per record). valid1.14's Type-9 holds 1 minutia:
+# stored as imported, not matchable. valid1.15's 9.012 location "1250125011231" is not
+# XXXXYYYYTTT: rejected with that reason, which leaves the transaction empty.
 EXPECTED = {
-    "type3.an2k": (0, 0, 0, 0, 2),
-    "type4-slaps.an2k": (1, 0, 4, 0, 0),
-    "type9-13.an2k": (1, 0, 0, 1, 1),
-    "type9-efs.an2k": (1, 0, 0, 8, 0),
-    "type9.an2k": (1, 0, 0, 1, 0),
-    "face_jpb_DOM_GMT_DCS.an2": (1, 1, 0, 0, 0),
-    "sign_raw.an2": (0, 0, 0, 0, 2),
-    "sign_vec.an2": (0, 0, 0, 0, 2),
-    "type_5_wvu.an2": (0, 0, 0, 0, 15),
-    "type_6_wvu.an2": (0, 0, 0, 0, 15),
-    "valid1.1.an2": (1, 0, 1, 0, 0),
-    "valid1.10.an2": (0, 0, 0, 0, 2),
-    "valid1.11.an2": (1, 1, 2, 0, 5),
-    "valid1.13.an2": (0, 0, 0, 0, 2),
-    "valid1.14.an2": (1, 0, 1, 1, 0),
-    "valid1.15.an2": (1, 0, 0, 1, 0),
-    "valid1.16.an2": (1, 1, 2, 0, 5),
-    "valid1.2.an2": (1, 0, 1, 0, 1),
-    "valid1.3.an2": (1, 1, 0, 0, 0),
-    "valid1.4.an2": (0, 0, 0, 0, 2),
-    "valid1.5.an2": (0, 0, 0, 0, 2),
-    "valid1.6.an2": (0, 0, 0, 0, 2),
-    "valid1.7.an2": (0, 0, 0, 0, 2),
-    "valid1.8.an2": (1, 0, 3, 0, 0),
-    "valid1.9.an2": (1, 1, 1, 0, 4),
+    "type3.an2k": (0, 0, 0, 0, 0, 2),
+    "type4-slaps.an2k": (1, 0, 4, 0, 2, 0),
+    "type9-13.an2k": (1, 0, 0, 1, 1, 1),
+    "type9-efs.an2k": (1, 0, 0, 8, 8, 0),
+    "type9.an2k": (1, 0, 0, 1, 1, 0),
+    "face_jpb_DOM_GMT_DCS.an2": (1, 1, 0, 0, 0, 0),
+    "sign_raw.an2": (0, 0, 0, 0, 0, 2),
+    "sign_vec.an2": (0, 0, 0, 0, 0, 2),
+    "type_5_wvu.an2": (0, 0, 0, 0, 0, 15),
+    "type_6_wvu.an2": (0, 0, 0, 0, 0, 15),
+    "valid1.1.an2": (1, 0, 1, 0, 1, 0),
+    "valid1.10.an2": (0, 0, 0, 0, 0, 2),
+    "valid1.11.an2": (1, 1, 2, 0, 1, 5),
+    "valid1.13.an2": (0, 0, 0, 0, 0, 2),
+    "valid1.14.an2": (1, 0, 1, 1, 1, 0),
+    "valid1.15.an2": (0, 0, 0, 0, 0, 2),
+    "valid1.16.an2": (1, 1, 2, 0, 1, 5),
+    "valid1.2.an2": (1, 0, 1, 0, 1, 1),
+    "valid1.3.an2": (1, 1, 0, 0, 0, 0),
+    "valid1.4.an2": (0, 0, 0, 0, 0, 2),
+    "valid1.5.an2": (0, 0, 0, 0, 0, 2),
+    "valid1.6.an2": (0, 0, 0, 0, 0, 2),
+    "valid1.7.an2": (0, 0, 0, 0, 0, 2),
+    "valid1.8.an2": (1, 0, 3, 0, 0, 0),
+    "valid1.9.an2": (1, 1, 1, 0, 1, 4),
 }
 
 
@@ -73,6 +80,7 @@ def test_every_shared_sample_imports_with_its_counts(gerbang_data: Path, store: 
             report.faces,
             report.fingerprints,
             report.minutiae,
+            report.matchable,
             len(report.rejected),
         )
         assert counts == EXPECTED[path.name], path.name
@@ -80,20 +88,21 @@ def test_every_shared_sample_imports_with_its_counts(gerbang_data: Path, store: 
     summary = totals(reports)
     assert summary == {
         "files": 25,
-        "persons": 14,
+        "persons": 13,
         "faces": 5,
         "fingerprints": 15,
-        "matchable": 8,  # single fingers (not slaps) with enough minutiae for our matcher
-        "minutiae": 12,
-        "rejected": 64,
+        "matchable": 18,  # 8 from finger images, 10 from Type-9 minutiae
+        "minutiae": 11,
+        "rejected": 66,
     }
     for report in reports:
-        assert report.matchable <= report.fingerprints
+        assert report.matchable <= report.fingerprints + report.minutiae
     comparable = [
         t for t in store.fingerprint_templates if t.format == "iso19794-2:2005"
     ]  # what the kiosk's 1:N search compares with
-    assert len(comparable) == 8
-    assert store.watchlist.count() == 14
+    assert len(comparable) == 18
+    assert sum(record.comparable(t) is not None for t in store.fingerprint_templates) == 18
+    assert store.watchlist.count() == 13
     assert gallery.index.count == 5  # every imported face is searchable ...
     probe = store.face_templates.get_by_row_id(1)
     ((row, score), *_) = gallery.search(probe.as_array(), 2)
@@ -138,3 +147,37 @@ def test_cli_import_prints_counts_and_flags_a_bad_file(
     assert main(["watchlist", "remove", entry_id, "--reason", "test done", "--json"]) == 0
     capsys.readouterr()
     assert main(["watchlist", "show", entry_id, "--json"]) == 7  # gone: not found
+
+
+def test_finger_minutiae_records_import_as_comparable_templates(
+    gerbang_data: Path, store: Store
+) -> None:
+    """ISO 19794-2:2005 and INCITS 378-2004/-2009 records: one person per file, a template
+    per finger view, all compared by the kiosk; the same first view gives the same template."""
+    root = gerbang_data / "ansi_nist_itl" / "libbiomeval_test_data"
+    manager = WatchlistManager(
+        store, AuditLog(store, Ed25519PrivateKey.generate()), DlibFaceEngine()
+    )
+    officer = Principal("officer-7", frozenset({Role.OFFICER}))
+    options = ImportOptions("NIST", WatchlistCategory.WANTED)
+    names = ("fmr.ansi2004", "fmr.ansi2007", "fmr.iso2005")
+    reports = [manager.import_file(root / name, options, officer) for name in names]
+    assert [(r.persons, r.minutiae, r.matchable, len(r.rejected)) for r in reports] == [
+        (1, 3, 3, 0),  # 2004: three views (left index, right index, right middle)
+        (1, 2, 2, 0),
+        (1, 2, 2, 0),
+    ]
+    firsts = []
+    for report in reports:
+        (entry_id,) = report.entry_ids
+        entry = store.watchlist.get(entry_id)
+        templates = [store.fingerprint_templates.get(t) for t in entry.fingerprint_template_ids]
+        assert all(t.format == record.FORMAT for t in templates)
+        usable = [record.comparable(t) for t in templates]
+        assert all(u is not None and u.count >= 22 for u in usable)
+        first = next(t for t in templates if t.position.name == "LEFT_INDEX")
+        firsts.append(record.comparable(first))
+    a, b, c = firsts
+    assert a is not None and b is not None and c is not None
+    assert np.array_equal(a.x, c.x) and np.array_equal(a.y, c.y)  # same minutiae
+    assert np.array_equal(a.x, b.x) and np.array_equal(a.kind, b.kind)

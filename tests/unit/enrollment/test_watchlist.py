@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -13,9 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from biometrics.fingerprint import record
 from enrollment.gallery import FaceGallery
 from enrollment.watchlist import ImportOptions, WatchlistManager, read_export
-from enrollment.watchlist_files import read_csv, read_file, read_transaction
+from enrollment.watchlist_files import MINUTIAE_FORMAT, read_csv, read_file, read_transaction
 from models.audit import AuditLog
 from models.biometric import FingerPosition
 from models.errors import SecurityError
@@ -317,3 +319,107 @@ def test_a_corrupt_wsq_finger_image_rejects_its_record(gerbang_data: Path) -> No
     contents = read_transaction(an2build.transaction([(14, finger)]))
     assert contents.rejected[0].record == "Type-14 record 2"
     assert "WSQ image does not decode" in contents.rejected[0].reason
+
+
+def type9(idc: int, points: list[tuple[int, int, int]], *, position: bytes = b"2") -> bytes:
+    """A legacy Type-9 record: (x, y, theta) in 0.01 mm and degrees, y from the bottom."""
+    minutiae = b"\x1e".join(
+        f"{k + 1:03d}\x1f{x:04d}{y:04d}{t:03d}\x1f0\x1fA".encode()
+        for k, (x, y, t) in enumerate(points)
+    )
+    return an2build.tagged(
+        9,
+        [
+            (2, str(idc).encode()),
+            (3, b"0"),
+            (4, b"S"),
+            (6, position),
+            (10, str(len(points)).encode()),
+            (11, b"0"),
+            (12, minutiae),
+        ],
+    )
+
+
+EIGHT = [(100 + 90 * k, 300 + 70 * (k % 4), 40 * k) for k in range(8)]
+
+
+def test_type9_minutiae_are_stored_as_comparable_iso_templates(
+    store: Store, tmp_path: Path
+) -> None:
+    data = an2build.transaction([(9, type9(1, EIGHT))])
+    wl, _ = manager(store)
+    report = wl.import_file(write(tmp_path, "m.an2", data), OPTIONS, OFFICER)
+    assert (report.persons, report.minutiae, report.matchable, report.rejected) == (1, 1, 1, [])
+    entry = store.watchlist.get(report.entry_ids[0])
+    (stored,) = [store.fingerprint_templates.get(t) for t in entry.fingerprint_template_ids]
+    assert stored.format == record.FORMAT and stored.minutiae_count == 8
+    assert stored.position is FingerPosition.RIGHT_INDEX
+    usable = record.comparable(stored)
+    assert usable is not None and usable.count == 8 and usable.cylinders is not None
+
+
+def test_type9_with_too_few_minutiae_is_kept_as_imported(store: Store, tmp_path: Path) -> None:
+    data = an2build.transaction([(9, type9(1, EIGHT[:2]))])
+    wl, _ = manager(store)
+    report = wl.import_file(write(tmp_path, "m.an2", data), OPTIONS, OFFICER)
+    assert (report.persons, report.minutiae, report.matchable) == (1, 1, 0)
+    entry = store.watchlist.get(report.entry_ids[0])
+    (stored,) = [store.fingerprint_templates.get(t) for t in entry.fingerprint_template_ids]
+    assert stored.format == MINUTIAE_FORMAT and record.comparable(stored) is None
+    assert json.loads(stored.data)["10"] == "2"  # the record's fields, as imported
+
+
+def test_type9_kept_as_imported_by_older_versions_is_converted_when_compared() -> None:
+    minutiae = "\x1e".join(
+        f"{k + 1:03d}\x1f{x:04d}{y:04d}{t:03d}\x1f0\x1fA" for k, (x, y, t) in enumerate(EIGHT)
+    )
+    stored = dataclasses.replace(
+        factories.fingerprint_template(),
+        format=MINUTIAE_FORMAT,
+        data=json.dumps({"10": "8", "12": minutiae}).encode(),
+    )
+    usable = record.comparable(stored)
+    assert usable is not None and usable.count == 8
+    garbage = dataclasses.replace(stored, data=b"{")
+    assert record.comparable(garbage) is None
+
+
+def test_type9_minutiae_outside_their_image_or_corrupt_are_rejected(tmp_path: Path) -> None:
+    small_image = an2build.type4(1, 2, width=16, height=16)  # same IDC: 0.8 mm high at 500 ppi
+    contents = read_transaction(an2build.transaction([(4, small_image), (9, type9(1, EIGHT))]))
+    assert [r.to_json() for r in contents.rejected] == [
+        {
+            "record": "Type-9 record 3",
+            "reason": "Type-9 minutiae do not convert: 9.012 minutia 1 at (20, -43) px "
+            "lies outside the 16x16 image",
+        }
+    ]
+    corrupt = type9(1, EIGHT).replace(b"0100030000", b"01000300xx")
+    contents = read_transaction(an2build.transaction([(9, corrupt)]))
+    assert "not XXXXYYYYTTT" in contents.rejected[0].reason
+
+
+def test_finger_minutiae_record_files_are_one_subject_per_file(tmp_path: Path) -> None:
+    rows = b"".join(
+        (((1 << 14) | (20 + 30 * k)).to_bytes(2, "big") + (40 + 20 * k).to_bytes(2, "big"))
+        + bytes([(16 * k) % 256, 50])
+        for k in range(8)
+    )
+    view = bytes([7, 0, 60, 8]) + rows + b"\x00\x00"
+    header = b"FMR\x00 20\x00" + (24 + len(view)).to_bytes(4, "big") + bytes(2)
+    header += (400).to_bytes(2, "big") * 2 + (197).to_bytes(2, "big") * 2 + bytes([1, 0])
+    contents = read_file(write(tmp_path, "finger.iso", header + view))
+    (subject,) = contents.subjects
+    assert subject.reference == "finger.iso" and not contents.rejected
+    (minutiae,) = subject.minutiae
+    assert minutiae.position is FingerPosition.LEFT_INDEX
+    assert minutiae.template is not None and minutiae.template.count == 8
+    bad = read_file(write(tmp_path, "broken.iso", (header + view)[:-9]))
+    assert bad.rejected[0].record == "file"
+    few = bytes([7, 0, 60, 2]) + rows[:12] + b"\x00\x00"
+    header = header[:8] + (24 + len(few)).to_bytes(4, "big") + header[12:]
+    contents = read_file(write(tmp_path, "few.iso", header + few))
+    assert [r.to_json() for r in contents.rejected] == [
+        {"record": "finger view 0", "reason": "2 minutiae: too few for the matcher"}
+    ]
