@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from biometrics.face.worker import EmbeddingWorker
+    from biometrics.fingerprint.verify import policy_from_settings as finger_policy
     from biometrics.index import BiometricIndex
     from devices.base import (
         Camera,
@@ -227,7 +228,13 @@ def build_runtime(
         gate=gate,
         alert=audited_alert,
         # no scanner configured: fingerprint checks are reported unavailable (never passed)
-        finger=FingerStep(finger_scanner, store, timeout_s=min(step_s, 30.0))
+        # the technician's calibrated fingerprint points ([calibration.fingerprint]), else shipped
+        finger=FingerStep(
+            finger_scanner,
+            store,
+            timeout_s=min(step_s, 30.0),
+            policy=finger_policy(settings.calibration.fingerprint),
+        )
         if finger_scanner is not None
         else None,
         recorder=TransactionRecorder(
