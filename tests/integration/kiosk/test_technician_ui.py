@@ -159,7 +159,7 @@ def test_screenshots_of_the_technician_screens(qtbot: QtBot, tmp_path: Path) -> 
     written = render_technician(tmp_path)
     assert sorted(p.name for p in written) == sorted(
         f"technician_{screen}_{lang}.png"
-        for screen in ("devices", "camera", "thresholds")
+        for screen in ("devices", "camera", "thresholds", "thresholds_fingerprint")
         for lang in ("id", "en")
     )
     for path in written:
