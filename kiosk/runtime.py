@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from biometrics.face.worker import EmbeddingWorker
-    from biometrics.fingerprint.verify import policy_from_settings as finger_policy
     from biometrics.index import BiometricIndex
     from devices.base import (
         Camera,
@@ -158,6 +157,7 @@ def build_runtime(
     from biometrics.face.models import load_models
     from biometrics.face.verify import policy_from_settings
     from biometrics.face.worker import EmbeddingWorker
+    from biometrics.fingerprint.verify import policy_from_settings as finger_policy
     from biometrics.index import FACE_GALLERY, BiometricIndex, StoreGallerySource
     from devices.factory import build_devices, document_reader_id
     from kiosk.backup_schedule import BackupScheduler
