@@ -764,6 +764,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Print folders, separated by &apos;;&apos; (FVC layout or one folder per finger)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Dataset folder (one folder of images per person)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -781,10 +785,6 @@
     </message>
     <message>
         <source>Use as the kiosk&apos;s operating point</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Print folder(s), separated by &apos;;&apos; (&lt;finger&gt;_&lt;impression&gt;.tif, or one folder of images per finger)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -832,7 +832,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Too few two-finger impostor pairs to measure this FMR: the two-finger threshold is conservative.</source>
+        <source>Two fingers: too few impostor pairs for this FMR (conservative).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

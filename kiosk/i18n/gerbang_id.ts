@@ -784,8 +784,8 @@
         <translation>Gunakan sebagai titik operasi kios</translation>
     </message>
     <message>
-        <source>Print folder(s), separated by &apos;;&apos; (&lt;finger&gt;_&lt;impression&gt;.tif, or one folder of images per finger)</source>
-        <translation>Folder sidik jari, dipisahkan dengan &apos;;&apos; (&lt;jari&gt;_&lt;cetakan&gt;.tif, atau satu folder gambar per jari)</translation>
+        <source>Print folders, separated by &apos;;&apos; (FVC layout or one folder per finger)</source>
+        <translation>Folder sidik jari, dipisahkan dengan &apos;;&apos; (tata letak FVC atau satu folder per jari)</translation>
     </message>
     <message>
         <source>Evaluating… this takes a while.</source>
@@ -832,8 +832,8 @@
         <translation>Dua jari: tolak di bawah %1 (FMR %2%, FNMR %3%)</translation>
     </message>
     <message>
-        <source>Too few two-finger impostor pairs to measure this FMR: the two-finger threshold is conservative.</source>
-        <translation>Pasangan penyamar dua jari terlalu sedikit untuk mengukur FMR ini: ambang batas dua jari konservatif.</translation>
+        <source>Two fingers: too few impostor pairs for this FMR (conservative).</source>
+        <translation>Dua jari: pasangan penyamar terlalu sedikit untuk FMR ini (konservatif).</translation>
     </message>
     <message>
         <source>Failed: %1</source>

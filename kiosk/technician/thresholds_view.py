@@ -85,10 +85,7 @@ class ThresholdsView(QWidget):
     def _placeholder(self) -> None:
         if self.modality.currentData() == FINGERPRINT:
             self.folder.setPlaceholderText(
-                self.tr(
-                    "Print folder(s), separated by ';' (<finger>_<impression>.tif, "
-                    "or one folder of images per finger)"
-                )
+                self.tr("Print folders, separated by ';' (FVC layout or one folder per finger)")
             )
         else:
             self.folder.setPlaceholderText(
@@ -164,10 +161,7 @@ class ThresholdsView(QWidget):
             ]
             if fused["resolution_limited"]:
                 lines.append(
-                    self.tr(
-                        "Too few two-finger impostor pairs to measure this FMR: "
-                        "the two-finger threshold is conservative."
-                    )
+                    self.tr("Two fingers: too few impostor pairs for this FMR (conservative).")
                 )
         self.results.setText("\n".join(lines))
         # a wrapped label beside the fixed-size plot does not claim its wrapped height itself

@@ -8,14 +8,15 @@ quality, mindtct minutiae, cylinders). A print too poor to use is a *retry*
   template of the same position; two fingers are decided on their summed score
   (the fused operating points), one finger on its own score;
 - 1:N: every finger is compared with the fingerprint templates of the watchlist
-  entries active now; a score at or above the watchlist-hit threshold (the
-  one-finger accept point) is a hit. The comparison is exhaustive: fine for the watchlists a
+  entries active now; a score at or above the one-finger accept threshold
+  (FMR 0.01%) is a hit. The comparison is exhaustive: fine for the watchlists a
   post carries today (about 5,000-10,000 comparisons a second per core here); the FAISS
   candidate index of ``biometrics.fingerprint.index1n`` is the path for larger ones.
 
 The operating points come in as a :class:`~biometrics.fingerprint.verify.FingerPolicy`:
 the technician's calibration (``[calibration.fingerprint]``) when saved, else the
-shipped ``VERIFICATION``/``FUSION`` of :mod:`biometrics.fingerprint.params`.
+shipped ``VERIFICATION``/``FUSION`` of :mod:`biometrics.fingerprint.params`; its
+``watchlist_hit`` (the one-finger accept point) is the 1:N hit threshold.
 
 Only templates stored in our format (ISO 19794-2) are comparable; ANSI/NIST
 Type-9 minutiae kept as imported are not, and are counted as ``skipped``.
