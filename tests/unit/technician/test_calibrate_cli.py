@@ -243,3 +243,21 @@ def test_fingerprint_calibration_on_fvc2002_db1_becomes_the_kiosk_operating_poin
     # a missing folder is a settings error, as the face's
     code, failed = run(monkeypatch, capsys, *args, "--dataset", str(tmp_path / "none"), "--json")
     assert code == int(ExitCode.CONFIG) and "not found" in str(failed["error"])
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--modality", "fingerprint", "--limit", "5", "--dataset", "."],
+        ["--modality", "fingerprint"],  # no dataset
+        ["--dataset", "a", "--dataset", "b"],  # the face takes one
+        ["--ppi", "500", "--dataset", "a"],  # --ppi is the fingerprint's
+    ],
+)
+def test_threshold_usage_errors(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str], extra: list[str]
+) -> None:
+    path = config(tmp_path, data_dir)
+    code = main(["--config", str(path), "calibrate", "thresholds", *extra, "--json"])
+    assert code == int(ExitCode.USAGE)
+    assert "Error:" in capsys.readouterr().err
