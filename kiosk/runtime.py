@@ -157,6 +157,7 @@ def build_runtime(
     from biometrics.face.models import load_models
     from biometrics.face.verify import policy_from_settings
     from biometrics.face.worker import EmbeddingWorker
+    from biometrics.fingerprint.verify import policy_from_settings as finger_policy
     from biometrics.index import FACE_GALLERY, BiometricIndex, StoreGallerySource
     from devices.factory import build_devices, document_reader_id
     from kiosk.backup_schedule import BackupScheduler
@@ -227,7 +228,13 @@ def build_runtime(
         gate=gate,
         alert=audited_alert,
         # no scanner configured: fingerprint checks are reported unavailable (never passed)
-        finger=FingerStep(finger_scanner, store, timeout_s=min(step_s, 30.0))
+        # the technician's calibrated fingerprint points ([calibration.fingerprint]), else shipped
+        finger=FingerStep(
+            finger_scanner,
+            store,
+            timeout_s=min(step_s, 30.0),
+            policy=finger_policy(settings.calibration.fingerprint),
+        )
         if finger_scanner is not None
         else None,
         recorder=TransactionRecorder(

@@ -195,6 +195,43 @@ class FaceOperatingPoint(_Section):
         return self
 
 
+class FingerprintOperatingPoint(_Section):
+    """The kiosk's fingerprint 1:1 thresholds, measured by
+    ``gerbang calibrate thresholds --modality fingerprint``.
+
+    One finger: ``accept``/``reject`` on the LSS-R score (0..1); the one-finger
+    ``accept`` is also the watchlist-hit threshold. Two fingers: ``fused_accept``/
+    ``fused_reject`` on the sum of the two scores (0..2). When present it replaces
+    the shipped ``biometrics.fingerprint.params`` ``VERIFICATION``/``FUSION`` points
+    (``biometrics.fingerprint.verify.policy_from_settings``).
+    """
+
+    accept: float = Field(ge=0.0, le=1.0)
+    reject: float = Field(ge=0.0, le=1.0)
+    accept_fmr: float = Field(ge=0, le=1)  # measured FMR at ``accept`` on the calibration set
+    reject_fmr: float = Field(ge=0, le=1)
+    fused_accept: float = Field(ge=0.0, le=2.0)
+    fused_reject: float = Field(ge=0.0, le=2.0)
+    fused_accept_fmr: float = Field(ge=0, le=1)
+    fused_reject_fmr: float = Field(ge=0, le=1)
+    target_fmr: float = Field(gt=0, lt=1)
+    dataset: str = Field(default="", max_length=200)  # names, never a person's data
+    genuine_pairs: int = Field(default=0, ge=0)
+    impostor_pairs: int = Field(default=0, ge=0)
+    fused_genuine_pairs: int = Field(default=0, ge=0)
+    fused_impostor_pairs: int = Field(default=0, ge=0)
+    calibrated_at: str = Field(default="", max_length=40)
+    calibrated_by: str = Field(default="", max_length=64)
+
+    @model_validator(mode="after")
+    def _order(self) -> FingerprintOperatingPoint:
+        if self.reject > self.accept:
+            raise ValueError("reject must not exceed accept")
+        if self.fused_reject > self.fused_accept:
+            raise ValueError("fused_reject must not exceed fused_accept")
+        return self
+
+
 class CameraCalibration(_Section):
     """Recommended settings of one camera, measured by ``gerbang calibrate camera``."""
 
@@ -212,6 +249,7 @@ class CalibrationSettings(_Section):
     """Written by the technician's calibration (a managed block of the settings file)."""
 
     face: FaceOperatingPoint | None = None
+    fingerprint: FingerprintOperatingPoint | None = None
     camera: dict[str, CameraCalibration] = Field(default_factory=dict)
 
 

@@ -142,8 +142,12 @@ def evaluate(
     protocol: str = "fvc",
     ppi: float | None = None,
     progress: Progress | None = None,
+    baseline: bool = True,
 ) -> tuple[dict[str, Any], dict[str, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]]]:
-    """The JSON report of one set and (genuine, impostor) scores per matcher for the DET plot."""
+    """The JSON report of one set and (genuine, impostor) scores per matcher for the DET plot.
+
+    ``baseline=False`` scores our matcher only (threshold calibration needs no bozorth3).
+    """
     nbis = Nbis(EXTRACTION.min_reliability)
     extracted = extract_all(dataset, nbis, ppi=ppi, progress=progress)
     a, b, same = pairs(dataset, protocol)
@@ -153,7 +157,8 @@ def evaluate(
     curves = {}
     fused = None
     fusion: dict[str, Any] = {}
-    for name, scorer in ((OURS, score_ours), (BASELINE, score_bozorth)):
+    scorers = ((OURS, score_ours), (BASELINE, score_bozorth)) if baseline else ((OURS, score_ours),)
+    for name, scorer in scorers:
         scores, rate = scorer(extracted, a, b)
         genuine, impostor = scores[same], scores[~same]
         curves[name] = (genuine, impostor)
@@ -166,7 +171,8 @@ def evaluate(
         "load_segment_mindtct": shared,
         "cylinders": round(ours_cyl, 1),
     }
-    matchers[BASELINE]["extract_ms"] = shared  # bozorth3 needs no cylinders
+    if baseline:
+        matchers[BASELINE]["extract_ms"] = shared  # bozorth3 needs no cylinders
     if protocol == "all-pairs":
         scores = np.zeros((n, n))
         ours_scores = np.zeros(a.size)

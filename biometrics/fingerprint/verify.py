@@ -6,15 +6,21 @@ per-finger scores, a finger that could not be captured or extracted counting
 0; the sum is compared with the policy's fused thresholds, measured as FMR
 (``docs/fingerprint.md``). ``max`` fusion is also offered (one good finger
 suffices) and has its own thresholds.
+
+:class:`FingerPolicy` bundles what the kiosk decides with: the one-finger and
+the two-finger (sum) points and the watchlist-hit threshold; the technician's
+calibration (``[calibration.fingerprint]``) replaces the shipped ones
+(:func:`policy_from_settings`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from biometrics.fingerprint.params import FUSION, VERIFICATION, FusionPolicy, VerificationPolicy
+from models.settings import FingerprintOperatingPoint
 
 
 class Decision(StrEnum):
@@ -71,3 +77,43 @@ def decide_fused(
     else:
         decision = Decision.INCONCLUSIVE
     return FusedResult(decision, fused, tuple(scores), method)
+
+
+@dataclass(frozen=True, slots=True)
+class FingerPolicy:
+    """The kiosk's fingerprint operating points: one finger, two fingers summed, watchlist hit."""
+
+    verification: VerificationPolicy = VERIFICATION
+    fusion: FusionPolicy = FUSION
+    watchlist_hit: float = VERIFICATION.accept  # one-finger score at or above it: a hit
+    source: str = "shipped"  # or "calibrated" ([calibration.fingerprint])
+
+
+SHIPPED = FingerPolicy()
+
+
+def policy_from_settings(
+    point: FingerprintOperatingPoint | None, default: FingerPolicy = SHIPPED
+) -> FingerPolicy:
+    """The calibrated points when the settings hold them (``[calibration.fingerprint]``,
+    written by ``gerbang calibrate thresholds --modality fingerprint``), else ``default``.
+
+    The calibration measures the sum fusion only; ``max`` keeps the default's points.
+    """
+    if point is None:
+        return default
+    verification = replace(
+        default.verification,
+        accept=point.accept,
+        reject=point.reject,
+        accept_fmr=point.accept_fmr,
+        reject_fmr=point.reject_fmr,
+    )
+    fusion = replace(
+        default.fusion,
+        sum_accept=point.fused_accept,
+        sum_reject=point.fused_reject,
+        accept_fmr=point.fused_accept_fmr,
+        reject_fmr=point.fused_reject_fmr,
+    )
+    return FingerPolicy(verification, fusion, point.accept, "calibrated")

@@ -15,15 +15,16 @@ from typing import Any
 from models.audit import AuditLog
 from models.roles import Permission, Principal
 from models.settings import (
-    CalibrationSettings,
     CameraCalibration,
     FaceOperatingPoint,
+    FingerprintOperatingPoint,
     Settings,
 )
 
 from . import savefile
 
 ACTION_FACE = "calibration.face_thresholds"
+ACTION_FINGERPRINT = "calibration.fingerprint_thresholds"
 ACTION_CAMERA = "calibration.camera"
 
 
@@ -55,6 +56,38 @@ def save_face_point(
     return settings
 
 
+def save_fingerprint_point(
+    path: Path, point: FingerprintOperatingPoint, *, by: Principal, audit: AuditLog
+) -> Settings:
+    """Make ``point`` the kiosk's fingerprint operating points (one finger and two fused)."""
+    by.require(Permission.CALIBRATE)
+    point = point.model_copy(update={"calibrated_at": _now(), "calibrated_by": by.user_id})
+    old = savefile.current(path)
+    settings = savefile.save(path, old.model_copy(update={"fingerprint": point}))
+    before = old.fingerprint
+    detail: dict[str, Any] = {
+        "settings_file": path.name,
+        "accept": point.accept,
+        "reject": point.reject,
+        "fused_accept": point.fused_accept,
+        "fused_reject": point.fused_reject,
+        "target_fmr": point.target_fmr,
+        "dataset": point.dataset,
+        "genuine_pairs": point.genuine_pairs,
+        "impostor_pairs": point.impostor_pairs,
+        "previous": None
+        if before is None
+        else {
+            "accept": before.accept,
+            "reject": before.reject,
+            "fused_accept": before.fused_accept,
+            "fused_reject": before.fused_reject,
+        },
+    }
+    audit.append(by.user_id, ACTION_FINGERPRINT, "fingerprint", detail)
+    return settings
+
+
 def save_camera(
     path: Path, device_id: str, result: CameraCalibration, *, by: Principal, audit: AuditLog
 ) -> Settings:
@@ -63,7 +96,7 @@ def save_camera(
     result = result.model_copy(update={"calibrated_at": _now(), "calibrated_by": by.user_id})
     old = savefile.current(path)
     cameras = {**old.camera, device_id: result}
-    settings = savefile.save(path, CalibrationSettings(face=old.face, camera=cameras))
+    settings = savefile.save(path, old.model_copy(update={"camera": cameras}))
     before = old.camera.get(device_id)
     audit.append(
         by.user_id,

@@ -85,6 +85,8 @@ def render(calibration: CalibrationSettings) -> str:
     lines = [BEGIN]
     if "face" in data:
         lines += _table("calibration.face", data["face"])
+    if "fingerprint" in data:
+        lines += _table("calibration.fingerprint", data["fingerprint"])
     for device_id, values in sorted(data.get("camera", {}).items()):
         lines += _table(f"calibration.camera.{json.dumps(device_id)}", values)
     lines.append(END)

@@ -26,6 +26,7 @@ from models.settings import CameraCalibration, Settings
 
 from . import apply
 from .camera import CalibrationParams, FaceMeasure, calibrate_camera
+from .fingerthresholds import FingerCalibration, Progress, calibrate_folders
 from .thresholds import ThresholdCalibration, calibrate_thresholds, load_folder
 
 ThresholdRunner = Callable[[Path, float, Path | None], ThresholdCalibration]
@@ -111,6 +112,29 @@ class Workbench:
             load_folder(folder), self.models_loader(), target_fmr=target_fmr, plot=plot
         )
 
+    def calibrate_finger_thresholds(
+        self,
+        folders: list[Path],
+        target_fmr: float,
+        plot: Path | None,
+        progress: Progress | None = None,
+    ) -> FingerCalibration:
+        """The fingerprint points (one finger, two fused) on local folders of prints.
+
+        Runs in this process (on the screens' worker thread): the extraction calls
+        into mindtct one print at a time, short enough for the screens to stay live,
+        and ``progress`` reports each print.
+        """
+        from biometrics.fingerprint.verify import policy_from_settings
+
+        return calibrate_folders(
+            folders,
+            target_fmr=target_fmr,
+            current=policy_from_settings(self.settings.calibration.fingerprint),
+            plot=plot,
+            progress=progress,
+        )
+
     # ------------------------------------------------------------------ saving
     def _file(self) -> Path:
         if self.settings_file is None:
@@ -127,5 +151,11 @@ class Workbench:
     def save_thresholds(self, calibration: ThresholdCalibration, by: Principal) -> None:
         by.require(Permission.CALIBRATE)
         self.settings = apply.save_face_point(
+            self._file(), calibration.point, by=by, audit=self.audit
+        )
+
+    def save_finger_thresholds(self, calibration: FingerCalibration, by: Principal) -> None:
+        by.require(Permission.CALIBRATE)
+        self.settings = apply.save_fingerprint_point(
             self._file(), calibration.point, by=by, audit=self.audit
         )

@@ -1,8 +1,8 @@
-"""``gerbang calibrate``: camera, fingerprint scanner, card readers, face thresholds.
+"""``gerbang calibrate``: camera, fingerprint scanner, card readers, face and fingerprint thresholds.
 
 Measurements print JSON (``--json``); ``--save --as USER`` (a technician or a
 supervisor, secret prompted) writes the recommended camera settings or the face
-operating point into the ``[calibration]`` block of the settings file, audited.
+or fingerprint operating points into the ``[calibration]`` block of the settings file, audited.
 The JSON shapes are documented in docs/technician.md.
 """
 
@@ -65,7 +65,7 @@ def _require_user(save: bool, user_id: str | None) -> None:
 
 @click.group()
 def calibrate() -> None:
-    """Technician calibration: camera, fingerprint scanner, card readers, face thresholds."""
+    """Technician calibration: camera, fingerprint scanner, card readers, thresholds."""
 
 
 @calibrate.command()
@@ -257,11 +257,30 @@ def reader(
 @click.argument(
     "folder", required=False, type=click.Path(path_type=Path, file_okay=False, exists=True)
 )
-@click.option("--dataset", "dataset_name", help="A shared set under $GERBANG_DATA/faces instead.")
+@click.option(
+    "--modality",
+    type=click.Choice(["face", "fingerprint"]),
+    default="face",
+    show_default=True,
+    help="Which operating points to calibrate.",
+)
+@click.option(
+    "--dataset",
+    "datasets",
+    multiple=True,
+    help="face: a shared set NAME under $GERBANG_DATA/faces; fingerprint: a dataset FOLDER "
+    "(repeat to pool several).",
+)
 @click.option("--target-fmr", type=float, default=0.001, show_default=True)
 @click.option("--reject-fmr", type=float, help="FMR of the reject threshold (default 10x target).")
-@click.option("--limit", type=click.IntRange(min=2), help="Only the first N images.")
+@click.option("--limit", type=click.IntRange(min=2), help="face: only the first N images.")
+@click.option(
+    "--ppi",
+    type=click.FloatRange(250, 2000),
+    help="fingerprint: resolution of the images (default: the file's tag, else 500).",
+)
 @click.option("--plot", type=click.Path(path_type=Path, dir_okay=False), help="DET plot PNG.")
+@click.option("--progress", is_flag=True, help="Report progress on stderr.")
 @save_option
 @as_option
 @json_option
@@ -269,25 +288,84 @@ def reader(
 def thresholds(
     ctx: click.Context,
     folder: Path | None,
+    modality: str,
+    datasets: tuple[str, ...],
+    target_fmr: float,
+    reject_fmr: float | None,
+    limit: int | None,
+    ppi: float | None,
+    plot: Path | None,
+    progress: bool,
+    save: bool,
+    user_id: str | None,
+    as_json: bool,
+) -> None:
+    """Face or fingerprint thresholds for a target FMR on local data; --save makes them the kiosk's."""
+    _require_user(save, user_id)
+    if folder is None and not datasets:
+        raise click.UsageError("give a dataset FOLDER or --dataset")
+    report = _progress if progress else None
+    if modality == "face":
+        if ppi is not None:
+            raise click.UsageError("--ppi is for --modality fingerprint")
+        if len(datasets) > 1 or (folder is not None and datasets):
+            raise click.UsageError("the face takes one dataset: a FOLDER or --dataset NAME")
+        result = _face_thresholds(
+            ctx,
+            folder,
+            datasets[0] if datasets else None,
+            target_fmr,
+            reject_fmr,
+            limit,
+            plot,
+            report,
+            user_id if save else None,
+        )
+    else:
+        if limit is not None:
+            raise click.UsageError("--limit is for --modality face")
+        folders = ([folder] if folder is not None else []) + [Path(d) for d in datasets]
+        result = _finger_thresholds(
+            ctx, folders, target_fmr, reject_fmr, ppi, plot, report, user_id if save else None
+        )
+    if as_json:
+        emit_json(result)
+        return
+    click.echo(
+        f"{result['dataset']}: {result['genuine_pairs']} genuine / {result['impostor_pairs']} "
+        f"impostor pairs, EER {result['eer']:.4f}"
+    )
+    rows = [(name, result[name]) for name in ("accept", "reject")]
+    if "fused" in result:
+        rows += [(f"two fingers {name}", result["fused"][name]) for name in ("accept", "reject")]
+    for name, r in rows:
+        click.echo(f"  {name}: {r['threshold']:.6f} (FMR {r['fmr']:.6f}, FNMR {r['fnmr']:.6f})")
+    if result["warnings"]:
+        click.echo(f"  warnings: {', '.join(result['warnings'])}")
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    if done % 20 == 0 or done == total:
+        click.echo(f"{stage}: {done}/{total}", err=True)
+
+
+def _face_thresholds(
+    ctx: click.Context,
+    folder: Path | None,
     dataset_name: str | None,
     target_fmr: float,
     reject_fmr: float | None,
     limit: int | None,
     plot: Path | None,
-    save: bool,
+    progress: Any,
     user_id: str | None,
-    as_json: bool,
-) -> None:
-    """Face thresholds for a target FMR on a local dataset; --save makes them the kiosk's."""
+) -> dict[str, Any]:
     from biometrics.face.datasets import load_dataset
     from biometrics.face.models import load_models
     from biometrics.face.verify import policy_from_settings
     from enrollment.technician.apply import save_face_point
     from enrollment.technician.thresholds import calibrate_thresholds, limited, load_folder
 
-    _require_user(save, user_id)
-    if (folder is None) == (dataset_name is None):
-        raise click.UsageError("give a dataset FOLDER or --dataset NAME")
     state = app(ctx)
     settings = state.start_logging()
     dataset = load_folder(folder) if folder is not None else load_dataset(str(dataset_name))
@@ -301,29 +379,59 @@ def thresholds(
         reject_fmr=reject_fmr,
         current=current,
         plot=plot,
+        progress=progress,
     )
     result = dict(calibration.report)
     result["operating_point"] = calibration.point.model_dump(
         mode="json", exclude={"calibrated_at", "calibrated_by"}
     )
-    if save and user_id:
+    if user_id:
         result["saved"] = _save(
             state,
             user_id,
             lambda path, audit, who: save_face_point(path, calibration.point, by=who, audit=audit),
         )
-    if as_json:
-        emit_json(result)
-        return
-    click.echo(
-        f"{result['dataset']}: {result['genuine_pairs']} genuine / {result['impostor_pairs']} "
-        f"impostor pairs, EER {result['eer']:.4f}"
+    return result
+
+
+def _finger_thresholds(
+    ctx: click.Context,
+    folders: list[Path],
+    target_fmr: float,
+    reject_fmr: float | None,
+    ppi: float | None,
+    plot: Path | None,
+    progress: Any,
+    user_id: str | None,
+) -> dict[str, Any]:
+    from biometrics.fingerprint.verify import policy_from_settings
+    from enrollment.technician.apply import save_fingerprint_point
+    from enrollment.technician.fingerthresholds import calibrate_folders
+
+    state = app(ctx)
+    settings = state.start_logging()
+    calibration = calibrate_folders(
+        folders,
+        target_fmr=target_fmr,
+        reject_fmr=reject_fmr,
+        current=policy_from_settings(settings.calibration.fingerprint),
+        ppi=ppi,
+        plot=plot,
+        progress=progress,
     )
-    for name in ("accept", "reject"):
-        r = result[name]
-        click.echo(f"  {name}: {r['threshold']:.6f} (FMR {r['fmr']:.6f}, FNMR {r['fnmr']:.6f})")
-    if result["warnings"]:
-        click.echo(f"  warnings: {', '.join(result['warnings'])}")
+    result = dict(calibration.report)
+    result["operating_point"] = calibration.point.model_dump(
+        mode="json", exclude={"calibrated_at", "calibrated_by"}
+    )
+    if user_id:
+        result["saved"] = _save(
+            state,
+            user_id,
+            lambda path, audit, who: save_fingerprint_point(
+                path, calibration.point, by=who, audit=audit
+            ),
+        )
+    return result
 
 
 COMMANDS = (calibrate,)

@@ -764,6 +764,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Print folders, separated by &apos;;&apos; (FVC layout or one folder per finger)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Dataset folder (one folder of images per person)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -772,11 +776,27 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Face</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fingerprint</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Use as the kiosk&apos;s operating point</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Evaluating… this takes a while.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Evaluating… %1 of %2 images (%3)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Prints: %1 (%2 failed to extract); one finger:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -797,6 +817,22 @@
     </message>
     <message>
         <source>Too few impostor pairs to measure this FMR: the threshold is conservative.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Two fingers (sum of scores): %1 genuine, %2 impostor pairs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Two fingers: accept at %1 (FMR %2%, FNMR %3%)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Two fingers: reject below %1 (FMR %2%, FNMR %3%)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Two fingers: too few impostor pairs for this FMR (conservative).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

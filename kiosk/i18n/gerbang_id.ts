@@ -772,12 +772,32 @@
         <translation>Jalankan evaluasi</translation>
     </message>
     <message>
+        <source>Face</source>
+        <translation>Wajah</translation>
+    </message>
+    <message>
+        <source>Fingerprint</source>
+        <translation>Sidik jari</translation>
+    </message>
+    <message>
         <source>Use as the kiosk&apos;s operating point</source>
         <translation>Gunakan sebagai titik operasi kios</translation>
     </message>
     <message>
+        <source>Print folders, separated by &apos;;&apos; (FVC layout or one folder per finger)</source>
+        <translation>Folder sidik jari, dipisahkan dengan &apos;;&apos; (tata letak FVC atau satu folder per jari)</translation>
+    </message>
+    <message>
         <source>Evaluating… this takes a while.</source>
         <translation>Mengevaluasi… ini memerlukan waktu.</translation>
+    </message>
+    <message>
+        <source>Evaluating… %1 of %2 images (%3)</source>
+        <translation>Mengevaluasi… %1 dari %2 gambar (%3)</translation>
+    </message>
+    <message>
+        <source>Prints: %1 (%2 failed to extract); one finger:</source>
+        <translation>Sidik jari: %1 (%2 gagal diekstraksi); satu jari:</translation>
     </message>
     <message>
         <source>Pairs: %1 genuine, %2 impostor</source>
@@ -798,6 +818,22 @@
     <message>
         <source>Too few impostor pairs to measure this FMR: the threshold is conservative.</source>
         <translation>Pasangan penyamar terlalu sedikit untuk mengukur FMR ini: ambang batasnya konservatif.</translation>
+    </message>
+    <message>
+        <source>Two fingers (sum of scores): %1 genuine, %2 impostor pairs</source>
+        <translation>Dua jari (jumlah skor): %1 pasangan asli, %2 pasangan penyamar</translation>
+    </message>
+    <message>
+        <source>Two fingers: accept at %1 (FMR %2%, FNMR %3%)</source>
+        <translation>Dua jari: terima mulai %1 (FMR %2%, FNMR %3%)</translation>
+    </message>
+    <message>
+        <source>Two fingers: reject below %1 (FMR %2%, FNMR %3%)</source>
+        <translation>Dua jari: tolak di bawah %1 (FMR %2%, FNMR %3%)</translation>
+    </message>
+    <message>
+        <source>Two fingers: too few impostor pairs for this FMR (conservative).</source>
+        <translation>Dua jari: pasangan penyamar terlalu sedikit untuk FMR ini (konservatif).</translation>
     </message>
     <message>
         <source>Failed: %1</source>

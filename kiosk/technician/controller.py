@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
 
 from enrollment.accounts import Accounts
+from enrollment.technician.fingerthresholds import FingerCalibration
 from enrollment.technician.thresholds import ThresholdCalibration
 from enrollment.technician.workbench import Workbench
 from kiosk.technician.window import TechnicianWindow
@@ -31,7 +33,8 @@ class TechnicianController(QObject):
     logged_in = Signal(str)
     devices_shown = Signal(int)
     camera_measured = Signal(object)  # the calibration result (dict)
-    thresholds_measured = Signal(object)  # ThresholdCalibration
+    thresholds_measured = Signal(object)  # ThresholdCalibration or FingerCalibration
+    progress = Signal(str, int, int)  # stage, done, total (emitted on the worker thread)
     saved = Signal(str)  # "camera" or "thresholds"
     error = Signal(str)  # error code
 
@@ -50,7 +53,7 @@ class TechnicianController(QObject):
         self.workbench = workbench
         self.principal: Principal | None = None
         self.camera_result: dict[str, Any] | None = None
-        self.threshold_result: ThresholdCalibration | None = None
+        self.threshold_result: ThresholdCalibration | FingerCalibration | None = None
         self._plot_dir = plot_dir or Path(tempfile.gettempdir())
         self._runner = JobRunner(self)
         self._runner.done.connect(self._done)
@@ -72,6 +75,7 @@ class TechnicianController(QObject):
         window.camera.save_requested.connect(self._save_camera)
         window.thresholds.run_requested.connect(self._run_thresholds)
         window.thresholds.save_requested.connect(self._save_thresholds)
+        self.progress.connect(window.thresholds.show_progress)  # queued: worker -> GUI thread
         window.show_login()
 
     # ------------------------------------------------------------------ jobs
@@ -190,16 +194,26 @@ class TechnicianController(QObject):
         self.saved.emit("camera")
 
     # ------------------------------------------------------------ thresholds
-    @Slot(str, float)
-    def _run_thresholds(self, folder: str, target_fmr: float) -> None:
+    @Slot(str, str, float)
+    def _run_thresholds(self, modality: str, folder: str, target_fmr: float) -> None:
         if self.principal is None or not folder:
             return
         self.window.thresholds.show_busy()
-        plot = self._plot_dir / "gerbang-threshold-det.png"
-        self._submit(
-            lambda: self.workbench.calibrate_thresholds(Path(folder), target_fmr, plot),
-            self._show_thresholds,
-        )
+        self.threshold_result = None
+        plot = self._plot_dir / f"gerbang-threshold-det-{modality}.png"
+        job: Callable[[], Any]
+        if modality == "fingerprint":
+            folders = [Path(f.strip()) for f in folder.split(";") if f.strip()]
+            job = partial(
+                self.workbench.calibrate_finger_thresholds,
+                folders,
+                target_fmr,
+                plot,
+                self.progress.emit,
+            )
+        else:
+            job = partial(self.workbench.calibrate_thresholds, Path(folder), target_fmr, plot)
+        self._submit(job, self._show_thresholds)
 
     def _show_thresholds(self, result: Any) -> None:
         self.threshold_result = result
@@ -212,7 +226,10 @@ class TechnicianController(QObject):
         if self.principal is None or self.threshold_result is None:
             return
         try:
-            self.workbench.save_thresholds(self.threshold_result, self.principal)
+            if isinstance(self.threshold_result, FingerCalibration):
+                self.workbench.save_finger_thresholds(self.threshold_result, self.principal)
+            else:
+                self.workbench.save_thresholds(self.threshold_result, self.principal)
         except GerbangError as exc:
             self.window.thresholds.show_error(exc.code)
             self.error.emit(exc.code)

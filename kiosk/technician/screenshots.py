@@ -1,8 +1,9 @@
 """Render the technician screens in both languages to PNG (``gerbang screenshots``).
 
 The camera screen shows a real measurement of a virtual camera (the drawn test
-card through the simulated lens); the threshold screen shows scores drawn from
-two normal distributions, labelled as such: a picture of the layout, not a result.
+card through the simulated lens); the threshold screens (face and fingerprint)
+show scores drawn from normal distributions, labelled as such: a picture of the
+layout, not a result.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication
 
 from biometrics import evaluation
@@ -90,6 +92,42 @@ def _threshold_report(plot: Path) -> dict[str, object]:
     }
 
 
+def _finger_report(plot: Path) -> dict[str, object]:
+    rng = np.random.default_rng(11)
+    one = rng.normal(0.09, 0.04, 1120).clip(0, 1), rng.normal(0.012, 0.005, 11520).clip(0, 1)
+    two = rng.normal(0.18, 0.06, 560).clip(0, 2), rng.normal(0.024, 0.007, 2560).clip(0, 2)
+    evaluation.plot_det(
+        {
+            "synthetic scores (screenshot): one finger": one,
+            "synthetic scores (screenshot): two fingers": two,
+        },
+        plot,
+    )
+
+    def at(scores: tuple[np.ndarray, np.ndarray], fmr: float) -> dict[str, float]:
+        t = evaluation.threshold_at_fmr(scores[1], fmr)
+        rate, fnmr = evaluation.rates(scores[0], scores[1], t)
+        return {"threshold": t, "fmr": rate, "fnmr": fnmr}
+
+    return {
+        "modality": "fingerprint",
+        "images": 320,
+        "failures_to_extract": 0,
+        "genuine_pairs": one[0].size,
+        "impostor_pairs": one[1].size,
+        "eer": evaluation.eer(*one)[0],
+        "accept": at(one, 0.001),
+        "reject": at(one, 0.01),
+        "resolution_limited": False,
+        "fused": {
+            "pairs": {"genuine": two[0].size, "impostor": two[1].size},
+            "accept": at(two, 0.001),
+            "reject": at(two, 0.01),
+            "resolution_limited": False,
+        },
+    }
+
+
 def render_technician(out_dir: Path, *, size: tuple[int, int] = (1280, 900)) -> list[Path]:
     app = QApplication.instance() or QApplication([])
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -101,6 +139,7 @@ def render_technician(out_dir: Path, *, size: tuple[int, int] = (1280, 900)) -> 
         work = Path(temp)
         result, frame = _camera_result(work)
         report = _threshold_report(work / "det.png")
+        finger_report = _finger_report(work / "det-finger.png")
         for language in (Language.INDONESIAN, Language.ENGLISH):
             translations.install(language)
             window.retranslate()
@@ -117,10 +156,24 @@ def render_technician(out_dir: Path, *, size: tuple[int, int] = (1280, 900)) -> 
                 ("thresholds", window.thresholds),
             ):
                 window.stack.setCurrentWidget(view)
-                app.processEvents()
-                path = out_dir / f"technician_{name}_{language.value}.png"
-                if not window.grab().save(str(path)):
-                    raise OSError(f"cannot write {path}")
-                written.append(path)
+                written.append(
+                    _grab(app, window, out_dir / f"technician_{name}_{language.value}.png")
+                )
+            window.thresholds.modality.setCurrentIndex(1)  # fingerprint
+            window.thresholds.folder.setText("/srv/gerbang/prints-sensor-1")
+            window.thresholds.show_result(finger_report, work / "det-finger.png")
+            written.append(
+                _grab(
+                    app, window, out_dir / f"technician_thresholds_fingerprint_{language.value}.png"
+                )
+            )
+            window.thresholds.modality.setCurrentIndex(0)
     window.close()
     return written
+
+
+def _grab(app: QCoreApplication, window: TechnicianWindow, path: Path) -> Path:
+    app.processEvents()
+    if not window.grab().save(str(path)):
+        raise OSError(f"cannot write {path}")
+    return path

@@ -1,4 +1,5 @@
-"""Threshold calibration: dataset folder, target FMR, results with the DET plot, save."""
+"""Threshold calibration: face or fingerprint, dataset folder(s), target FMR, results with the
+DET plot, save. Fingerprint folders may be several, separated by ``;`` (pooled)."""
 
 from __future__ import annotations
 
@@ -13,16 +14,30 @@ from kiosk.ui.views.common import column, label
 
 TARGETS = (0.01, 0.001, 0.0001)
 PLOT = (420, 420)
+FACE, FINGERPRINT = "face", "fingerprint"
+
+
+def _rate(result: dict[str, Any], digits: int) -> tuple[str, str, str]:
+    return (
+        f"{result['threshold']:.{digits}f}",
+        f"{result['fmr'] * 100:.3f}",
+        f"{result['fnmr'] * 100:.2f}",
+    )
 
 
 class ThresholdsView(QWidget):
-    run_requested = Signal(str, float)  # dataset folder, target FMR
+    run_requested = Signal(str, str, float)  # modality, dataset folder(s), target FMR
     save_requested = Signal()
 
     def __init__(self) -> None:
         super().__init__()
         layout = column(self)
         self.title = label("title")
+        self.modality = QComboBox()
+        self.modality.addItem("", FACE)
+        self.modality.addItem("", FINGERPRINT)
+        self.modality.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.modality.currentIndexChanged.connect(self._modality_changed)
         self.folder = QLineEdit()
         self.target = QComboBox()
         for fmr in TARGETS:
@@ -38,11 +53,14 @@ class ThresholdsView(QWidget):
         self.message = label("guidance")
         self.run.clicked.connect(
             lambda: self.run_requested.emit(
-                self.folder.text().strip(), float(self.target.currentData())
+                str(self.modality.currentData()),
+                self.folder.text().strip(),
+                float(self.target.currentData()),
             )
         )
         self.save.clicked.connect(self.save_requested)
         inputs = QHBoxLayout()
+        inputs.addWidget(self.modality)
         inputs.addWidget(self.folder, 1)
         inputs.addWidget(self.target)
         inputs.addWidget(self.run)
@@ -58,29 +76,67 @@ class ThresholdsView(QWidget):
 
     def retranslate(self) -> None:
         self.title.setText(self.tr("Threshold calibration"))
-        self.folder.setPlaceholderText(self.tr("Dataset folder (one folder of images per person)"))
+        self.modality.setItemText(0, self.tr("Face"))
+        self.modality.setItemText(1, self.tr("Fingerprint"))
+        self._placeholder()
         self.run.setText(self.tr("Run evaluation"))
         self.save.setText(self.tr("Use as the kiosk's operating point"))
+
+    def _placeholder(self) -> None:
+        if self.modality.currentData() == FINGERPRINT:
+            self.folder.setPlaceholderText(
+                self.tr("Print folders, separated by ';' (FVC layout or one folder per finger)")
+            )
+        else:
+            self.folder.setPlaceholderText(
+                self.tr("Dataset folder (one folder of images per person)")
+            )
+
+    def _modality_changed(self) -> None:
+        self._placeholder()
+        self.results.setText("")
+        self.plot.clear()
+        self.message.setText("")
+        self.save.setEnabled(False)
 
     def show_busy(self) -> None:
         self.message.setText(self.tr("Evaluating… this takes a while."))
         self.run.setEnabled(False)
+        self.save.setEnabled(False)
+
+    def show_progress(self, stage: str, done: int, total: int) -> None:
+        """Progress of the evaluation (``stage`` names the dataset and step, not translated)."""
+        self.message.setText(
+            self.tr("Evaluating… %1 of %2 images (%3)")
+            .replace("%1", str(done))
+            .replace("%2", str(total))
+            .replace("%3", stage)
+        )
 
     def show_result(self, report: dict[str, Any], plot: Path | None) -> None:
         accept, reject = report["accept"], report["reject"]
-        lines = [
+        lines = []
+        finger = report.get("modality") == FINGERPRINT
+        digits = 6 if finger else 4  # fingerprint scores are small (about 0.03 at FMR 0.1%)
+        if finger:
+            lines += [
+                self.tr("Prints: %1 (%2 failed to extract); one finger:")
+                .replace("%1", str(report["images"]))
+                .replace("%2", str(report["failures_to_extract"]))
+            ]
+        lines += [
             self.tr("Pairs: %1 genuine, %2 impostor")
             .replace("%1", str(report["genuine_pairs"]))
             .replace("%2", str(report["impostor_pairs"])),
             self.tr("Equal error rate: %1%").replace("%1", f"{report['eer'] * 100:.2f}"),
             self.tr("Accept at %1 (FMR %2%, FNMR %3%)")
-            .replace("%1", f"{accept['threshold']:.4f}")
-            .replace("%2", f"{accept['fmr'] * 100:.3f}")
-            .replace("%3", f"{accept['fnmr'] * 100:.2f}"),
+            .replace("%1", _rate(accept, digits)[0])
+            .replace("%2", _rate(accept, digits)[1])
+            .replace("%3", _rate(accept, digits)[2]),
             self.tr("Reject below %1 (FMR %2%, FNMR %3%)")
-            .replace("%1", f"{reject['threshold']:.4f}")
-            .replace("%2", f"{reject['fmr'] * 100:.3f}")
-            .replace("%3", f"{reject['fnmr'] * 100:.2f}"),
+            .replace("%1", _rate(reject, digits)[0])
+            .replace("%2", _rate(reject, digits)[1])
+            .replace("%3", _rate(reject, digits)[2]),
         ]
         if report["resolution_limited"]:
             lines.append(
@@ -88,7 +144,28 @@ class ThresholdsView(QWidget):
                     "Too few impostor pairs to measure this FMR: the threshold is conservative."
                 )
             )
+        fused = report.get("fused")
+        if fused is not None:
+            lines += [
+                self.tr("Two fingers (sum of scores): %1 genuine, %2 impostor pairs")
+                .replace("%1", str(fused["pairs"]["genuine"]))
+                .replace("%2", str(fused["pairs"]["impostor"])),
+                self.tr("Two fingers: accept at %1 (FMR %2%, FNMR %3%)")
+                .replace("%1", _rate(fused["accept"], digits)[0])
+                .replace("%2", _rate(fused["accept"], digits)[1])
+                .replace("%3", _rate(fused["accept"], digits)[2]),
+                self.tr("Two fingers: reject below %1 (FMR %2%, FNMR %3%)")
+                .replace("%1", _rate(fused["reject"], digits)[0])
+                .replace("%2", _rate(fused["reject"], digits)[1])
+                .replace("%3", _rate(fused["reject"], digits)[2]),
+            ]
+            if fused["resolution_limited"]:
+                lines.append(
+                    self.tr("Two fingers: too few impostor pairs for this FMR (conservative).")
+                )
         self.results.setText("\n".join(lines))
+        # a wrapped label beside the fixed-size plot does not claim its wrapped height itself
+        self.results.setMinimumHeight(self.results.heightForWidth(max(self.results.width(), 500)))
         if plot is not None:
             self.plot.setPixmap(
                 QPixmap(str(plot)).scaled(*PLOT, Qt.AspectRatioMode.KeepAspectRatio)

@@ -6,13 +6,17 @@ quality, mindtct minutiae, cylinders). A print too poor to use is a *retry*
 
 - 1:1: when the traveller is enrolled, each finger is compared with the enrolled
   template of the same position; two fingers are decided on their summed score
-  (the fused operating points of :mod:`biometrics.fingerprint.params`), one
-  finger on its own score;
+  (the fused operating points), one finger on its own score;
 - 1:N: every finger is compared with the fingerprint templates of the watchlist
   entries active now; a score at or above the one-finger accept threshold
   (FMR 0.01%) is a hit. The comparison is exhaustive: fine for the watchlists a
   post carries today (about 5,000-10,000 comparisons a second per core here); the FAISS
   candidate index of ``biometrics.fingerprint.index1n`` is the path for larger ones.
+
+The operating points come in as a :class:`~biometrics.fingerprint.verify.FingerPolicy`:
+the technician's calibration (``[calibration.fingerprint]``) when saved, else the
+shipped ``VERIFICATION``/``FUSION`` of :mod:`biometrics.fingerprint.params`; its
+``watchlist_hit`` (the one-finger accept point) is the 1:N hit threshold.
 
 Templates stored in our format (ISO 19794-2) are compared, including the
 minutiae imported from partner agencies (Type-9, INCITS 378, ISO records are
@@ -31,9 +35,8 @@ from datetime import UTC, datetime
 
 from biometrics.fingerprint import api, record
 from biometrics.fingerprint.errors import FingerprintError
-from biometrics.fingerprint.params import FUSION, VERIFICATION
 from biometrics.fingerprint.template import MinutiaeTemplate
-from biometrics.fingerprint.verify import Decision, decide, decide_fused
+from biometrics.fingerprint.verify import SHIPPED, Decision, FingerPolicy, decide, decide_fused
 from devices.base import FingerprintScanner, Retry
 from kiosk.traveller.facts import FingerprintFacts, WatchlistFacts
 from kiosk.traveller.services import Cancelled, FingerprintOutcome
@@ -63,10 +66,12 @@ class FingerStep:
         *,
         timeout_s: float = 15.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        policy: FingerPolicy = SHIPPED,
     ) -> None:
         self.scanner = scanner
         self.store = store
         self.timeout_s = timeout_s
+        self.policy = policy
         self.clock = clock
         self.timings: dict[str, float] = {}
 
@@ -132,12 +137,13 @@ class FingerStep:
         if not pairs:
             return FingerprintFacts(True, CheckOutcome.NOT_RUN, qualities=qualities)
         scores = [api.compare(probe, reference) for probe, reference in pairs]
-        if len(scores) == FUSION.fingers:
-            fused = decide_fused(scores)
-            decision, score, threshold = fused.decision, fused.score, FUSION.sum_accept
+        fusion, verification = self.policy.fusion, self.policy.verification
+        if len(scores) == fusion.fingers:
+            fused = decide_fused(scores, fusion)
+            decision, score, threshold = fused.decision, fused.score, fusion.sum_accept
         else:
             score = max(scores)
-            decision, threshold = decide(score), VERIFICATION.accept
+            decision, threshold = decide(score, verification), verification.accept
         match = CheckOutcome.PASSED if decision is Decision.MATCH else CheckOutcome.FAILED
         return FingerprintFacts(True, match, score, threshold, qualities)
 
@@ -154,9 +160,9 @@ class FingerStep:
                     continue
                 score = max(api.compare(probe, usable) for probe in probes)
                 best = score if best is None else max(best, score)
-                if score >= VERIFICATION.accept and entry.entry_id not in hits:
+                if score >= self.policy.watchlist_hit and entry.entry_id not in hits:
                     hits.append(entry.entry_id)
         if skipped:
             log.info("watchlist fingerprints not comparable", extra={"count": skipped})
         outcome = CheckOutcome.FAILED if hits else CheckOutcome.PASSED
-        return WatchlistFacts(outcome, best, VERIFICATION.accept, tuple(hits))
+        return WatchlistFacts(outcome, best, self.policy.watchlist_hit, tuple(hits))

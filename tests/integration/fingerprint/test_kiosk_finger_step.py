@@ -12,11 +12,15 @@ import numpy as np
 import pytest
 
 from biometrics.fingerprint import record
+from biometrics.fingerprint.verify import FingerPolicy, policy_from_settings
 from devices.virtual.fingerprint import VirtualFingerprintScanner
+from enrollment.technician import savefile
 from kiosk.traveller.finger_step import LOW_QUALITY, Enrolled, FingerStep
+from kiosk.traveller.services import FingerprintOutcome
 from models.biometric import FingerPosition, FingerprintTemplate, SampleSource
 from models.enrollment import EnrollmentStatus
 from models.events import CheckOutcome
+from models.settings import CalibrationSettings, FingerprintOperatingPoint, load_settings
 from models.store import Store
 from tests import factories
 
@@ -151,3 +155,59 @@ def test_counter_deduplication_finds_an_enrolled_finger(enrolled_store: Store, d
     assert [c.gallery for c in dedup.candidates(None, [watch])] == ["watchlist"]
     other = _template(db1, "108_1", RIGHT, "new-person")  # nobody stored
     assert dedup.candidates(None, [other]) == []
+
+
+def _saved_policy(tmp_path: Path, **points: float) -> FingerPolicy:
+    """What the kiosk builds from a settings file with a saved [calibration.fingerprint]."""
+    values = {
+        "accept": 0.05,
+        "reject": 0.03,
+        "accept_fmr": 0.001,
+        "reject_fmr": 0.01,
+        "fused_accept": 0.08,
+        "fused_reject": 0.06,
+        "fused_accept_fmr": 0.001,
+        "fused_reject_fmr": 0.01,
+        "target_fmr": 0.001,
+        **points,
+    }
+    path = tmp_path / "gerbang.toml"
+    savefile.save(path, CalibrationSettings(fingerprint=FingerprintOperatingPoint(**values)))
+    policy = policy_from_settings(load_settings(path, {})[0].calibration.fingerprint)
+    assert policy.source == "calibrated"
+    return policy
+
+
+def test_a_saved_fingerprint_point_changes_the_decision(
+    enrolled_store: Store, db1: Path, tmp_path: Path
+) -> None:
+    def run(names: list[str], policy: FingerPolicy | None, folder: str) -> FingerprintOutcome:
+        (tmp_path / folder).mkdir()
+        scanner = _scanner(tmp_path / folder, db1, names)
+        step = FingerStep(
+            scanner,
+            enrolled_store,
+            timeout_s=2.0,
+            clock=lambda: factories.NOW,
+            **({"policy": policy} if policy else {}),
+        )
+        return step.run((RIGHT, LEFT), step.enrolled("IDN", "C1234567"), lambda: False)
+
+    shipped = run(["101_2", "102_3"], None, "a")
+    assert shipped.fingerprint is not None and shipped.fingerprint.score is not None
+    assert shipped.fingerprint.match is CheckOutcome.PASSED
+    score = shipped.fingerprint.score
+    # a saved two-finger accept point above this traveller's summed score: no longer a match
+    strict = _saved_policy(tmp_path, fused_accept=min(score + 0.01, 2.0), fused_reject=0.06)
+    refused = run(["101_2", "102_3"], strict, "b")
+    assert refused.fingerprint is not None
+    assert refused.fingerprint.match is CheckOutcome.FAILED
+    assert refused.fingerprint.threshold == strict.fusion.sum_accept
+    # the saved one-finger accept is the watchlist-hit threshold too
+    hit = run(["105_4", "106_2"], None, "c")
+    assert hit.watchlist is not None and hit.watchlist.best_score is not None
+    assert hit.watchlist.searched is CheckOutcome.FAILED
+    above = _saved_policy(tmp_path, accept=min(hit.watchlist.best_score + 0.01, 1.0))
+    missed = run(["105_4", "106_2"], above, "d")
+    assert missed.watchlist is not None and missed.watchlist.searched is CheckOutcome.PASSED
+    assert missed.watchlist.threshold == above.watchlist_hit

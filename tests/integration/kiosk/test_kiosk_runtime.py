@@ -112,6 +112,46 @@ def test_the_face_step_decides_with_the_calibrated_operating_point(tmp_path: Pat
         runtime.close()
 
 
+def test_the_finger_step_decides_with_the_calibrated_operating_points(tmp_path: Path) -> None:
+    import cv2
+
+    from biometrics.fingerprint.verify import SHIPPED
+    from devices.virtual import media
+    from enrollment.technician import savefile
+    from models.settings import CalibrationSettings, FingerprintOperatingPoint
+
+    prints = tmp_path / "prints"
+    prints.mkdir()
+    cv2.imwrite(str(prints / "0.png"), media.fingerprint(1))
+    path = write_settings(tmp_path, prints=prints)
+    runtime = build_runtime(_load(path), path.parent, policy=NO_LIVENESS)
+    try:
+        assert runtime.services.finger is not None
+        assert runtime.services.finger.policy is SHIPPED
+    finally:
+        runtime.close()
+    point = FingerprintOperatingPoint(
+        accept=0.04,
+        reject=0.03,
+        accept_fmr=0.0009,
+        reject_fmr=0.009,
+        fused_accept=0.07,
+        fused_reject=0.05,
+        fused_accept_fmr=0.0,
+        fused_reject_fmr=0.009,
+        target_fmr=0.001,
+    )
+    savefile.save(path, CalibrationSettings(fingerprint=point))  # `calibrate thresholds --save`
+    runtime = build_runtime(_load(path), path.parent, policy=NO_LIVENESS)
+    try:
+        assert runtime.services.finger is not None
+        policy = runtime.services.finger.policy
+        assert (policy.verification.accept, policy.fusion.sum_accept) == (0.04, 0.07)
+        assert policy.watchlist_hit == 0.04 and policy.source == "calibrated"
+    finally:
+        runtime.close()
+
+
 def test_staff_alerts_are_audited(tmp_path: Path) -> None:
     path = _settings(tmp_path)
     runtime = build_runtime(_load(path), path.parent, policy=NO_LIVENESS)

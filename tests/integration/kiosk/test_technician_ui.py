@@ -159,7 +159,7 @@ def test_screenshots_of_the_technician_screens(qtbot: QtBot, tmp_path: Path) -> 
     written = render_technician(tmp_path)
     assert sorted(p.name for p in written) == sorted(
         f"technician_{screen}_{lang}.png"
-        for screen in ("devices", "camera", "thresholds")
+        for screen in ("devices", "camera", "thresholds", "thresholds_fingerprint")
         for lang in ("id", "en")
     )
     for path in written:
@@ -202,3 +202,70 @@ to_file = false
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_fingerprint_thresholds_run_with_progress_and_become_the_operating_points(
+    qtbot: QtBot,
+    technician: tuple[TechnicianWindow, TechnicianController, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The page on fingerprint, through the real workbench and calibration; only evalfinger's
+    scoring is replaced by fixed scores (the real one is tested on FVC2002 elsewhere)."""
+    from biometrics.fingerprint import evalfinger
+
+    rng = np.random.default_rng(5)
+    one = rng.uniform(0.02, 0.2, 200), rng.uniform(0.0, 0.03, 2000)
+    two = rng.uniform(0.04, 0.4, 100), rng.uniform(0.0, 0.05, 500)
+
+    def evaluate(dataset: object, **kwargs: object) -> tuple[dict[str, object], object]:
+        progress = kwargs["progress"]
+        assert callable(progress)
+        for k in range(1, 5):
+            progress("extract", k, 4)
+        report = {
+            "images": 4,
+            "failures_to_extract": 0,
+            "failure_reasons": {},
+            "matchers": {evalfinger.OURS: {"eer": 0.05}},
+        }
+        return report, {evalfinger.OURS: one, evalfinger.FUSED_SUM: two}
+
+    monkeypatch.setattr(evalfinger, "evaluate", evaluate)
+    prints = tmp_path / "prints"
+    for finger in ("a", "b"):
+        (prints / finger).mkdir(parents=True)
+        for k in range(2):
+            cv2.imwrite(str(prints / finger / f"{k}.png"), np.zeros((8, 8), np.uint8))
+    window, controller, path = technician
+    with qtbot.waitSignal(controller.devices_shown, timeout=15000):
+        login(qtbot, window, controller, "tina", "135790")
+    window.to_thresholds.click()
+    view = window.thresholds
+    view.modality.setCurrentIndex(view.modality.findData("fingerprint"))
+    assert "finger" in view.folder.placeholderText()
+    view.folder.setText(str(prints))
+    view.target.setCurrentIndex(view.target.findData(0.001))
+    shown: list[str] = []
+    controller.progress.connect(lambda *_: shown.append(view.message.text()))
+    with qtbot.waitSignal(controller.thresholds_measured, timeout=30000) as measured:
+        view.run.click()
+    qtbot.waitUntil(lambda: len(shown) == 4, timeout=5000)
+    assert "4 of 4" in shown[-1] and "prints: extract" in shown[-1]
+    result = measured.args[0]
+    text = view.results.text()
+    assert "Two fingers: accept at" in text and "Prints: 4" in text
+    assert f"{result.point.fused_accept:.6f}" in text  # the figures shown are the point's
+    assert not view.plot.pixmap().isNull() and view.save.isEnabled()
+    with qtbot.waitSignal(controller.saved):
+        view.save.click()
+    saved = load_settings(path, {})[0].calibration
+    assert saved.face is None and saved.fingerprint is not None
+    assert saved.fingerprint.calibrated_by == "tina" and saved.fingerprint.target_fmr == 0.001
+    assert (saved.fingerprint.accept, saved.fingerprint.fused_accept) == (
+        result.point.accept,
+        result.point.fused_accept,
+    )
+    # switching back to the face clears the fingerprint result
+    view.modality.setCurrentIndex(view.modality.findData("face"))
+    assert view.results.text() == "" and not view.save.isEnabled()

@@ -184,3 +184,80 @@ def test_the_window_evaluates_thresholds_in_a_child_process(
     assert (result.report["genuine_pairs"], result.report["impostor_pairs"]) == (6, 9)
     assert result.point.reject <= result.point.accept
     assert (tmp_path / "det.png").stat().st_size > 10_000
+
+
+@pytest.mark.dataset
+@pytest.mark.slow
+def test_fingerprint_calibration_on_fvc2002_db1_becomes_the_kiosk_operating_point(
+    tmp_path: Path,
+    data_dir: Path,
+    gerbang_data: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from biometrics.fingerprint.verify import policy_from_settings as finger_policy
+
+    db1 = gerbang_data / "fingerprints" / "fvc2002" / "DB1_B"
+    path = config(tmp_path, data_dir)
+    plot = tmp_path / "det.png"
+    args = ["--config", str(path), "calibrate", "thresholds", "--modality", "fingerprint"]
+    code, result = run(
+        monkeypatch,
+        capsys,
+        *args,
+        "--dataset",
+        str(db1),
+        "--target-fmr",
+        "0.001",
+        "--plot",
+        str(plot),
+        "--save",
+        "--as",
+        "tech",
+        "--json",
+        secret=SECRET,
+    )
+    assert code == 0, result
+    # all-pairs on 10 fingers x 8 impressions; chimeric people: 5 x C(8,2), C(5,2) x 8 x 8
+    assert (result["genuine_pairs"], result["impostor_pairs"]) == (280, 2880)
+    fused = result["fused"]
+    assert isinstance(fused, dict) and fused["pairs"] == {"genuine": 140, "impostor": 640}
+    accept, reject = result["accept"], result["reject"]
+    assert isinstance(accept, dict) and isinstance(reject, dict)
+    assert accept["fmr"] <= 0.001 and reject["fmr"] <= 0.01
+    assert reject["threshold"] <= accept["threshold"] and accept["fnmr"] < 0.2
+    assert fused["accept"]["fnmr"] <= accept["fnmr"]  # two fingers do better than one
+    assert result["resolution_limited"] is False and fused["resolution_limited"] is True
+    assert result["warnings"] == ["fused_resolution_limited"]  # 640 < 1 / 0.001
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+    settings, _ = load_settings(path, {})
+    policy = finger_policy(settings.calibration.fingerprint)
+    assert policy.source == "calibrated"
+    assert (policy.verification.accept, policy.fusion.sum_accept) == (
+        accept["threshold"],
+        fused["accept"]["threshold"],
+    )
+    assert result["saved"]["by"] == "tech"  # type: ignore[index]
+    code, checked = run(monkeypatch, capsys, "config", "check", str(path), "--json")
+    assert code == 0 and checked["valid"] is True
+    # a missing folder is a settings error, as the face's
+    code, failed = run(monkeypatch, capsys, *args, "--dataset", str(tmp_path / "none"), "--json")
+    assert code == int(ExitCode.CONFIG) and "not found" in str(failed["error"])
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--modality", "fingerprint", "--limit", "5", "--dataset", "."],
+        ["--modality", "fingerprint"],  # no dataset
+        ["--dataset", "a", "--dataset", "b"],  # the face takes one
+        ["--ppi", "500", "--dataset", "a"],  # --ppi is the fingerprint's
+    ],
+)
+def test_threshold_usage_errors(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str], extra: list[str]
+) -> None:
+    path = config(tmp_path, data_dir)
+    code = main(["--config", str(path), "calibrate", "thresholds", *extra, "--json"])
+    assert code == int(ExitCode.USAGE)
+    assert "Error:" in capsys.readouterr().err
