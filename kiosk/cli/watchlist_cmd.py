@@ -133,6 +133,7 @@ def import_files(
         for r in reports:
             click.echo(
                 f"{r.file}: {r.persons} persons, {r.faces} faces, {r.fingerprints} fingerprints, "
+                f"{r.matchable} matchable ({r.segmented} cut from slaps), "
                 f"{r.minutiae} minutiae, {len(r.rejected)} rejected"
             )
             for rejection in r.rejected:

@@ -51,6 +51,11 @@ EXPECTED = {
     "valid1.8.an2": (1, 0, 3, 0, 0),
     "valid1.9.an2": (1, 1, 1, 0, 4),
 }
+# Fingertips segmented from the slap images (positions 13/14/15) into templates of our
+# matcher: four per four-finger slap, two per two-thumb slap (plain thumbs 11/12 are
+# single fingers). Every tip of the shared slaps is found (tests/integration/fingerprint/
+# test_slap_data.py).
+SEGMENTED = {"type4-slaps.an2k": 8, "valid1.8.an2": 10, "valid1.11.an2": 4, "valid1.16.an2": 4}
 
 
 def _files(root: Path) -> list[Path]:
@@ -76,6 +81,7 @@ def test_every_shared_sample_imports_with_its_counts(gerbang_data: Path, store: 
             len(report.rejected),
         )
         assert counts == EXPECTED[path.name], path.name
+        assert report.segmented == SEGMENTED.get(path.name, 0), path.name
         assert all(r.reason for r in report.rejected)
     summary = totals(reports)
     assert summary == {
@@ -83,16 +89,21 @@ def test_every_shared_sample_imports_with_its_counts(gerbang_data: Path, store: 
         "persons": 14,
         "faces": 5,
         "fingerprints": 15,
-        "matchable": 8,  # single fingers (not slaps) with enough minutiae for our matcher
+        "matchable": 34,  # 8 single fingers with enough minutiae + 26 segmented fingertips
+        "segmented": 26,
         "minutiae": 12,
         "rejected": 64,
     }
     for report in reports:
-        assert report.matchable <= report.fingerprints
+        assert report.matchable - report.segmented <= report.fingerprints
     comparable = [
         t for t in store.fingerprint_templates if t.format == "iso19794-2:2005"
     ]  # what the kiosk's 1:N search compares with
-    assert len(comparable) == 8
+    assert len(comparable) == 34
+    live_scan = reports[[p.name for p in files].index("valid1.8.an2")].entry_ids[0]
+    assert sorted(int(t.position) for t in comparable if t.subject_id == live_scan) == list(
+        range(1, 11)
+    )  # the ten fingers of the three slaps, each at its position
     assert store.watchlist.count() == 14
     assert gallery.index.count == 5  # every imported face is searchable ...
     probe = store.face_templates.get_by_row_id(1)
