@@ -195,7 +195,8 @@ class SlapParams:
     max_tip_width: int = 560  # px (28 mm): wider than any single fingertip
     max_thumb_width: int = 800  # px (40 mm): wider than any single thumb
     crop_margin: int = 16  # px around the tip's segment in the crop
-    mask_dilate: int = 12  # px: the crop keeps the segment dilated by this, the rest is blanked
+    mask_dilate: int = 12  # px: the crop keeps the segment dilated by this ...
+    blank_others_only: bool = True  # ... and blanks only other segments (False: all the rest)
 
 
 IMAGE = ImageParams()

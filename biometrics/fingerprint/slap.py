@@ -274,7 +274,7 @@ def segment_slap(
     positions, missing, note = _positions(tips, expected)
     inverse = np.asarray(cv2.invertAffineTransform(rotation), np.float64)
     fingers = tuple(
-        _finger(tip, position, pixels_r, inverse, scale, angle, background, params, extract)
+        _finger(tip, position, pixels_r, mask_r, inverse, scale, angle, background, params, extract)
         for tip, position in zip(tips, positions, strict=True)
     )
     if len(tips) == len(expected):
@@ -474,6 +474,7 @@ def _finger(
     tip: _Segment,
     position: FingerPosition | None,
     pixels: GrayImage,
+    foreground: Mask,
     inverse: npt.NDArray[np.float64],
     scale: float,
     angle: float,
@@ -490,7 +491,12 @@ def _finger(
     if params.mask_dilate:
         keep = cv2.dilate(keep.astype(np.uint8), _disk(params.mask_dilate)) > 0
     crop = pixels[y0:y1, x0:x1].copy()
-    crop[~keep] = background
+    if params.blank_others_only:
+        # blank what belongs to other segments (neighbours, the lower phalanx), keep the
+        # rest of the rectangle: faint parts of this print are below the foreground threshold
+        crop[foreground[y0:y1, x0:x1] & ~keep] = background
+    else:
+        crop[~keep] = background
     short = max(0, 150 - crop.shape[0]), max(0, 150 - crop.shape[1])
     if any(short):
         crop = np.pad(

@@ -58,8 +58,8 @@ class ComposedSlap:
     centres: tuple[tuple[float, float], ...]  # true tip centres in the slap, per slot
 
 
-def _load(path: Path) -> GrayImage:
-    return load_print(path, ppi=500.0).pixels
+def _load(path: Path, ppi: float) -> GrayImage:
+    return load_print(path, ppi=ppi).pixels  # resampled to 500 ppi
 
 
 def _turn(pixels: GrayImage, angle: float) -> GrayImage:
@@ -79,9 +79,14 @@ def _paste(canvas: GrayImage, piece: GrayImage, x: int, y: int) -> None:
 
 
 def compose(
-    images: dict[tuple[str, int], Path], kind: SlapKind, rng: np.random.Generator
+    images: dict[tuple[str, int], Path],
+    kind: SlapKind,
+    rng: np.random.Generator,
+    *,
+    ppi: float = 500.0,
 ) -> ComposedSlap:
-    """One synthetic four-finger slap (right or left hand)."""
+    """One synthetic four-finger slap (right or left hand) at 500 ppi; ``ppi`` is the
+    source images' resolution."""
     fingers = sorted({finger for finger, _ in images}, key=int)
     impressions = sorted({impression for _, impression in images})
     chosen = [str(f) for f in rng.choice(fingers, size=8, replace=False)]
@@ -94,13 +99,13 @@ def compose(
     canvas = np.full((CANVAS[1], CANVAS[0]), 255, np.uint8)
     centres = []
     for slot, (finger, impression) in enumerate(zip(tips, tip_impressions, strict=True)):
-        tip = _turn(_load(images[(finger, impression)]), rng.uniform(-1, 1) * TIP_ROTATION_DEG)
+        tip = _turn(_load(images[(finger, impression)], ppi), rng.uniform(-1, 1) * TIP_ROTATION_DEG)
         height, width = tip.shape
         x = 120 + slot * SLOT_SPACING + int(rng.integers(-JITTER, JITTER + 1))
         y = tops[slot] + int(rng.integers(-JITTER, JITTER + 1))
         _paste(canvas, tip, x, y)
         centres.append((x + width / 2, y + height / 2))
-        donor = _load(images[(donors[slot], int(rng.choice(impressions)))])
+        donor = _load(images[(donors[slot], int(rng.choice(impressions)))], ppi)
         lower = donor[-PHALANX_HEIGHT:, :]
         gap = int(rng.integers(CREASE_GAP[0], CREASE_GAP[1] + 1))
         _paste(canvas, lower, x + int(rng.integers(-10, 11)), y + height + gap)
@@ -122,6 +127,7 @@ def evaluate(
     *,
     slaps: int = 20,
     seed: int = 0,
+    ppi: float = 500.0,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     images = {
@@ -136,7 +142,7 @@ def evaluate(
     def template(finger: str, impression: int) -> MinutiaeTemplate:
         key = (finger, impression)
         if key not in cache:
-            cache[key] = api.extract_fingerprint(images[key], ppi=500.0, nfiq2=False).template
+            cache[key] = api.extract_fingerprint(images[key], ppi=ppi, nfiq2=False).template
         return cache[key]
 
     def mate_of(impression: int) -> int:
@@ -162,7 +168,7 @@ def evaluate(
     qualities: list[int] = []
     for index in range(slaps):
         kind = SlapKind.RIGHT_FOUR if index % 2 == 0 else SlapKind.LEFT_FOUR
-        slap = compose(images, kind, rng)
+        slap = compose(images, kind, rng, ppi=ppi)
         result = segment_slap(slap.pixels, kind, 500.0)
         statuses[result.status.value] = statuses.get(result.status.value, 0) + 1
         counts["fingers_expected"] += 4
@@ -203,6 +209,7 @@ def evaluate(
         "dataset": fvc.name,
         "slaps": slaps,
         "seed": seed,
+        "ppi": ppi,
         **counts,
         "statuses": statuses,
         "accept_threshold": accept,

@@ -126,9 +126,18 @@ def eval_fingerprint(
 )
 @click.option("--slaps", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--ppi",
+    type=click.FloatRange(250, 2000),
+    default=500.0,
+    show_default=True,
+    help="Resolution of the images (FVC2002 DB2 is 569); slaps are composed at 500 ppi.",
+)
 @click.option("--progress", is_flag=True, help="Report progress on stderr.")
 @json_option
-def eval_slap(dataset: Path, slaps: int, seed: int, progress: bool, as_json: bool) -> None:
+def eval_slap(
+    dataset: Path, slaps: int, seed: int, ppi: float, progress: bool, as_json: bool
+) -> None:
     """Slap segmentation on synthetic four-finger slaps composed from single impressions:
     tips found, positioned, and matched to another impression of their finger."""
     from biometrics.fingerprint import dataset as ds
@@ -140,6 +149,7 @@ def eval_slap(dataset: Path, slaps: int, seed: int, progress: bool, as_json: boo
             fvc,
             slaps=slaps,
             seed=seed,
+            ppi=ppi,
             progress=(lambda d, t: _progress("slaps", d, t)) if progress else None,
         )
     except ValueError as exc:
