@@ -174,6 +174,7 @@ class SlapParams:
     fitted to a score.
     """
 
+    max_side: int = 4000  # px at 500 ppi (20 cm): larger is not a slap (and costs memory)
     sigma_fine: float = 1.0
     sigma_mid: float = 3.0
     sigma_coarse: float = 9.0
@@ -183,6 +184,11 @@ class SlapParams:
     band_ratio: float = 1.0  # ridge-band energy / lower-band energy above this
     close_radius: int = 6
     open_radius: int = 10
+    # Ridge flow: a segment's median orientation coherence (structure tensor, Gaussian
+    # window coherence_sigma) below min_coherence is not a finger. The shared slaps' tips
+    # measure 0.35-0.76, white or blurred noise 0.07-0.19.
+    coherence_sigma: float = 6.0
+    min_coherence: float = 0.25
     min_segment_area: int = 15_000  # px (~39 mm2): smaller pieces are ignored
     min_tip_area: int = 25_000  # px (~65 mm2): a fingertip is at least this large
     max_rotation_deg: float = 45.0  # hand rotation estimated from the segments' axes

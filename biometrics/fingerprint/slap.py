@@ -7,7 +7,9 @@ recipe (NFSEG, and the NIST SlapSeg evaluations' description of segmenters):
    frequency (difference of Gaussians, ridge period 8-12 px at 500 ppi), kept
    where it is strong *and* dominates the next lower band. Ridges are periodic
    at that frequency; handwriting, printed headings, card edges and punched
-   holes are not, so they drop out. Closed, opened, holes filled.
+   holes are not, so they drop out. Closed, opened, holes filled. A segment
+   whose median orientation coherence (gradient structure tensor) is below
+   ``min_coherence`` has no ridge flow (noise, stains) and is dropped.
 2. **Hand rotation**: the area-weighted median of the finger segments' major
    axes (image moments), limited to +-``max_rotation_deg``. Everything after
    works in the image rotated so that the fingers point up.
@@ -227,6 +229,8 @@ def segment_slap(
     size = (round(width * scale), round(height * scale))
     if min(size) < 150:
         return failed(SlapStatus.BAD_IMAGE, f"{size[0]}x{size[1]} px at 500 ppi is too small")
+    if max(size) > params.max_side:
+        return failed(SlapStatus.BAD_IMAGE, f"{size[0]}x{size[1]} px at 500 ppi is too large")
     if size != (width, height):
         interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
         pixels = np.asarray(cv2.resize(image, size, interpolation=interpolation), np.uint8)
@@ -252,7 +256,12 @@ def segment_slap(
     mask_r = (
         cv2.warpAffine(mask.astype(np.uint8), rotation, rotated_size, flags=cv2.INTER_NEAREST) > 0
     )
-    segments = _segments(mask_r, energy_r, params)
+    coherence = _coherence(pixels_r, params.coherence_sigma)
+    segments = [
+        segment
+        for segment in _segments(mask_r, energy_r, params)
+        if _median_within(coherence, segment) >= params.min_coherence
+    ]
     tips = _tips(segments, params)
     if not tips:
         return failed(SlapStatus.WRONG_COUNT, "no fingertip found", angle)
@@ -310,6 +319,23 @@ def ridge_foreground(pixels: GrayImage, params: SlapParams = SLAP) -> tuple[Floa
         )
     filled: Mask = np.asarray(ndimage.binary_fill_holes(mask > 0), bool)
     return energy.astype(np.float32), filled
+
+
+def _coherence(pixels: GrayImage, sigma: float) -> FloatImage:
+    """Orientation coherence of the gradient structure tensor (0: no direction, 1: one)."""
+    image = pixels.astype(np.float32)
+    gx = cv2.Sobel(image, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(image, cv2.CV_32F, 0, 1, ksize=3)
+    gxx = cv2.GaussianBlur(gx * gx, (0, 0), sigma)
+    gyy = cv2.GaussianBlur(gy * gy, (0, 0), sigma)
+    gxy = cv2.GaussianBlur(gx * gy, (0, 0), sigma)
+    flow = np.sqrt((gxx - gyy) ** 2 + 4 * gxy * gxy) / (gxx + gyy + 1e-6)
+    return np.asarray(flow, np.float32)
+
+
+def _median_within(values: FloatImage, segment: _Segment) -> float:
+    window = values[segment.y0 : segment.y1, segment.x0 : segment.x1]
+    return float(np.median(window[segment.mask]))
 
 
 def _disk(radius: int) -> npt.NDArray[np.uint8]:

@@ -115,6 +115,7 @@ def test_touching_fingers_are_reported() -> None:
         (np.full((1000, 1600, 3), 128, np.uint8), 500.0, SlapStatus.BAD_IMAGE),
         (np.full((1000, 1600), 1.0, np.float32), 500.0, SlapStatus.BAD_IMAGE),
         (np.full((100, 1600), 128, np.uint8), 500.0, SlapStatus.BAD_IMAGE),
+        (np.full((1000, 4200), 128, np.uint8), 500.0, SlapStatus.BAD_IMAGE),
         (_slap(), 100.0, SlapStatus.BAD_IMAGE),
     ],
 )
@@ -130,6 +131,16 @@ def test_flat_noise_has_no_fingertip() -> None:
     result = segment_slap(noise, SlapKind.RIGHT_FOUR, extract=False)
     assert result.status in (SlapStatus.BLANK, SlapStatus.WRONG_COUNT)
     assert result.fingers == ()
+
+
+@pytest.mark.parametrize("blur", [0, 1, 2])
+def test_noise_is_not_a_finger(blur: int) -> None:
+    noise = np.random.default_rng(blur).integers(0, 256, (1000, 500)).astype(np.uint8)
+    if blur:
+        noise = cv2.GaussianBlur(noise, (0, 0), blur)
+    # band energy like ridges everywhere, but no ridge flow: the coherence test drops it
+    result = segment_slap(noise, SlapKind.RIGHT_THUMB, extract=False)
+    assert result.status is SlapStatus.WRONG_COUNT and result.fingers == ()
 
 
 def test_a_1000_ppi_slap_gives_boxes_in_source_pixels() -> None:
