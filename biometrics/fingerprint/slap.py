@@ -241,7 +241,8 @@ def segment_slap(
     energy, mask = ridge_foreground(pixels, params)
     if not mask.any():
         return failed(SlapStatus.BLANK, "no ridge pattern found")
-    angle = _hand_angle(mask, params)
+    coherence = _coherence(pixels, params.coherence_sigma)
+    angle = _hand_angle(mask, coherence, params)
     rotation, rotated_size = _rotation(pixels.shape, angle)
     background = int(np.median(pixels[~mask])) if (~mask).any() else 255
     pixels_r: GrayImage = np.asarray(
@@ -256,15 +257,18 @@ def segment_slap(
     mask_r = (
         cv2.warpAffine(mask.astype(np.uint8), rotation, rotated_size, flags=cv2.INTER_NEAREST) > 0
     )
-    coherence = _coherence(pixels_r, params.coherence_sigma)
+    coherence_r: FloatImage = np.asarray(
+        cv2.warpAffine(coherence, rotation, rotated_size, flags=cv2.INTER_LINEAR), np.float32
+    )
     segments = [
         segment
         for segment in _segments(mask_r, energy_r, params)
-        if _median_within(coherence, segment) >= params.min_coherence
+        if _median_within(coherence_r, segment) >= params.min_coherence
     ]
     tips = _tips(segments, params)
     if not tips:
         return failed(SlapStatus.WRONG_COUNT, "no fingertip found", angle)
+    tips = sorted(sorted(tips, key=lambda t: -t.area)[: len(expected)], key=lambda t: t.cx)
     typical = float(np.median([t.width for t in tips]))
     thumbs = kind in (SlapKind.TWO_THUMBS, SlapKind.RIGHT_THUMB, SlapKind.LEFT_THUMB)
     limit = params.max_thumb_width if thumbs else params.max_tip_width
@@ -279,7 +283,6 @@ def segment_slap(
                 "the fingers touch; spread them and capture again",
                 angle,
             )
-    tips = sorted(sorted(tips, key=lambda t: -t.area)[: len(expected)], key=lambda t: t.cx)
     positions, missing, note = _positions(tips, expected)
     inverse = np.asarray(cv2.invertAffineTransform(rotation), np.float64)
     fingers = tuple(
@@ -345,8 +348,9 @@ def _disk(radius: int) -> npt.NDArray[np.uint8]:
 
 
 # ---------------------------------------------------------------- rotation
-def _hand_angle(mask: Mask, params: SlapParams) -> float:
-    """Degrees the fingers lean from vertical (positive: tips to the right)."""
+def _hand_angle(mask: Mask, coherence: FloatImage, params: SlapParams) -> float:
+    """Degrees the fingers lean from vertical (positive: tips to the right), from the
+    components with ridge flow."""
     labels, _ = ndimage.label(mask)
     leans: list[float] = []
     weights: list[float] = []
@@ -356,6 +360,8 @@ def _hand_angle(mask: Mask, params: SlapParams) -> float:
         component = labels[found] == index
         area = int(component.sum())
         if area < params.min_segment_area:
+            continue
+        if float(np.median(coherence[found][component])) < params.min_coherence:
             continue
         ys, xs = np.nonzero(component)
         dx, dy = xs - xs.mean(), ys - ys.mean()
