@@ -101,6 +101,9 @@ class VirtualFingerprintOptions(_Scripted):
     source: str
     ppi: int = Field(default=params.FINGERPRINT_DEFAULT_PPI, gt=0, le=4000)
     capture_s: float = Field(default=0.05, ge=0, le=60)
+    # A slap scanner: captures at the slap positions (13/14/15) compose a slap from the
+    # next four (two) images of the folder, and the scanner advertises slap_capture.
+    slap: bool = False
 
 
 class _ReaderOptions(_Options):
@@ -271,6 +274,7 @@ def _build_virtual_fingerprint(
         capture_s=o.capture_s,
         script=o.script,
         loop_script=o.loop_script,
+        slap=o.slap,
     )
 
 

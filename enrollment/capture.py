@@ -8,7 +8,10 @@
   best frames are ready (or the window or the time runs out): the best frame, for
   :meth:`~enrollment.counter.CounterEnrollment.offer_face` (ICAO report etc.);
 * :func:`scan_finger`: one finger from the fingerprint scanner, for
-  :meth:`~enrollment.counter.CounterEnrollment.offer_finger` (NFIQ 2 + template).
+  :meth:`~enrollment.counter.CounterEnrollment.offer_finger` (NFIQ 2 + template);
+* :func:`scan_slap`: a four-finger or two-thumb slap from a slap scanner
+  (``Capability.SLAP_CAPTURE``), segmented into fingertips, for
+  :meth:`~enrollment.counter.CounterEnrollment.offer_slap`.
 
 What the officer or the traveller can put right (no page, no card, nobody in
 front of the camera, no finger, the time ran out, the officer cancelled) is a
@@ -265,3 +268,72 @@ def scan_finger(
             pixels = np.asarray(pixels.mean(axis=2), dtype=np.uint8)
         return ScannedFinger(position, encode_png(pixels), pixels, got.ppi)
     return Missed("cancelled" if cancelled() else last)
+
+
+# ---------------------------------------------------------------- slaps
+SLAP_POSITIONS = (
+    FingerPosition.PLAIN_LEFT_FOUR,
+    FingerPosition.PLAIN_RIGHT_FOUR,
+    FingerPosition.PLAIN_THUMBS,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ScannedSlap:
+    """A slap and the fingertips segmented from it (``biometrics.fingerprint.slap``).
+
+    ``fingers`` are the tips whose position is known, as 500 ppi crops ready for
+    :meth:`~enrollment.counter.CounterEnrollment.offer_finger`; ``status`` is the
+    segmentation's (``ok``, ``wrong-count``, ``touching``, ``blank``, ``bad-image``),
+    ``missing`` the positions it could tell are absent, ``message`` says why."""
+
+    position: FingerPosition  # 13, 14 or 15
+    image: ImageData  # the whole slap, encoded (PNG)
+    fingers: tuple[ScannedFinger, ...]
+    status: str
+    message: str = ""
+    missing: tuple[FingerPosition, ...] = ()
+
+
+def segment_slap_image(
+    position: FingerPosition, pixels: npt.NDArray[np.uint8], ppi: int
+) -> ScannedSlap:
+    """Segment a slap image (from the scanner or a file) into its fingertips."""
+    from biometrics.fingerprint import slap
+
+    gray = np.asarray(pixels.mean(axis=2) if pixels.ndim == 3 else pixels, dtype=np.uint8)
+    result = slap.segment_slap(gray, slap.SLAP_CODES[int(position)], float(ppi), extract=False)
+    fingers = tuple(
+        ScannedFinger(tip.position, encode_png(tip.crop), tip.crop, int(slap.TARGET_PPI))
+        for tip in result.fingers
+        if tip.position is not None
+    )
+    return ScannedSlap(
+        position,
+        encode_png(gray),
+        fingers,
+        result.status.value,
+        result.message,
+        result.missing,
+    )
+
+
+def scan_slap(
+    scanner: FingerprintScanner,
+    position: FingerPosition,
+    *,
+    timeout_s: float = 15.0,
+    poll_s: float = 1.0,
+    cancelled: Cancelled = _never,
+    status: Status = _quiet,
+) -> ScannedSlap | Missed:
+    """One slap (``position`` 13, 14 or 15) from a slap scanner, segmented."""
+    if position not in SLAP_POSITIONS:
+        raise ValueError(f"{position.name} is not a slap position")
+    got = scan_finger(
+        scanner, position, timeout_s=timeout_s, poll_s=poll_s, cancelled=cancelled, status=status
+    )
+    if isinstance(got, Missed):
+        return got
+    status("segmenting_slap")
+    return segment_slap_image(position, got.pixels, got.ppi)

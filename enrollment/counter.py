@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +37,9 @@ from models.enrollment import EnrollmentStatus
 from models.errors import MalformedDataError, NotAvailableError
 from models.roles import Principal
 from models.store import Store
+
+if TYPE_CHECKING:
+    from enrollment.capture import ScannedSlap
 
 MAX_IMAGE_FILE = 16 * 1024 * 1024
 
@@ -70,6 +73,7 @@ class EnrollmentOutcome:
     face: FaceAnalysis | None = None
     chip_score: float | None = None
     fingers: list[dict[str, Any]] = field(default_factory=list)
+    slaps: list[dict[str, Any]] = field(default_factory=list)  # per slap offered: results
     candidates: Sequence[DuplicateCandidate] = ()
     stored: StoredEnrollment | None = None
 
@@ -109,6 +113,7 @@ class EnrollmentOutcome:
             if self.chip_score is None
             else {"score": round(self.chip_score, 4), "decision": decide(self.chip_score)[0].value},
             "fingers": self.fingers,
+            "slaps": self.slaps,
             "missing_fingers": [
                 {"position": m.position.name, "reason": m.reason} for m in s.missing_fingers()
             ],
@@ -228,6 +233,43 @@ class CounterEnrollment:
             }
         )
         return result
+
+    def offer_slap(self, slap: ScannedSlap) -> dict[str, str]:
+        """Offer each fingertip of a segmented slap as that finger's capture.
+
+        Per finger of the slap (by position name): the :meth:`offer_finger` result
+        (``accepted``, ``retry``, ``kept_best``), or ``not_found`` (the segmentation
+        did not place it: scan the slap again, take the finger alone, or record it
+        missing), ``missing`` (recorded missing), ``already_accepted`` or
+        ``attempts_used`` (not offered again). Scanning the slap again offers only the
+        fingers still open, so each finger has at most ``max_attempts`` captures."""
+        from biometrics.fingerprint.slap import POSITIONS, SLAP_CODES
+
+        session = self.session
+        found = {f.position: f for f in slap.fingers}
+        results: dict[str, str] = {}
+        for position in POSITIONS[SLAP_CODES[int(slap.position)]]:
+            best = session.fingers.get(position)
+            if position in session.missing:
+                results[position.name] = "missing"
+            elif best is not None and best.quality >= session.min_finger_quality:
+                results[position.name] = "already_accepted"
+            elif session.finger_attempts.get(position, 0) >= session.max_attempts:
+                results[position.name] = "attempts_used"
+            elif position not in found:
+                results[position.name] = "not_found"
+            else:
+                finger = found[position]
+                results[position.name] = self.offer_finger(position, finger.image, finger.pixels)
+        self.out.slaps.append(
+            {
+                "position": slap.position.name,
+                "segmentation": slap.status,
+                "message": slap.message,
+                "fingers": results,
+            }
+        )
+        return results
 
     def mark_missing(self, position: FingerPosition, reason: str) -> None:
         self.session.mark_missing(position, reason)

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from devices.base import Camera, CardReader, Device, DocumentScanner, FingerprintScanner
+from devices.base import (
+    Camera,
+    Capability,
+    CardReader,
+    Device,
+    DocumentScanner,
+    FingerprintScanner,
+)
 from devices.epassport.trust import TrustStore
 from enrollment.capture import (
     Cancelled,
@@ -21,10 +28,12 @@ from enrollment.capture import (
     Missed,
     PassportRead,
     ScannedFinger,
+    ScannedSlap,
     Status,
     capture_face,
     read_passport,
     scan_finger,
+    scan_slap,
 )
 from models.biometric import FingerPosition
 from models.errors import ConfigError, NotAvailableError
@@ -146,6 +155,31 @@ class CounterDevices:
     ) -> ScannedFinger | Missed:
         scanner = cast("FingerprintScanner", self._device(DeviceKind.FINGERPRINT))
         return scan_finger(
+            scanner,
+            position,
+            timeout_s=self.timeouts.finger_s,
+            poll_s=self.timeouts.poll_s,
+            cancelled=cancelled,
+            status=status,
+        )
+
+    def slap_capable(self) -> bool:
+        """The fingerprint scanner takes slaps (``Capability.SLAP_CAPTURE``): the
+        enrollment then captures left four, right four and the two thumbs."""
+        if not self.has(DeviceKind.FINGERPRINT):
+            return False
+        device = self._device(DeviceKind.FINGERPRINT)
+        return Capability.SLAP_CAPTURE in device.capabilities
+
+    def scan_slap(
+        self, position: FingerPosition, cancelled: Cancelled, status: Status
+    ) -> ScannedSlap | Missed:
+        if not self.slap_capable():
+            raise NotAvailableError(
+                "this counter's fingerprint scanner does not take slaps: scan single fingers"
+            )
+        scanner = cast("FingerprintScanner", self._device(DeviceKind.FINGERPRINT))
+        return scan_slap(
             scanner,
             position,
             timeout_s=self.timeouts.finger_s,

@@ -8,10 +8,11 @@ when the index is next opened).
 Watchlists reach kiosks from the central server's feed (``sync/apply.py``);
 entries imported here are local to this kiosk: the push protocol has no
 watchlist kind, so they are not queued in the outbox (docs/officer.md).
-Single-finger images get our matcher's template; imported minutiae (Type-9,
-ISO/INCITS 378 records) are converted to it and stored in the same ISO format,
-so the kiosk's finger step compares them. A Type-9 record that converts to
-fewer minutiae than the matcher needs is kept as imported (not comparable).
+Single-finger images and the fingertips segmented from slap images (positions
+13-15, ``biometrics.fingerprint.slap``) get our matcher's template; imported
+minutiae (Type-9, ISO/INCITS 378 records) are converted to it and stored in the
+same ISO format, so the kiosk's finger step compares them. A Type-9 record that
+converts to fewer minutiae than the matcher needs is kept as imported (not comparable).
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
-from biometrics.fingerprint import record
+from biometrics.fingerprint import record, slap
 from biometrics.fingerprint.errors import FingerprintError
 from enrollment.faces import FaceEngine
 from enrollment.watchlist_files import (
@@ -79,7 +81,8 @@ class FileReport:
     persons: int = 0
     faces: int = 0
     fingerprints: int = 0  # finger images stored
-    matchable: int = 0  # templates our matcher compares: single-finger images and minutiae
+    matchable: int = 0  # templates our matcher compares: single fingers, slap tips, minutiae
+    segmented: int = 0  # of those, fingers segmented from slap images (positions 13-15)
     minutiae: int = 0  # minutiae records stored (Type-9, ISO/INCITS 378 finger views)
     entry_ids: list[str] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
@@ -91,6 +94,7 @@ class FileReport:
             "faces": self.faces,
             "fingerprints": self.fingerprints,
             "matchable": self.matchable,
+            "segmented": self.segmented,
             "minutiae": self.minutiae,
             "entry_ids": self.entry_ids,
             "rejected": [r.to_json() for r in self.rejected],
@@ -99,15 +103,26 @@ class FileReport:
 
 def _finger_templates(
     fingers: Sequence[FingerImageIn], entry_id: str, now: datetime
-) -> list[FingerprintTemplate]:
-    """Our matcher's templates of the single-finger images (slaps are not segmented)."""
+) -> tuple[list[FingerprintTemplate], int]:
+    """Our matcher's templates of the single-finger images and of the fingers segmented
+    from slap images; and how many of them came from slaps."""
     out: list[FingerprintTemplate] = []
+    segmented = 0
     for finger in fingers:
-        if finger.pixels is None or not 1 <= int(finger.position) <= 10:
+        if finger.pixels is None:
             continue
-        gray = finger.pixels if finger.pixels.ndim == 2 else finger.pixels.mean(axis=2)
+        gray = np.asarray(
+            finger.pixels if finger.pixels.ndim == 2 else finger.pixels.mean(axis=2), np.uint8
+        )
+        if int(finger.position) in slap.SLAP_CODES:
+            cut = _slap_templates(gray, finger, entry_id, now)
+            out += cut
+            segmented += len(cut)
+            continue
+        if not 1 <= int(finger.position) <= 10:
+            continue
         try:
-            extraction = record.extract_pixels(np.asarray(gray, np.uint8), ppi=finger.ppi)
+            extraction = record.extract_pixels(gray, ppi=finger.ppi)
         except FingerprintError:
             continue  # the image stays stored; only a template could not be made
         if not extraction.too_few_minutiae:
@@ -120,7 +135,28 @@ def _finger_templates(
                     source=SampleSource.IMPORT,
                 )
             )
-    return out
+    return out, segmented
+
+
+def _slap_templates(
+    gray: npt.NDArray[np.uint8], finger: FingerImageIn, entry_id: str, now: datetime
+) -> list[FingerprintTemplate]:
+    """Templates of the fingertips of a slap (``slap.segment_slap``): every tip whose
+    position is known and that has enough minutiae; the slap image stays stored as sent."""
+    result = slap.segment_slap(gray, slap.SLAP_CODES[int(finger.position)], finger.ppi)
+    return [
+        record.stored(
+            tip.extraction,
+            tip.position,
+            subject_id=entry_id,
+            created_at=now,
+            source=SampleSource.IMPORT,
+        )
+        for tip in result.fingers
+        if tip.position is not None
+        and tip.extraction is not None
+        and not tip.extraction.too_few_minutiae
+    ]
 
 
 def _minutiae_templates(
@@ -165,6 +201,7 @@ def totals(reports: Sequence[FileReport]) -> dict[str, int]:
         "faces": sum(r.faces for r in reports),
         "fingerprints": sum(r.fingerprints for r in reports),
         "matchable": sum(r.matchable for r in reports),
+        "segmented": sum(r.segmented for r in reports),
         "minutiae": sum(r.minutiae for r in reports),
         "rejected": sum(len(r.rejected) for r in reports),
     }
@@ -267,7 +304,7 @@ class WatchlistManager:
                 )
             )
         minutiae, minutiae_matchable = _minutiae_templates(subject.minutiae, entry_id, now)
-        matchable = _finger_templates(subject.fingers, entry_id, now)
+        matchable, segmented = _finger_templates(subject.fingers, entry_id, now)
         minutiae_stored = len(minutiae)
         minutiae += matchable
         if not (face_templates or subject.fingers or minutiae):
@@ -324,6 +361,7 @@ class WatchlistManager:
                     "faces": len(face_templates),
                     "fingerprints": len(subject.fingers),
                     "matchable": len(matchable) + minutiae_matchable,
+                    "segmented": segmented,
                     "minutiae": minutiae_stored,
                 },
             )
@@ -333,6 +371,7 @@ class WatchlistManager:
         report.faces += len(face_templates)
         report.fingerprints += len(subject.fingers)
         report.matchable += len(matchable) + minutiae_matchable
+        report.segmented += segmented
         report.minutiae += minutiae_stored
         report.entry_ids.append(entry_id)
 

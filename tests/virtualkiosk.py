@@ -21,6 +21,7 @@ def write_settings(
     fps: int = 15,
     prints: Path | None = None,
     gate: bool = True,
+    slap: bool = False,
 ) -> Path:
     mrz = demo_mrz(datetime.now(UTC).date() + timedelta(days=900))
     write_page(folder / "page", mrz)
@@ -69,7 +70,7 @@ options = {{ source = "frames", fps = {fps} }}
 id = "finger"
 kind = "fingerprint"
 backend = "virtual-fingerprint"
-options = {{ source = "{prints}", ppi = 500 }}
+options = {{ source = "{prints}", ppi = 500, slap = {str(slap).lower()} }}
 """
     if gate:
         text += """

@@ -161,6 +161,50 @@ class IndexParams:
     shortlist: int = 50  # fingers re-ranked by the matcher
 
 
+@dataclass(frozen=True, slots=True)
+class SlapParams:
+    """Slap segmentation (``slap``): ridge-energy foreground, finger segments, distal phalanges.
+
+    Lengths are in pixels at 500 ppi (19.7 px per mm). The foreground is where the
+    band-pass energy of the ridge band (difference of Gaussians ``sigma_fine`` -
+    ``sigma_mid``, ridge period 8-12 px) is strong and dominates the next lower band
+    (``sigma_mid`` - ``sigma_coarse``): ridges are periodic at the ridge frequency,
+    handwriting, printed headings and card edges are not. Chosen by looking at the
+    shared ANSI/NIST slap scans and FVC2002 compositions (docs/fingerprint.md), not
+    fitted to a score.
+    """
+
+    max_side: int = 4000  # px at 500 ppi (20 cm): larger is not a slap (and costs memory)
+    sigma_fine: float = 1.0
+    sigma_mid: float = 3.0
+    sigma_coarse: float = 9.0
+    energy_window: float = 12.0  # Gaussian sigma of the local energy
+    energy_fraction: float = 0.3  # of the 98th percentile of the energy
+    min_energy: float = 3.0  # 98th percentile below this (grey levels): no ridges at all
+    band_ratio: float = 1.0  # ridge-band energy / lower-band energy above this
+    close_radius: int = 6
+    open_radius: int = 10
+    # Ridge flow: a segment's median orientation coherence (structure tensor, Gaussian
+    # window coherence_sigma) below min_coherence is not a finger. The shared slaps' tips
+    # measure 0.35-0.76, white or blurred noise 0.07-0.19.
+    coherence_sigma: float = 6.0
+    min_coherence: float = 0.25
+    min_segment_area: int = 15_000  # px (~39 mm2): smaller pieces are ignored
+    min_tip_area: int = 25_000  # px (~65 mm2): a fingertip is at least this large
+    max_rotation_deg: float = 45.0  # hand rotation estimated from the segments' axes
+    crease_window: tuple[float, float] = (0.8, 1.9)  # crease search, in tip widths from the top
+    crease_depth: float = 0.75  # energy at a crease below this share of the tip's median
+    max_tip_aspect: float = 1.8  # no crease found: the tip is cut at this height / width
+    above_overlap: float = 0.3  # a segment above another overlaps it by this share of width
+    above_reach: float = 3.0  # ... and lies within this many tip widths
+    touching_width: float = 1.7  # a tip wider than this times the others: fingers touching
+    max_tip_width: int = 560  # px (28 mm): wider than any single fingertip
+    max_thumb_width: int = 800  # px (40 mm): wider than any single thumb
+    crop_margin: int = 16  # px around the tip's segment in the crop
+    mask_dilate: int = 12  # px: the crop keeps the segment dilated by this ...
+    blank_others_only: bool = True  # ... and blanks only other segments (False: all the rest)
+
+
 IMAGE = ImageParams()
 SEGMENTATION = SegmentationParams()
 QUALITY = QualityParams()
@@ -170,3 +214,4 @@ MATCH = MatchParams()
 VERIFICATION = VerificationPolicy()
 FUSION = FusionPolicy()
 INDEX = IndexParams()
+SLAP = SlapParams()

@@ -117,6 +117,55 @@ def eval_fingerprint(
         click.echo(f"DET plot: {plot}")
 
 
+@eval_group.command(name="slap")
+@click.option(
+    "--dataset",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="FVC-layout folder of 500 ppi impressions (at least 8 fingers, 2 impressions each).",
+)
+@click.option("--slaps", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--ppi",
+    type=click.FloatRange(250, 2000),
+    default=500.0,
+    show_default=True,
+    help="Resolution of the images (FVC2002 DB2 is 569); slaps are composed at 500 ppi.",
+)
+@click.option("--progress", is_flag=True, help="Report progress on stderr.")
+@json_option
+def eval_slap(
+    dataset: Path, slaps: int, seed: int, ppi: float, progress: bool, as_json: bool
+) -> None:
+    """Slap segmentation on synthetic four-finger slaps composed from single impressions:
+    tips found, positioned, and matched to another impression of their finger."""
+    from biometrics.fingerprint import dataset as ds
+    from biometrics.fingerprint import slapeval
+
+    fvc = ds.load_fvc(dataset)
+    try:
+        output = slapeval.evaluate(
+            fvc,
+            slaps=slaps,
+            seed=seed,
+            ppi=ppi,
+            progress=(lambda d, t: _progress("slaps", d, t)) if progress else None,
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--dataset") from exc
+    output["load_average_1min"] = round(os.getloadavg()[0], 2)
+    if as_json:
+        emit_json(output)
+        return
+    click.echo(
+        f"{output['dataset']}: {output['slaps']} slaps, {output['found']} of "
+        f"{output['fingers_expected']} fingers found, {output['tips_located']} at a tip, "
+        f"{output['correctly_positioned']} positioned, {output['matched_mate']} matched their mate "
+        f"(baseline {output['baseline_matched']}), {output['false_matches']} false matches"
+    )
+
+
 @bench_group.command(name="fingerprint-index")
 @click.option(
     "--dataset",

@@ -133,7 +133,8 @@ def import_files(
         for r in reports:
             click.echo(
                 f"{r.file}: {r.persons} persons, {r.faces} faces, {r.fingerprints} fingerprints, "
-                f"{r.minutiae} minutiae, {r.matchable} matchable, {len(r.rejected)} rejected"
+                f"{r.matchable} matchable ({r.segmented} cut from slaps), "
+                f"{r.minutiae} minutiae, {len(r.rejected)} rejected"
             )
             for rejection in r.rejected:
                 click.echo(f"    rejected {rejection.record}: {rejection.reason}")

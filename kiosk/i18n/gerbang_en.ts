@@ -246,6 +246,26 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>The fingers touch: spread them and scan the slap again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Some fingertips were not found: scan again, or take those fingers singly.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No fingers on the slap: place the hand flat and scan again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The slap image cannot be used.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Record a missing finger at its own position, not a slap.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>%1 missing: %2</source>
         <translation type="unfinished"></translation>
     </message>

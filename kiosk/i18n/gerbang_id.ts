@@ -246,6 +246,26 @@
         <translation>Gambar sidik jari</translation>
     </message>
     <message>
+        <source>The fingers touch: spread them and scan the slap again.</source>
+        <translation>Jari-jari saling menempel: renggangkan lalu pindai empat jari sekali lagi.</translation>
+    </message>
+    <message>
+        <source>Some fingertips were not found: scan again, or take those fingers singly.</source>
+        <translation>Sebagian ujung jari tidak ditemukan: pindai lagi, atau ambil jari-jari itu satu per satu.</translation>
+    </message>
+    <message>
+        <source>No fingers on the slap: place the hand flat and scan again.</source>
+        <translation>Tidak ada jari pada pindaian: letakkan tangan rata lalu pindai lagi.</translation>
+    </message>
+    <message>
+        <source>The slap image cannot be used.</source>
+        <translation>Gambar pindaian jari tidak dapat digunakan.</translation>
+    </message>
+    <message>
+        <source>Record a missing finger at its own position, not a slap.</source>
+        <translation>Catat jari yang tidak ada pada posisinya sendiri, bukan pada pindaian beberapa jari.</translation>
+    </message>
+    <message>
         <source>%1 missing: %2</source>
         <translation>%1 tidak ada: %2</translation>
     </message>

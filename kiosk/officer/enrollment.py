@@ -22,6 +22,13 @@ from kiosk.officer.widgets import fill_list, photo, set_image
 from kiosk.ui.views.common import label
 from models.biometric import FingerPosition
 
+# Slap positions in the finger list: from a slap scanner or a slap image file, segmented.
+SLAPS = (
+    FingerPosition.PLAIN_RIGHT_FOUR,
+    FingerPosition.PLAIN_LEFT_FOUR,
+    FingerPosition.PLAIN_THUMBS,
+)
+
 
 class EnrollmentView(QWidget):
     document_submitted = Signal(str)  # MRZ text
@@ -58,7 +65,7 @@ class EnrollmentView(QWidget):
         self.override_button = QPushButton()
         self.position = QComboBox()
         for position in FingerPosition:
-            if 1 <= position <= 10:
+            if 1 <= position <= 10 or position in SLAPS:
                 self.position.addItem(position.name, int(position))
         self.position.setCurrentIndex(1)  # RIGHT_INDEX
         self.finger_button = QPushButton()
@@ -66,6 +73,9 @@ class EnrollmentView(QWidget):
         self.missing_reason = QLineEdit()
         self.missing_button = QPushButton()
         self.fingers = QListWidget()
+        self.slap = QWidget()  # the fingertips segmented from the last slap
+        self.slap_row = QHBoxLayout(self.slap)
+        self.slap_row.setContentsMargins(0, 0, 0, 0)
         self.consent = QCheckBox()
         self.finish = QPushButton()
         self.result = label("guidance")
@@ -106,7 +116,8 @@ class EnrollmentView(QWidget):
         ):
             finger.addWidget(control)
         grid.addLayout(finger, 7, 0, 1, 3)
-        grid.addWidget(self.fingers, 8, 0, 1, 3)
+        grid.addWidget(self.fingers, 8, 0, 1, 2)
+        grid.addWidget(self.slap, 8, 2)
         grid.addWidget(self.consent, 9, 0, 1, 2)
         grid.addWidget(self.finish, 9, 2)
         grid.addWidget(self.result, 10, 0, 1, 3)
@@ -175,7 +186,28 @@ class EnrollmentView(QWidget):
         )
         self.supervisor_secret.clear()
 
+    def show_slap(self, tips: list[tuple[str, bytes]]) -> None:
+        """The segmented fingertips of a slap: (caption, encoded image) each, left to right."""
+        while self.slap_row.count():
+            item = self.slap_row.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        for caption, data in tips:
+            column = QVBoxLayout()
+            image = QLabel()
+            image.setFixedSize(72, 96)
+            set_image(image, data)
+            column.addWidget(image)
+            text = QLabel(caption)
+            text.setWordWrap(True)
+            column.addWidget(text)
+            cell = QWidget()
+            cell.setLayout(column)
+            self.slap_row.addWidget(cell)
+
     def reset(self) -> None:
+        self.show_slap([])
         for edit in (self.override_reason, self.supervisor, self.supervisor_secret):
             edit.clear()
         for widget in (self.mrz, self.missing_reason):

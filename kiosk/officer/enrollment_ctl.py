@@ -16,12 +16,19 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QFileDialog
 
 from enrollment.accounts import Accounts
-from enrollment.capture import CapturedFace, Missed, PassportRead, ScannedFinger
+from enrollment.capture import (
+    CapturedFace,
+    Missed,
+    PassportRead,
+    ScannedFinger,
+    ScannedSlap,
+    segment_slap_image,
+)
 from enrollment.counter import CounterEnrollment, EnrollmentOutcome, read_image
 from enrollment.counter_devices import CounterDevices
 from enrollment.documents import from_mrz
 from enrollment.receipt import receipt_data, render_html
-from kiosk.officer.enrollment import EnrollmentView
+from kiosk.officer.enrollment import SLAPS, EnrollmentView
 from kiosk.ui.workers import JobRunner
 from models.biometric import FingerPosition
 from models.errors import GerbangError
@@ -43,6 +50,7 @@ def file_dialog(title: str, save: bool) -> str | None:
 class EnrollmentController(QObject):
     face_checked = Signal(list)  # reasons the face cannot be used (empty: usable)
     finger_checked = Signal(str)  # accepted, retry, kept_best
+    slap_checked = Signal(str, dict)  # segmentation status, {position name: result}
     finished = Signal(str)  # enrolled, held_for_supervisor, refused
     error = Signal(str)  # error code
     document_read = Signal(list)  # what to look at on the chip read (empty: a sound chip)
@@ -228,16 +236,57 @@ class EnrollmentController(QObject):
         if path is None:
             return
         finger = FingerPosition(position)
+        if finger in SLAPS:
+
+            def slap_from_file() -> tuple[ScannedSlap, dict[str, str]]:
+                _, pixels = read_image(Path(path))
+                slap = segment_slap_image(finger, pixels, 500)
+                return slap, counter.offer_slap(slap)
+
+            self._run(slap_from_file, self._slap_done)
+            return
         self._run(lambda: counter.offer_finger(finger, *read_image(Path(path))), self._finger_done)
 
     def _finger_done(self, result: object) -> None:
         self._show_fingers()
         self.finger_checked.emit(str(result))
 
+    def _slap_done(self, result: object) -> None:
+        if isinstance(result, Missed):
+            self._missed(result)
+            return
+        if not isinstance(result, tuple) or not isinstance(result[0], ScannedSlap):
+            return
+        self.view.device_status.clear()
+        slap: ScannedSlap = result[0]
+        results: dict[str, str] = result[1]
+        texts = {
+            "touching": self.tr("The fingers touch: spread them and scan the slap again."),
+            "wrong-count": self.tr(
+                "Some fingertips were not found: scan again, or take those fingers singly."
+            ),
+            "blank": self.tr("No fingers on the slap: place the hand flat and scan again."),
+            "bad-image": self.tr("The slap image cannot be used."),
+        }
+        self.view.result.setText(texts.get(slap.status, ""))
+        self.view.show_slap(
+            [
+                (f"{f.position.name}: {results.get(f.position.name, '')}", f.image.data)
+                for f in slap.fingers
+            ]
+        )
+        self._show_fingers()
+        self.slap_checked.emit(slap.status, dict(results))
+
     @Slot(int, str)
     def _missing(self, position: int, reason: str) -> None:
         counter = self.counter
         if counter is None:
+            return
+        if FingerPosition(position) in SLAPS:
+            self.view.result.setText(
+                self.tr("Record a missing finger at its own position, not a slap.")
+            )
             return
         self._guarded(lambda: counter.mark_missing(FingerPosition(position), reason))
         self._show_fingers()
@@ -447,6 +496,16 @@ class EnrollmentController(QObject):
             self.view.result.setText(self.tr("Enter the document first."))
             return
         finger = FingerPosition(position)
+        if finger in SLAPS:
+
+            def slap_work(cancelled: Callable[[], bool]) -> object:
+                got = devices.scan_slap(finger, cancelled, self.device_status.emit)
+                if isinstance(got, ScannedSlap):
+                    return got, counter.offer_slap(got)
+                return got
+
+            self._run_device(slap_work, self._slap_done)
+            return
 
         def work(cancelled: Callable[[], bool]) -> object:
             got = devices.scan_finger(finger, cancelled, self.device_status.emit)

@@ -25,6 +25,7 @@ from kiosk.officer.app import OfficerApp, build_officer_app
 from kiosk.officer.window import OfficerWindow
 from kiosk.runtime import trust_store
 from models.audit import AuditLog
+from models.biometric import FingerPosition
 from models.operations import DeviceKind
 from models.roles import Role
 from models.settings import load_settings
@@ -35,18 +36,27 @@ from tests.virtualkiosk import write_settings
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.dataset]
 
 
-def _settings(folder: Path, prints: Path) -> Path:
-    return write_settings(folder, frames=12, fps=30, prints=prints, gate=False)
+def _settings(folder: Path, prints: Path, slap: bool) -> Path:
+    return write_settings(folder, frames=12, fps=30, prints=prints, gate=False, slap=slap)
 
 
-@pytest.fixture
-def desk(qtbot: QtBot, store: Store, tmp_path: Path, gerbang_data: Path) -> Iterator[OfficerApp]:
+@pytest.fixture(params=[False])
+def desk(
+    request: pytest.FixtureRequest,
+    qtbot: QtBot,
+    store: Store,
+    tmp_path: Path,
+    gerbang_data: Path,
+) -> Iterator[OfficerApp]:
+    slap: bool = request.param
     prints = tmp_path / "prints"
     prints.mkdir()
     source = gerbang_data / "fingerprints" / "fvc2002" / "DB1_B" / "images"
-    for image in sorted(source.glob("101_*.tif"))[:2]:
+    # one print of each of four fingers for a slap scanner, two of one finger otherwise
+    chosen = sorted(source.glob("10[1-4]_1.tif")) if slap else sorted(source.glob("101_*.tif"))[:2]
+    for image in chosen:
         (prints / image.name).symlink_to(image)
-    settings, _ = load_settings(_settings(tmp_path, prints))
+    settings, _ = load_settings(_settings(tmp_path, prints, slap))
     devices = CounterDevices.from_settings(
         settings, tmp_path, lambda: trust_store(settings, tmp_path), load_models
     )
@@ -120,3 +130,28 @@ def test_the_stop_button_cancels_a_passport_read(qtbot: QtBot, desk: OfficerApp)
     assert missed.args[0] == "cancelled"
     assert ctl.counter is None and view.read_passport.isEnabled()
     assert view.device_status.text()
+
+
+@pytest.mark.parametrize("desk", [True], indirect=True)
+def test_a_slap_scanner_gives_four_segmented_fingers(qtbot: QtBot, desk: OfficerApp) -> None:
+    view, ctl = desk.window.enrollment, desk.enrollment
+    with qtbot.waitSignal(ctl.document_read, timeout=60_000):
+        view.read_passport.click()
+    with qtbot.waitSignal(ctl.face_checked, timeout=60_000):
+        view.camera_button.click()
+    view.position.setCurrentIndex(view.position.findData(int(FingerPosition.PLAIN_RIGHT_FOUR)))
+    with qtbot.waitSignal(ctl.slap_checked, timeout=60_000) as slap:
+        view.scan_button.click()
+    status, results = slap.args
+    assert status == "ok"
+    four = ["RIGHT_INDEX", "RIGHT_MIDDLE", "RIGHT_RING", "RIGHT_LITTLE"]
+    assert set(results) == set(four)  # (a Qt map: sorted by key)
+    assert set(results.values()) <= {"accepted", "retry"}
+    assert ctl.counter is not None
+    assert [r["position"] for r in ctl.counter.out.fingers] == four
+    assert view.slap_row.count() == 4  # the segmented fingertips are shown
+    view.position.setCurrentIndex(view.position.findData(int(FingerPosition.PLAIN_THUMBS)))
+    view.missing_reason.setText("bandaged")
+    view.missing_button.click()
+    assert "own position" in view.result.text()
+    assert not ctl.counter.session.missing

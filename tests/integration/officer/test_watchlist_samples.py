@@ -27,13 +27,14 @@ pytestmark = [pytest.mark.dataset, pytest.mark.integration]
 # Type-3/5/6/7/8/13/15/16/17/99 records and Type-14 position 19 (EJI) are rejected with
 # their reason, and a transaction left with nothing to screen against is rejected as a
 # whole. ``matchable``: templates our matcher compares, from single-finger images with
-# enough minutiae and from converted minutiae records with at least 6 minutiae (type9,
+# enough minutiae, from the fingertips segmented from slaps (``SEGMENTED`` below) and
+# from converted minutiae records with at least 6 minutiae (type9,
 # type9-13: 28 each; type9-efs: 35-68 per record). valid1.14's Type-9 holds 1 minutia:
 # stored as imported, not matchable. valid1.15's 9.012 location "1250125011231" is not
 # XXXXYYYYTTT: rejected with that reason, which leaves the transaction empty.
 EXPECTED = {
     "type3.an2k": (0, 0, 0, 0, 0, 2),
-    "type4-slaps.an2k": (1, 0, 4, 0, 2, 0),
+    "type4-slaps.an2k": (1, 0, 4, 0, 10, 0),
     "type9-13.an2k": (1, 0, 0, 1, 1, 1),
     "type9-efs.an2k": (1, 0, 0, 8, 8, 0),
     "type9.an2k": (1, 0, 0, 1, 1, 0),
@@ -44,20 +45,25 @@ EXPECTED = {
     "type_6_wvu.an2": (0, 0, 0, 0, 0, 15),
     "valid1.1.an2": (1, 0, 1, 0, 1, 0),
     "valid1.10.an2": (0, 0, 0, 0, 0, 2),
-    "valid1.11.an2": (1, 1, 2, 0, 1, 5),
+    "valid1.11.an2": (1, 1, 2, 0, 5, 5),
     "valid1.13.an2": (0, 0, 0, 0, 0, 2),
     "valid1.14.an2": (1, 0, 1, 1, 1, 0),
     "valid1.15.an2": (0, 0, 0, 0, 0, 2),
-    "valid1.16.an2": (1, 1, 2, 0, 1, 5),
+    "valid1.16.an2": (1, 1, 2, 0, 5, 5),
     "valid1.2.an2": (1, 0, 1, 0, 1, 1),
     "valid1.3.an2": (1, 1, 0, 0, 0, 0),
     "valid1.4.an2": (0, 0, 0, 0, 0, 2),
     "valid1.5.an2": (0, 0, 0, 0, 0, 2),
     "valid1.6.an2": (0, 0, 0, 0, 0, 2),
     "valid1.7.an2": (0, 0, 0, 0, 0, 2),
-    "valid1.8.an2": (1, 0, 3, 0, 0, 0),
+    "valid1.8.an2": (1, 0, 3, 0, 10, 0),
     "valid1.9.an2": (1, 1, 1, 0, 1, 4),
 }
+# Fingertips segmented from the slap images (positions 13/14/15) into templates of our
+# matcher: four per four-finger slap, two per two-thumb slap (plain thumbs 11/12 are
+# single fingers). Every tip of the shared slaps is found (tests/integration/fingerprint/
+# test_slap_data.py).
+SEGMENTED = {"type4-slaps.an2k": 8, "valid1.8.an2": 10, "valid1.11.an2": 4, "valid1.16.an2": 4}
 
 
 def _files(root: Path) -> list[Path]:
@@ -84,6 +90,7 @@ def test_every_shared_sample_imports_with_its_counts(gerbang_data: Path, store: 
             len(report.rejected),
         )
         assert counts == EXPECTED[path.name], path.name
+        assert report.segmented == SEGMENTED.get(path.name, 0), path.name
         assert all(r.reason for r in report.rejected)
     summary = totals(reports)
     assert summary == {
@@ -91,17 +98,22 @@ def test_every_shared_sample_imports_with_its_counts(gerbang_data: Path, store: 
         "persons": 13,
         "faces": 5,
         "fingerprints": 15,
-        "matchable": 18,  # 8 from finger images, 10 from Type-9 minutiae
+        "matchable": 44,  # 8 single fingers + 26 segmented fingertips + 10 Type-9 minutiae
+        "segmented": 26,
         "minutiae": 11,
         "rejected": 66,
     }
     for report in reports:
-        assert report.matchable <= report.fingerprints + report.minutiae
+        assert report.matchable - report.segmented <= report.fingerprints + report.minutiae
     comparable = [
         t for t in store.fingerprint_templates if t.format == "iso19794-2:2005"
     ]  # what the kiosk's 1:N search compares with
-    assert len(comparable) == 18
-    assert sum(record.comparable(t) is not None for t in store.fingerprint_templates) == 18
+    assert len(comparable) == 44
+    assert sum(record.comparable(t) is not None for t in store.fingerprint_templates) == 44
+    live_scan = reports[[p.name for p in files].index("valid1.8.an2")].entry_ids[0]
+    assert sorted(int(t.position) for t in comparable if t.subject_id == live_scan) == list(
+        range(1, 11)
+    )  # the ten fingers of the three slaps, each at its position
     assert store.watchlist.count() == 13
     assert gallery.index.count == 5  # every imported face is searchable ...
     probe = store.face_templates.get_by_row_id(1)
