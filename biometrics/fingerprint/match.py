@@ -15,9 +15,10 @@
 same products, then LSS-R on chunks of references of similar size. The
 relaxation's pairwise geometry is computed from the relaxed pairs' minutiae
 (positions, directions) rather than gathered from precomputed n x n tables:
-on this hardware a random gather of k x k x 3 values costs more than the ~25
-element-wise passes that recompute them. :func:`compare` is ``compare_many``
-with a one-reference gallery, so both give the same scores.
+measured, a random gather of k x k x 3 values costs about as much as the ~45
+element-wise passes that recompute them, and templates no longer carry the
+tables. :func:`compare` is ``compare_many`` with a one-reference gallery, so
+both give the same scores.
 """
 
 from __future__ import annotations

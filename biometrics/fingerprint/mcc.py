@@ -59,7 +59,7 @@ def _hull_inside(points: F64, minutiae: F64, omega: float) -> npt.NDArray[np.boo
 
 
 def encode(template: MinutiaeTemplate, params: CylinderParams = CYLINDER) -> MinutiaeTemplate:
-    """The template with its cylinders (and pairwise geometry) computed."""
+    """The template with its cylinders (and the kept minutiae's positions) computed."""
     x = template.x.astype(np.float64)
     y = template.y.astype(np.float64)
     theta = template.angle.astype(np.float64)
