@@ -85,6 +85,7 @@ def load_baseline(ref: str, repository: Path | None = None) -> Matcher:
         base_match = importlib.import_module(f"{_PACKAGE}.match")
     finally:
         sys.path.remove(str(folder))
+        shutil.rmtree(folder, ignore_errors=True)  # the modules are loaded: no files needed
     return Matcher("baseline", base_mcc.encode, base_match)
 
 
