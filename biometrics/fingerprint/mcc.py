@@ -59,7 +59,7 @@ def _hull_inside(points: F64, minutiae: F64, omega: float) -> npt.NDArray[np.boo
 
 
 def encode(template: MinutiaeTemplate, params: CylinderParams = CYLINDER) -> MinutiaeTemplate:
-    """The template with its cylinders (and pairwise geometry) computed."""
+    """The template with its cylinders (and the kept minutiae's positions) computed."""
     x = template.x.astype(np.float64)
     y = template.y.astype(np.float64)
     theta = template.angle.astype(np.float64)
@@ -103,17 +103,13 @@ def encode(template: MinutiaeTemplate, params: CylinderParams = CYLINDER) -> Min
     flat = (values[index] * valid[:, :, None]).astype(np.float32)  # zero where invalid
     squared = (flat * flat).sum(axis=2)  # per spatial cell, summed over direction bins
     flat = flat.reshape(index.size, cells * params.nd)
-    sub = np.ix_(index, index)
-    # direction of the segment i -> k, ISO convention (y up on screen)
-    heading = np.arctan2(-(y[None, :] - y[:, None]), x[None, :] - x[:, None])
     cylinders = Cylinders(
         values=np.ascontiguousarray(flat),
         valid=np.ascontiguousarray(valid),
         squared=np.ascontiguousarray(squared),
         index=index,
         angle=theta[index].astype(np.float32),
-        distance=distance[sub].astype(np.float32),
-        direction=angle_difference(theta[:, None], theta[None, :])[sub].astype(np.float32),
-        radial=angle_difference(theta[:, None], heading)[sub].astype(np.float32),
+        x=x[index].astype(np.float32),
+        y=y[index].astype(np.float32),
     )
     return dataclasses.replace(template, cylinders=cylinders)

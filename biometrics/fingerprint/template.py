@@ -26,9 +26,9 @@ class Cylinders:
     invalid; ``valid`` is 1/0 per spatial cell; ``squared`` is the sum of the
     squared values of each spatial cell over its direction bins (validity is
     spatial, so the masked norms of the similarity need only these);
-    ``index`` maps rows to minutiae of the template.
-    ``distance``, ``direction`` and ``radial`` are the pairwise geometry
-    among these minutiae used by LSS-R's relaxation.
+    ``index`` maps rows to minutiae of the template; ``x``, ``y`` and
+    ``angle`` are those minutiae's position and direction (LSS-R's relaxation
+    computes the pairwise geometry of the pairs it relaxes from them).
     """
 
     values: F32
@@ -36,9 +36,8 @@ class Cylinders:
     squared: F32
     index: npt.NDArray[np.intp]
     angle: F32
-    distance: F32
-    direction: F32
-    radial: F32
+    x: F32
+    y: F32
 
     @property
     def count(self) -> int:

@@ -265,6 +265,83 @@ def eval_minutiae_import(data: Path, impostors: Path, progress: bool, as_json: b
         click.echo(f"  {name:<20} score {fig['score']}  paired {fig['paired']}")
 
 
+@bench_group.command(name="fingerprint-match")
+@click.option(
+    "--dataset",
+    "datasets",
+    multiple=True,
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="FVC-layout folder (repeat for several); all-pairs protocol.",
+)
+@click.option(
+    "--baseline-ref",
+    help="Git ref whose matcher (params, template, mcc, match) runs A/B in the same process.",
+)
+@click.option("--runs", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--ppi", type=click.FloatRange(250, 2000), help="Resolution of the images.")
+@json_option
+def bench_fingerprint_match(
+    datasets: tuple[Path, ...],
+    baseline_ref: str | None,
+    runs: int,
+    ppi: float | None,
+    as_json: bool,
+) -> None:
+    """1:1 matcher speed (comparisons/s on one core), optionally A/B against a git ref."""
+    import dataclasses
+    import subprocess
+
+    from threadpoolctl import threadpool_limits
+
+    from biometrics.fingerprint import dataset as ds
+    from biometrics.fingerprint import matchbench
+    from biometrics.fingerprint.extract import extract
+    from biometrics.fingerprint.image import load_print
+    from biometrics.fingerprint.nbisx import Nbis
+
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    matchers = [matchbench.current()]
+    if baseline_ref:
+        try:
+            matchers.append(matchbench.load_baseline(baseline_ref))
+        except subprocess.CalledProcessError as exc:
+            raise click.BadParameter(
+                str(exc.stderr).strip() or "git show failed", param_hint="--baseline-ref"
+            ) from exc
+    nbis = Nbis()
+    load_start = round(os.getloadavg()[0], 2)
+    sets: dict[str, Any] = {}
+    with threadpool_limits(limits=1):
+        for folder in datasets:
+            fvc = ds.load_fvc(folder)
+            minutiae = []
+            for path in fvc.images:
+                template = extract(load_print(path, ppi=ppi), nbis, nfiq2=False).template
+                minutiae.append(dataclasses.replace(template, cylinders=None))
+            sets[fvc.name] = matchbench.bench_set(fvc, minutiae, matchers, runs=runs)
+    output: dict[str, Any] = {
+        "protocol": "all-pairs",
+        "runs": runs,
+        "statistic": "median over runs, sides alternating",
+        "baseline_ref": baseline_ref,
+        "sets": sets,
+        "cpu": f"pinned to CPU {cpu}, BLAS 1 thread",
+        "load_average_1min": {"start": load_start, "end": round(os.getloadavg()[0], 2)},
+    }
+    if as_json:
+        emit_json(output)
+        return
+    for name, result in sets.items():
+        line = ", ".join(
+            f"{m.name} {result[m.name]['comparisons_per_s']:.0f}/s "
+            f"({result[m.name]['comparisons_per_cpu_s']:.0f}/CPU-s, EER {_pct(result[m.name]['eer'])})"
+            for m in matchers
+        )
+        click.echo(f"{name}: {line}")
+
+
 def _progress(stage: str, done: int, total: int) -> None:
     if done % 20 == 0 or done == total:
         print(f"{stage}: {done}/{total}", file=sys.stderr, flush=True)

@@ -75,7 +75,7 @@ def test_compare_many_any_order_of_sizes(sizes: tuple[int, ...]) -> None:
     """References sorted into size chunks (an empty one last, chunks of 2) score as alone."""
     probe = encoded(random_template(35, seed=11))
     references = [encoded(random_template(n, seed=40 + k)) for k, n in enumerate(sizes)]
-    many = match.compare_many(probe, match.Gallery(references), chunk=2)
+    many = match.compare_many(probe, match.Gallery(references, chunk=2))
     single = [match.compare(probe, r) for r in references]
     assert many == pytest.approx(single, abs=1e-6)
 
