@@ -34,6 +34,20 @@ class SegmentationParams:
 
 
 @dataclass(frozen=True, slots=True)
+class EnhancementParams:
+    """Contextual Gabor ridge enhancement before mindtct (Hong, Wan, Jain 1998), at 500 ppi."""
+
+    normalise_sigma: float = 8.0  # local mean/variance window, about one ridge period
+    gradient_sigma: float = 1.0  # pre-smoothing of the gradient
+    orientation_sigma: float = 8.0  # structure-tensor window
+    min_period: float = 6.0  # pixels: 12 mm^-1 ridges at 500 ppi (dense, small fingers)
+    max_period: float = 14.0  # pixels: wide-spaced ridges
+    default_period: float = 9.0  # typical adult ridge period at 500 ppi (~0.46 mm)
+    sigma_ratio: float = 0.45  # Gabor envelope sigma / period (Hong et al.: 4 px at ~9 px)
+    orientations: int = 16
+
+
+@dataclass(frozen=True, slots=True)
 class QualityParams:
     """Our fallback quality (used only when NFIQ 2 cannot run), 0-100.
 
@@ -61,6 +75,10 @@ class ExtractionParams:
     # artefacts). Dropping every minutia outside the mask cost accuracy on FVC2002 DB1
     # (EER 3.6% against 2.5% with this margin): the block segmentation trims real print.
     mask_margin: int = 24
+    # Enhanced image (``enhance``): minutiae closer than this to the segmentation border are
+    # dropped; the whitened background makes every ridge "end" there. 12 px is about 1.3
+    # ridge periods at 500 ppi (one choice, not tuned: docs/fingerprint.md).
+    enhanced_border: int = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +182,7 @@ class IndexParams:
 IMAGE = ImageParams()
 SEGMENTATION = SegmentationParams()
 QUALITY = QualityParams()
+ENHANCEMENT = EnhancementParams()
 EXTRACTION = ExtractionParams()
 CYLINDER = CylinderParams()
 MATCH = MatchParams()

@@ -1,0 +1,123 @@
+"""Contextual ridge enhancement before mindtct (Hong, Wan, Jain, IEEE TPAMI 20(8), 1998).
+
+The print is normalised locally (zero mean, unit variance in a Gaussian
+window: dry and low-contrast capacitive prints get the same ridge contrast as
+good ones), its ridge orientation is estimated from the smoothed gradient
+structure tensor, its ridge period from the image's own spectrum (one period
+per image, bounded to the physical range at 500 ppi), and every pixel is
+replaced by the response of the even Gabor filter tuned to its orientation and
+that period. The filter bank is applied to the whole image once per orientation
+bin (OpenCV's ``filter2D``) and each pixel takes the response of its two nearest
+bins, interpolated. Outside the segmented print the result is flat white, so
+mindtct finds no minutiae in the background.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from biometrics.fingerprint.image import GrayImage
+from biometrics.fingerprint.params import ENHANCEMENT, EnhancementParams
+
+FloatImage = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True, slots=True)
+class Enhanced:
+    pixels: GrayImage  # uint8, dark ridges on white, background white
+    orientation: FloatImage  # ridge normal direction per pixel, radians in [0, pi)
+    coherence: FloatImage  # 0..1 per pixel
+    period: float  # ridge period used, pixels
+
+
+def normalise(pixels: GrayImage, sigma: float) -> FloatImage:
+    """Local zero-mean, unit-variance image (Gaussian window of ``sigma`` pixels)."""
+    x = pixels.astype(np.float32)
+    mean = cv2.GaussianBlur(x, (0, 0), sigma)
+    centred = x - mean
+    var = cv2.GaussianBlur(centred * centred, (0, 0), sigma)
+    out: FloatImage = centred / np.sqrt(var + 1.0)
+    return out
+
+
+def orientation_field(
+    image: FloatImage, gradient_sigma: float, smooth_sigma: float
+) -> tuple[FloatImage, FloatImage]:
+    """Ridge-normal direction (radians, [0, pi)) and coherence (0..1) per pixel."""
+    smoothed = cv2.GaussianBlur(image, (0, 0), gradient_sigma)
+    gx = cv2.Sobel(smoothed, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(smoothed, cv2.CV_32F, 0, 1, ksize=3)
+    gxx = cv2.GaussianBlur(gx * gx, (0, 0), smooth_sigma)
+    gyy = cv2.GaussianBlur(gy * gy, (0, 0), smooth_sigma)
+    gxy = cv2.GaussianBlur(gx * gy, (0, 0), smooth_sigma)
+    c, s = gxx - gyy, 2.0 * gxy
+    theta = (0.5 * np.arctan2(s, c)) % np.pi
+    coherence = np.sqrt(c * c + s * s) / (gxx + gyy + 1e-6)
+    return theta.astype(np.float32), coherence.astype(np.float32)
+
+
+def ridge_period(
+    image: FloatImage, mask: npt.NDArray[np.bool_], params: EnhancementParams
+) -> float:
+    """The dominant ridge period (pixels) of the print: peak of the radial power spectrum."""
+    ys, xs = np.nonzero(mask)
+    if ys.size < 64 * 64:
+        return params.default_period
+    crop = (
+        image[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+        * mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    )
+    h, w = crop.shape
+    window = np.outer(np.hanning(h), np.hanning(w)).astype(np.float32)
+    power = np.abs(np.fft.fft2(crop * window)) ** 2
+    fy = np.fft.fftfreq(h)[:, None]
+    fx = np.fft.fftfreq(w)[None, :]
+    radius = np.sqrt(fx * fx + fy * fy)
+    lo, hi = 1.0 / params.max_period, 1.0 / params.min_period
+    bins = np.linspace(lo, hi, 41)
+    which = np.digitize(radius, bins) - 1
+    ok = (which >= 0) & (which < bins.size - 1)
+    energy = np.bincount(which[ok], weights=power[ok], minlength=bins.size - 1)
+    best = int(np.argmax(energy))
+    return float(1.0 / (0.5 * (bins[best] + bins[best + 1])))
+
+
+def gabor_bank(period: float, params: EnhancementParams) -> list[FloatImage]:
+    sigma = params.sigma_ratio * period
+    size = 2 * int(np.ceil(3 * sigma)) + 1
+    kernels = []
+    for k in range(params.orientations):
+        theta = np.pi * k / params.orientations
+        kernel = cv2.getGaborKernel((size, size), sigma, theta, period, 1.0, 0.0, cv2.CV_32F)
+        kernel -= kernel.mean()  # zero DC: flat regions give 0
+        kernels.append(kernel.astype(np.float32))
+    return kernels
+
+
+def enhance(
+    pixels: GrayImage, mask: npt.NDArray[np.bool_], params: EnhancementParams = ENHANCEMENT
+) -> Enhanced:
+    """The Gabor-enhanced print (uint8, dark ridges) of a 500 ppi image and its segmentation."""
+    image = normalise(pixels, params.normalise_sigma)
+    theta, coherence = orientation_field(image, params.gradient_sigma, params.orientation_sigma)
+    period = ridge_period(image, mask, params)
+    bank = gabor_bank(period, params)
+    n = params.orientations
+    position = theta * (n / np.pi)
+    lower = np.floor(position).astype(np.int32) % n
+    upper = (lower + 1) % n
+    frac = (position - np.floor(position)).astype(np.float32)
+    out = np.zeros_like(image)
+    for k, kernel in enumerate(bank):
+        response = cv2.filter2D(image, cv2.CV_32F, kernel, borderType=cv2.BORDER_REFLECT)
+        out += np.where(lower == k, (1.0 - frac) * response, 0.0)
+        out += np.where(upper == k, frac * response, 0.0)
+    scale = float(np.percentile(np.abs(out[mask]), 95)) if mask.any() else 1.0
+    grey = 255.0 * (0.5 + 0.5 * out / max(scale, 1e-6))
+    grey[~mask] = 255.0
+    result: GrayImage = np.clip(grey, 0, 255).astype(np.uint8)
+    return Enhanced(result, theta, coherence, period)
