@@ -8,8 +8,10 @@ per image, bounded to the physical range at 500 ppi), and every pixel is
 replaced by the response of the even Gabor filter tuned to its orientation and
 that period. The filter bank is applied to the whole image once per orientation
 bin (OpenCV's ``filter2D``) and each pixel takes the response of its two nearest
-bins, interpolated. Outside the segmented print the result is flat white, so
-mindtct finds no minutiae in the background.
+bins, interpolated. The print area is refined at pixel level from the filter
+response energy (within a block of the block segmentation, holes filled);
+outside it the result is flat white, so mindtct finds no minutiae in the
+background (but ridge "endings" along its border: ``extract`` drops those).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 import numpy.typing as npt
+from scipy import ndimage
 
 from biometrics.fingerprint.image import GrayImage
 from biometrics.fingerprint.params import ENHANCEMENT, EnhancementParams
@@ -32,6 +35,7 @@ class Enhanced:
     orientation: FloatImage  # ridge normal direction per pixel, radians in [0, pi)
     coherence: FloatImage  # 0..1 per pixel
     period: float  # ridge period used, pixels
+    area: npt.NDArray[np.bool_]  # the print area kept (white outside)
 
 
 def normalise(pixels: GrayImage, sigma: float) -> FloatImage:
@@ -117,7 +121,14 @@ def enhance(
         out += np.where(lower == k, (1.0 - frac) * response, 0.0)
         out += np.where(upper == k, frac * response, 0.0)
     scale = float(np.percentile(np.abs(out[mask]), 95)) if mask.any() else 1.0
+    area = mask
+    if params.energy_fraction > 0 and mask.any():
+        # pixel-level print area: Gabor response energy, within a block of the block mask
+        energy = cv2.GaussianBlur(out * out, (0, 0), period)
+        strong = float(np.percentile(energy[mask], 90))
+        grown = cv2.dilate(mask.astype(np.uint8), np.ones((33, 33), np.uint8)).astype(bool)
+        area = ndimage.binary_fill_holes(grown & (energy >= params.energy_fraction * strong))
     grey = 255.0 * (0.5 + 0.5 * out / max(scale, 1e-6))
-    grey[~mask] = 255.0
+    grey[~area] = 255.0
     result: GrayImage = np.clip(grey, 0, 255).astype(np.uint8)
-    return Enhanced(result, theta, coherence, period)
+    return Enhanced(result, theta, coherence, period, area)

@@ -87,13 +87,13 @@ def enhanced_template(
 ) -> MinutiaeTemplate:
     """Second template of the same print: mindtct on the Gabor-enhanced image (``enhance``).
 
-    The enhanced image is flat white outside the segmented print, so mindtct
-    finds ridge "endings" along that border; minutiae closer than
+    The enhanced image is flat white outside the print area, so mindtct finds
+    ridge "endings" along that border; minutiae closer than
     ``params.enhanced_border`` pixels to it are dropped.
     """
     enhanced = enhance(pixels, segmentation.mask, enhancement)
     raw = nbis.mindtct(encode_png(enhanced.pixels), nfiq2=False)
-    inside = ndimage.distance_transform_edt(np.pad(segmentation.mask, 1))[1:-1, 1:-1]
+    inside = ndimage.distance_transform_edt(np.pad(enhanced.area, 1))[1:-1, 1:-1]
     return _template(raw.minutiae, inside >= params.enhanced_border, quality, params, cylinder)
 
 
