@@ -80,7 +80,12 @@ def extract_all(
             out.mindtct_seconds += total - encode
             out.encode_seconds += encode
             started = time.perf_counter()
-            second = enhanced_template(image.pixels, result.segmentation, nbis, result.quality)
+            second: MinutiaeTemplate | None
+            try:
+                second = enhanced_template(image.pixels, result.segmentation, nbis, result.quality)
+            except FingerprintError as exc:  # gerbang_dual only: the raw set stands
+                out.failures[f"enhanced_{exc.code}"] += 1
+                second = None
             out.enhanced_seconds += time.perf_counter() - started
         except FingerprintError as exc:
             out.failures[exc.code] += 1

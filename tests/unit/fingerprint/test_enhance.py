@@ -8,6 +8,10 @@ import numpy as np
 import pytest
 
 from biometrics.fingerprint import dual, enhance, match, mcc
+from biometrics.fingerprint.extract import enhanced_template
+from biometrics.fingerprint.nbisx import Nbis
+from biometrics.fingerprint.quality import Quality
+from biometrics.fingerprint.segment import Segmentation
 from tests.unit.fingerprint.synthetic import moved, random_template, ridges
 
 
@@ -70,3 +74,17 @@ def test_dual_score_is_the_mean_of_the_two_sets() -> None:
     assert many[1] == pytest.approx(dual.compare(a, other), abs=5e-4)
     assert many[0] > many[1]
     assert dual.compare_many(a, []).shape == (0,)
+
+
+def test_no_print_area_gives_a_white_image_and_no_minutiae() -> None:
+    pixels = ridges((200, 200), period=9.0)
+    result = enhance.enhance(pixels, np.zeros(pixels.shape, bool))
+    assert (result.pixels == 255).all() and not result.area.any()
+    assert result.period == enhance.ENHANCEMENT.default_period
+
+
+def test_enhanced_template_of_a_print_without_area_is_empty_not_an_error() -> None:
+    pixels = ridges((200, 200), period=9.0)
+    nothing = Segmentation(np.zeros(pixels.shape, bool), np.zeros((13, 13)), 16)
+    template = enhanced_template(pixels, nothing, Nbis(), Quality(50, "test"))
+    assert template.count == 0
