@@ -45,6 +45,11 @@ class EnhancementParams:
     default_period: float = 9.0  # typical adult ridge period at 500 ppi (~0.46 mm)
     sigma_ratio: float = 0.45  # Gabor envelope sigma / period (Hong et al.: 4 px at ~9 px)
     orientations: int = 16
+    # Local ridge frequency: the bank is applied at these multiples of the print's period
+    # and each pixel keeps the period whose response energy is highest (about a quarter
+    # octave either side). The only multi-period setting tried; it was first run on DB1_B
+    # and DB3_B, then on DB2_B and DB4_B (docs/fingerprint.md).
+    period_steps: tuple[float, ...] = (0.85, 1.0, 1.18)
     # Print area at pixel level: Gabor response energy (Gaussian window of one period) at
     # least this share of its 90th percentile on the block mask, within 16 px of that mask.
     # 0 keeps the block mask. 0.2 chosen on DB3_B alone (all pairs: 0.2 / 0.3 / off gave

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import cv2
 import numpy as np
 import pytest
 
@@ -88,3 +89,15 @@ def test_enhanced_template_of_a_print_without_area_is_empty_not_an_error() -> No
     nothing = Segmentation(np.zeros(pixels.shape, bool), np.zeros((13, 13)), 16)
     template = enhanced_template(pixels, nothing, Nbis(), Quality(50, "test"))
     assert template.count == 0
+
+
+@pytest.mark.parametrize("period", [6.5, 9.0, 13.0])
+def test_separable_bank_equals_the_2d_kernels(period: float) -> None:
+    image = enhance.normalise(ridges((160, 120), period=9.0, seed=4), 8.0)
+    separable = enhance.gabor_responses(image, period, enhance.ENHANCEMENT)
+    kernels = enhance.gabor_bank(period, enhance.ENHANCEMENT)
+    direct = np.stack(
+        [cv2.filter2D(image, cv2.CV_32F, k, borderType=cv2.BORDER_REFLECT) for k in kernels]
+    )
+    assert separable.shape == direct.shape == (enhance.ENHANCEMENT.orientations, 120, 160)
+    assert float(np.abs(separable - direct).max()) < 1e-4 * float(np.abs(direct).max())
