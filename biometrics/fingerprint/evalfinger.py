@@ -65,7 +65,12 @@ class Extracted:
 
 
 def extract_all(
-    dataset: FvcSet, nbis: Nbis, *, ppi: float | None, progress: Progress | None = None
+    dataset: FvcSet,
+    nbis: Nbis,
+    *,
+    ppi: float | None,
+    progress: Progress | None = None,
+    enhanced: bool = True,
 ) -> Extracted:
     out = Extracted([])
     for k, path in enumerate(dataset.images):
@@ -80,12 +85,14 @@ def extract_all(
             out.mindtct_seconds += total - encode
             out.encode_seconds += encode
             started = time.perf_counter()
-            second: MinutiaeTemplate | None
+            second: MinutiaeTemplate | None = None
             try:
-                second = enhanced_template(image.pixels, result.segmentation, nbis, result.quality)
+                if enhanced:
+                    second = enhanced_template(
+                        image.pixels, result.segmentation, nbis, result.quality
+                    )
             except FingerprintError as exc:  # gerbang_dual only: the raw set stands
                 out.failures[f"enhanced_{exc.code}"] += 1
-                second = None
             out.enhanced_seconds += time.perf_counter() - started
         except FingerprintError as exc:
             out.failures[exc.code] += 1
@@ -184,10 +191,14 @@ def evaluate(
     protocol: str = "fvc",
     ppi: float | None = None,
     progress: Progress | None = None,
+    dual: bool = True,
 ) -> tuple[dict[str, Any], dict[str, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]]]:
-    """The JSON report of one set and (genuine, impostor) scores per matcher for the DET plot."""
+    """The JSON report of one set and (genuine, impostor) scores per matcher for the DET plot.
+
+    ``dual=False`` skips ``gerbang_dual`` (no enhancement, no second mindtct run).
+    """
     nbis = Nbis(EXTRACTION.min_reliability)
-    extracted = extract_all(dataset, nbis, ppi=ppi, progress=progress)
+    extracted = extract_all(dataset, nbis, ppi=ppi, progress=progress, enhanced=dual)
     a, b, same = pairs(dataset, protocol)
     n = len(dataset.images)
     extract_ms = 1000.0 * (extracted.mindtct_seconds + extracted.encode_seconds) / max(n, 1)
@@ -195,7 +206,8 @@ def evaluate(
     curves = {}
     fused = None
     fusion: dict[str, Any] = {}
-    for name, scorer in ((OURS, score_ours), (BASELINE, score_bozorth), (DUAL, score_dual)):
+    scorers = ((OURS, score_ours), (BASELINE, score_bozorth))
+    for name, scorer in scorers + (((DUAL, score_dual),) if dual else ()):
         scores, rate = scorer(extracted, a, b)
         genuine, impostor = scores[same], scores[~same]
         curves[name] = (genuine, impostor)
@@ -209,12 +221,13 @@ def evaluate(
         "cylinders": round(ours_cyl, 1),
     }
     matchers[BASELINE]["extract_ms"] = shared  # bozorth3 needs no cylinders
-    second_ms = 1000.0 * extracted.enhanced_seconds / max(n, 1)
-    matchers[DUAL]["extract_ms"] = round(extract_ms + second_ms, 1)
-    matchers[DUAL]["extract_ms_detail"] = {
-        "raw_set": round(extract_ms, 1),
-        "enhance_mindtct_cylinders": round(second_ms, 1),
-    }
+    if dual:
+        second_ms = 1000.0 * extracted.enhanced_seconds / max(n, 1)
+        matchers[DUAL]["extract_ms"] = round(extract_ms + second_ms, 1)
+        matchers[DUAL]["extract_ms_detail"] = {
+            "raw_set": round(extract_ms, 1),
+            "enhance_mindtct_cylinders": round(second_ms, 1),
+        }
     if protocol == "all-pairs":
         scores = np.zeros((n, n))
         ours_scores = np.zeros(a.size)
