@@ -12,12 +12,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
 from scipy import ndimage
 
 from biometrics.fingerprint import mcc
-from biometrics.fingerprint.image import PrintImage, encode_png
-from biometrics.fingerprint.nbisx import MindtctOutput, Nbis
-from biometrics.fingerprint.params import CYLINDER, EXTRACTION, CylinderParams, ExtractionParams
+from biometrics.fingerprint.enhance import enhance
+from biometrics.fingerprint.image import GrayImage, PrintImage, encode_png
+from biometrics.fingerprint.nbisx import MindtctOutput, Nbis, RawMinutia
+from biometrics.fingerprint.params import (
+    CYLINDER,
+    ENHANCEMENT,
+    EXTRACTION,
+    CylinderParams,
+    EnhancementParams,
+    ExtractionParams,
+)
 from biometrics.fingerprint.quality import NFIQ2, Quality, fallback_quality
 from biometrics.fingerprint.segment import Segmentation, segment
 from biometrics.fingerprint.template import MinutiaeTemplate
@@ -55,10 +65,50 @@ def extract(
     mask = segmentation.mask
     if params.mask_margin:
         mask = ndimage.binary_dilation(mask, iterations=params.mask_margin)
+    encoded = _template(raw.minutiae, mask, quality, params, cylinder)
+    return Extraction(
+        template=encoded,
+        quality=quality,
+        segmentation=segmentation,
+        mindtct=raw,
+        too_few_minutiae=encoded.count < params.min_minutiae,
+    )
+
+
+def enhanced_template(
+    pixels: GrayImage,
+    segmentation: Segmentation,
+    nbis: Nbis,
+    quality: Quality,
+    *,
+    params: ExtractionParams = EXTRACTION,
+    enhancement: EnhancementParams = ENHANCEMENT,
+    cylinder: CylinderParams = CYLINDER,
+) -> MinutiaeTemplate:
+    """Second template of the same print: mindtct on the Gabor-enhanced image (``enhance``).
+
+    The enhanced image is flat white outside the print area, so mindtct finds
+    ridge "endings" along that border; minutiae closer than
+    ``params.enhanced_border`` pixels to it are dropped.
+    """
+    enhanced = enhance(pixels, segmentation.mask, enhancement)
+    raw = nbis.mindtct(encode_png(enhanced.pixels), nfiq2=False)
+    inside = ndimage.distance_transform_edt(np.pad(enhanced.area, 1))[1:-1, 1:-1]
+    return _template(raw.minutiae, inside >= params.enhanced_border, quality, params, cylinder)
+
+
+def _template(
+    minutiae: tuple[RawMinutia, ...],
+    mask: npt.NDArray[np.bool_],
+    quality: Quality,
+    params: ExtractionParams,
+    cylinder: CylinderParams,
+) -> MinutiaeTemplate:
+    """The encoded template of the most reliable minutiae inside ``mask``."""
     height, width = mask.shape
     rows = [
         (m.x, m.y, m.angle, 1 if m.ending else 2, m.reliability)
-        for m in raw.minutiae
+        for m in minutiae
         if m.reliability >= params.keep_reliability
         and 0 <= m.x < width
         and 0 <= m.y < height
@@ -69,11 +119,4 @@ def extract(
     template = MinutiaeTemplate.from_lists(
         width, height, rows, quality=quality.score, quality_method=quality.method
     )
-    encoded = mcc.encode(template, cylinder)
-    return Extraction(
-        template=encoded,
-        quality=quality,
-        segmentation=segmentation,
-        mindtct=raw,
-        too_few_minutiae=template.count < params.min_minutiae,
-    )
+    return mcc.encode(template, cylinder)

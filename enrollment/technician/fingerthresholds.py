@@ -157,6 +157,7 @@ def calibrate_fingerprint(
             ppi=ppi,
             progress=_labelled(progress, dataset.name),
             baseline=False,
+            dual=False,  # the kiosk compares one minutiae set per finger (raw)
         )
         genuine, impostor = curves[evalfinger.OURS]
         fused = curves.get(evalfinger.FUSED_SUM)
