@@ -8,11 +8,11 @@ quality, mindtct minutiae, cylinders). A print too poor to use is a *retry*
   template of the same position; two fingers are decided on their summed score
   (the fused operating points of :mod:`biometrics.fingerprint.params`), one
   finger on its own score;
-- 1:N: every finger is compared with the fingerprint templates of the watchlist
-  entries active now; a score at or above the one-finger accept threshold
-  (FMR 0.01%) is a hit. The comparison is exhaustive: fine for the watchlists a
-  post carries today (about 5,000-10,000 comparisons a second per core here); the FAISS
-  candidate index of ``biometrics.fingerprint.index1n`` is the path for larger ones.
+- 1:N: every finger is searched in the fingerprint gallery of the watchlist
+  entries active now (:mod:`kiosk.traveller.watchlist_fingers`: built once per
+  watchlist change; exhaustive below ``IndexParams.exhaustive_below`` references,
+  the FAISS candidate index of ``biometrics.fingerprint.index1n`` above); a score
+  at or above the one-finger accept threshold (FMR 0.01%) is a hit.
 
 Only templates stored in our format (ISO 19794-2) are comparable; ANSI/NIST
 Type-9 minutiae kept as imported are not, and are counted as ``skipped``.
@@ -34,6 +34,7 @@ from biometrics.fingerprint.verify import Decision, decide, decide_fused
 from devices.base import FingerprintScanner, Retry
 from kiosk.traveller.facts import FingerprintFacts, WatchlistFacts
 from kiosk.traveller.services import Cancelled, FingerprintOutcome
+from kiosk.traveller.watchlist_fingers import WatchlistFingers
 from models.biometric import FingerPosition
 from models.events import CheckOutcome
 from models.store import Store
@@ -60,11 +61,13 @@ class FingerStep:
         *,
         timeout_s: float = 15.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        watchlist: WatchlistFingers | None = None,
     ) -> None:
         self.scanner = scanner
         self.store = store
         self.timeout_s = timeout_s
         self.clock = clock
+        self.watchlist = watchlist or WatchlistFingers(store, clock)
         self.timings: dict[str, float] = {}
 
     # ------------------------------------------------------------------ enrolment
@@ -139,21 +142,17 @@ class FingerStep:
         return FingerprintFacts(True, match, score, threshold, qualities)
 
     def search_watchlist(self, probes: list[MinutiaeTemplate]) -> WatchlistFacts:
-        """Every probe against every comparable fingerprint of the active watchlist."""
+        """Every probe against the comparable fingerprints of the active watchlist."""
         best: float | None = None
         hits: list[str] = []
-        skipped = 0
-        for entry in self.store.watchlist.active(self.clock()):
-            for template_id in entry.fingerprint_template_ids:
-                usable = record.comparable(self.store.fingerprint_templates.get(template_id))
-                if usable is None:
-                    skipped += 1
-                    continue
-                score = max(api.compare(probe, usable) for probe in probes)
-                best = score if best is None else max(best, score)
-                if score >= VERIFICATION.accept and entry.entry_id not in hits:
-                    hits.append(entry.entry_id)
-        if skipped:
-            log.info("watchlist fingerprints not comparable", extra={"count": skipped})
+        built = self.watchlist.current(self.clock())
+        for probe in probes:
+            for hit in built.gallery.search(probe):
+                best = hit.score if best is None else max(best, hit.score)
+                entry_id = built.entries[hit.reference]
+                if hit.score >= VERIFICATION.accept and entry_id not in hits:
+                    hits.append(entry_id)
+        if built.skipped:
+            log.info("watchlist fingerprints not comparable", extra={"count": built.skipped})
         outcome = CheckOutcome.FAILED if hits else CheckOutcome.PASSED
         return WatchlistFacts(outcome, best, VERIFICATION.accept, tuple(hits))
