@@ -92,6 +92,8 @@ def _peak_rss_mb() -> float:
 
 
 def _quantiles(scores: npt.NDArray[np.float64]) -> dict[str, float]:
+    if scores.size == 0:
+        return {"n": 0}
     return {
         "n": int(scores.size),
         "mean": round(float(np.mean(scores)), 4),
