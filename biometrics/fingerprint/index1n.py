@@ -7,9 +7,12 @@ FAISS stores it after a PCA to ``dims`` dimensions as a compact code
 cells when the training sample is large enough (``probe_lists`` cells are
 visited per query), else in one exhaustively searched list. A probe's cylinders
 each fetch their ``neighbours`` nearest vectors (inner product); each finger
-collects, per probe cylinder, the best similarity among its own vectors, and the
-sum over the probe's cylinders is the finger's vote (so one well-matching
-minutia cannot vote twice). The ``shortlist`` fingers with the most votes are
+collects, per probe cylinder, the best vote among its own vectors, and the sum
+over the probe's cylinders is the finger's vote (so one well-matching minutia
+cannot vote twice). A neighbour's vote is ``1 / rank`` of its place in the
+query's list (``voting="rank"``, the default) or its similarity
+(``voting="similarity"``, the first version): rank votes put the mate higher
+(docs/fingerprint.md, measured on probes not reported). The ``shortlist`` fingers with the most votes are
 re-ranked by the full matcher (:func:`~biometrics.fingerprint.match.compare_many`)
 on their :class:`~biometrics.fingerprint.compact.CompactTemplate` (uint8
 cylinders, ~13 KB a finger), the only per-finger data kept besides the codes.
@@ -163,9 +166,12 @@ class MinutiaIndex:
             return totals
         similarity, ids = self._faiss.search(queries, self.params.neighbours)
         found = ids >= 0
-        rows = np.nonzero(found)[0]
+        rows, columns = np.nonzero(found)
         fingers = self.owner[ids[found]].astype(np.int64)
-        values = similarity[found].astype(np.float64)
+        if self.params.voting == "rank":  # the neighbour's place in the query's list: 1, 1/2, ...
+            values = 1.0 / (1.0 + columns.astype(np.float64))
+        else:  # "similarity": the inner product itself
+            values = similarity[found].astype(np.float64)
         # best value per (probe cylinder, finger): sort by the pair, then by value descending
         key = rows.astype(np.int64) * len(self.fingers) + fingers
         order = np.lexsort((-values, key))

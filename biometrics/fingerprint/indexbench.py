@@ -164,7 +164,7 @@ def run(
             if not fairness:
                 fairness = _fairness(enrolled, set_of, probes, chunk, rng)
             del chunk
-        results.append(_evaluate(index, size, len(enrolled), probes, params))
+        results.append(_evaluate(index, size, len(enrolled), probes, params, set_of))
         results[-1] |= {
             "build_s": round(build_s, 1),
             "distractors_made_s": round(making_s, 1),
@@ -190,8 +190,10 @@ def _evaluate(
     mates: int,
     probes: Sequence[tuple[int, MinutiaeTemplate]],
     params: IndexParams,
+    set_of: Sequence[str],
 ) -> dict[str, Any]:
-    vote_ranks, rank1, latency, vote_quantile = [], 0, [], []
+    vote_ranks, latency, vote_quantile = [], [], []
+    first: list[bool] = []
     for mate, probe in probes:
         started = time.perf_counter()
         votes = index.votes(probe)
@@ -200,11 +202,13 @@ def _evaluate(
         best = int(shortlist[int(np.argmax(scores))]) if scores.size else -1
         latency.append(1000 * (time.perf_counter() - started))
         vote_ranks.append(int(np.sum(votes > votes[mate])) + 1)
-        rank1 += int(best == mate)
+        first.append(best == mate)
         # the real non-mates' votes among the distractors' (0.5: they vote alike)
         others = np.delete(votes[:mates], mate)
         vote_quantile.append(_above(others, votes[mates:]))
     ranks = np.array(vote_ranks)
+    rank1 = np.array(first)
+    sets = np.array([set_of[mate] for mate, _ in probes])
     nbytes = index.nbytes()
     return {
         "fingers": size,
@@ -216,7 +220,16 @@ def _evaluate(
         },
         "shortlist": params.shortlist,
         "mate_in_shortlist": round(float(np.mean(ranks <= params.shortlist)), 4),
-        "rank1_after_rerank": round(rank1 / max(len(probes), 1), 4),
+        "rank1_after_rerank": round(float(np.mean(rank1)) if rank1.size else 0.0, 4),
+        "by_set": {
+            name: {
+                "mate_in_shortlist": round(
+                    float(np.mean(ranks[sets == name] <= params.shortlist)), 4
+                ),
+                "rank1_after_rerank": round(float(np.mean(rank1[sets == name])), 4),
+            }
+            for name in sorted(set(sets.tolist()))
+        },
         "latency_ms": {
             "p50": round(float(np.percentile(latency, 50)), 1),
             "p95": round(float(np.percentile(latency, 95)), 1),

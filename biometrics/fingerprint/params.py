@@ -159,6 +159,7 @@ class IndexParams:
     dims: int = 64  # PCA output of the L2-normalised cylinder values
     neighbours: int = 32  # nearest vectors fetched per probe cylinder
     shortlist: int = 50  # fingers re-ranked by the matcher
+    voting: str = "rank"  # a neighbour votes 1/rank in its query's list ("similarity": its score)
     codes: str = "SQ8"  # FAISS code of a stored vector: SQ8 = one byte a dimension
     lists: int = 1024  # IVF cells (fewer when the training sample is small)
     min_lists: int = 64  # below this many cells the search is exhaustive (no IVF)

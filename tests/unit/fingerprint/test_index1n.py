@@ -7,6 +7,7 @@ import dataclasses
 import math
 
 import numpy as np
+import pytest
 
 from biometrics.fingerprint import match, mcc
 from biometrics.fingerprint.compact import CompactTemplate
@@ -22,9 +23,10 @@ def _gallery(count: int = 60) -> list:
     return [mcc.encode(random_template(40, seed=s)) for s in range(count)]
 
 
-def test_mate_is_found_among_distractors() -> None:
+@pytest.mark.parametrize("voting", ["rank", "similarity"])
+def test_mate_is_found_among_distractors(voting: str) -> None:
     gallery = _gallery()
-    index = MinutiaIndex(gallery, SMALL)
+    index = MinutiaIndex(gallery, dataclasses.replace(SMALL, voting=voting))
     probe = mcc.encode(moved(gallery[17], rotation=math.radians(20), shift=(10, 5), jitter=1.5))
     votes = index.votes(probe)
     assert int(np.argmax(votes)) == 17
