@@ -52,7 +52,7 @@ class FingerGallery:
         shortlist; at most ``top`` when given."""
         if isinstance(self._engine, MinutiaIndex):
             votes = self._engine.votes(probe)
-            candidates = np.argsort(-votes, kind="stable")[: self.params.shortlist]
+            candidates = self._engine.shortlist(votes)
             scores = self._engine.rerank(probe, candidates)
         else:
             scores = match.compare_many(probe, self._engine)

@@ -181,6 +181,13 @@ class MinutiaIndex:
         np.add.at(totals, fingers[first], values[first])
         return totals
 
+    def shortlist(self, votes: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
+        """The ``shortlist`` fingers with the most votes, most first; never a finger
+        without votes (no evidence: ties at zero would go to the lowest positions)."""
+        order = np.argsort(-votes, kind="stable")[: self.params.shortlist]
+        result: npt.NDArray[np.intp] = order[votes[order] > 0]
+        return result
+
     def rerank(
         self, probe: MinutiaeTemplate, shortlist: npt.NDArray[np.intp]
     ) -> npt.NDArray[np.float64]:
@@ -191,7 +198,7 @@ class MinutiaIndex:
     def search(self, probe: MinutiaeTemplate, top: int = 10) -> list[Candidate]:
         """The ``top`` fingers by matcher score among the vote shortlist, best first."""
         votes = self.votes(probe)
-        shortlist = np.argsort(-votes, kind="stable")[: self.params.shortlist]
+        shortlist = self.shortlist(votes)
         scores = self.rerank(probe, shortlist)
         order = np.argsort(-scores, kind="stable")[:top]
         return [

@@ -19,7 +19,8 @@ Galleries are made of real mates plus distractors:
   prints.
 
 Figures per gallery size: the share of probes whose mate is within the first
-``p * size`` fingers by votes (hit rate at penetration p), the mate at rank 1
+``p * size`` fingers by votes (hit rate at penetration p; fingers with as many
+votes as the mate count before it, and a mate without votes is last), the mate at rank 1
 after re-ranking by the matcher, and search latency (votes + re-ranking).
 """
 
@@ -201,11 +202,12 @@ def _evaluate(
     for mate, probe in probes:
         started = time.perf_counter()
         votes = index.votes(probe)
-        shortlist = np.argsort(-votes, kind="stable")[: params.shortlist]
+        shortlist = index.shortlist(votes)
         scores = index.rerank(probe, shortlist)
         best = int(shortlist[int(np.argmax(scores))]) if scores.size else -1
         latency.append(1000 * (time.perf_counter() - started))
-        vote_ranks.append(int(np.sum(votes > votes[mate])) + 1)
+        # ties count against the mate (a mate without votes ranks last)
+        vote_ranks.append(int(np.sum(votes >= votes[mate])) if votes[mate] > 0 else size)
         first.append(best == mate)
         # the real non-mates' votes among the distractors' (0.5: they vote alike)
         others = np.delete(votes[:mates], mate)

@@ -137,3 +137,14 @@ def test_a_restored_compact_template_scores_like_the_original() -> None:
     assert np.array_equal(again.cylinders.valid, gallery[3].cylinders.valid)
     assert np.allclose(again.cylinders.distance, gallery[3].cylinders.distance, atol=1e-4)
     assert np.allclose(again.cylinders.radial, gallery[3].cylinders.radial, atol=1e-4)
+
+
+def test_fingers_without_votes_are_never_shortlisted() -> None:
+    gallery = _gallery(40)
+    index = MinutiaIndex(gallery, dataclasses.replace(SMALL, neighbours=1, shortlist=40))
+    probe = mcc.encode(moved(gallery[9], rotation=0.1, shift=(2, 2), jitter=1.0))
+    votes = index.votes(probe)
+    assert 0 < np.count_nonzero(votes) < 40  # one neighbour per probe cylinder
+    shortlist = index.shortlist(votes)
+    assert set(shortlist.tolist()) == set(np.flatnonzero(votes).tolist())
+    assert len(index.search(probe, top=40)) == len(shortlist)
