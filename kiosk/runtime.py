@@ -74,6 +74,9 @@ class KioskRuntime:
     def start(self) -> None:
         """Start the background work: the embedding process, backups, the sync loop."""
         self.embedder.start()
+        if self.services.finger is not None:
+            # the watchlist's fingerprint gallery, built before the first traveller needs it
+            self.services.finger.watchlist.refresh()
         if self.backups is not None:
             self.backups.start()
         if self.loop is not None:
@@ -271,6 +274,7 @@ def _with_sync(runtime: KioskRuntime, signing_key: Ed25519PrivateKey) -> None:
 
     store, index = runtime.store, runtime.index
     source = StoreGallerySource(store, FACE_GALLERY)
+    finger = runtime.services.finger
 
     def update_index(delta: IndexDelta) -> None:
         # The applied page's template and watchlist changes, without a rebuild; the
@@ -284,6 +288,8 @@ def _with_sync(runtime: KioskRuntime, signing_key: Ed25519PrivateKey) -> None:
                 removed_entries=delta.entries_removed if watch else [],
             )
         )
+        if watch and finger is not None:
+            finger.watchlist.refresh()  # rebuilt on its own thread, not the sync or UI thread
 
     if store.sync_state.get(INDEX_DIRTY):
         # a previous run stopped between a page's commit and the index update

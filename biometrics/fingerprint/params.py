@@ -188,9 +188,19 @@ class FusionPolicy:
 class IndexParams:
     """1:N retrieval (``index1n``): per-minutia cylinders in FAISS, voting, re-ranking."""
 
-    dims: int = 64  # PCA output: the descriptor FAISS stores (float32)
+    dims: int = 64  # PCA output of the L2-normalised cylinder values
     neighbours: int = 32  # nearest vectors fetched per probe cylinder
     shortlist: int = 50  # fingers re-ranked by the matcher
+    voting: str = "rank"  # a neighbour votes 1/rank in its query's list ("similarity": its score)
+    codes: str = "SQ8"  # FAISS code of a stored vector: SQ8 = one byte a dimension
+    lists: int = 1024  # IVF cells (fewer when the training sample is small)
+    min_lists: int = 64  # below this many cells the search is exhaustive (no IVF)
+    probe_lists: int = 64  # IVF cells visited per query (nprobe)
+    train_fingers: int = 2000  # fingers sampled to train the PCA and the IVF cells
+    # gallery.FingerGallery scores every reference below this size (exact, no missed
+    # mate) and searches the index from it on: about 1 s a probe finger exhaustively
+    # at 5,000 references on one core here, against the index's shortlist misses
+    exhaustive_below: int = 5000
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,12 +6,13 @@ quality, mindtct minutiae, cylinders). A print too poor to use is a *retry*
 
 - 1:1: when the traveller is enrolled, each finger is compared with the enrolled
   template of the same position; two fingers are decided on their summed score
-  (the fused operating points), one finger on its own score;
-- 1:N: every finger is compared with the fingerprint templates of the watchlist
-  entries active now; a score at or above the one-finger accept threshold
-  (FMR 0.01%) is a hit. The comparison is exhaustive: fine for the watchlists a
-  post carries today (about 5,000-10,000 comparisons a second per core here); the FAISS
-  candidate index of ``biometrics.fingerprint.index1n`` is the path for larger ones.
+  (the fused operating points of :mod:`biometrics.fingerprint.params`), one
+  finger on its own score;
+- 1:N: every finger is searched in the fingerprint gallery of the watchlist
+  entries active now (:mod:`kiosk.traveller.watchlist_fingers`: built once per
+  watchlist change; exhaustive below ``IndexParams.exhaustive_below`` references,
+  the FAISS candidate index of ``biometrics.fingerprint.index1n`` above); a score
+  at or above the one-finger accept threshold (FMR 0.01%) is a hit.
 
 The operating points come in as a :class:`~biometrics.fingerprint.verify.FingerPolicy`:
 the technician's calibration (``[calibration.fingerprint]``) when saved, else the
@@ -40,6 +41,7 @@ from biometrics.fingerprint.verify import SHIPPED, Decision, FingerPolicy, decid
 from devices.base import FingerprintScanner, Retry
 from kiosk.traveller.facts import FingerprintFacts, WatchlistFacts
 from kiosk.traveller.services import Cancelled, FingerprintOutcome
+from kiosk.traveller.watchlist_fingers import WatchlistFingers
 from models.biometric import FingerPosition
 from models.events import CheckOutcome
 from models.store import Store
@@ -67,12 +69,14 @@ class FingerStep:
         timeout_s: float = 15.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         policy: FingerPolicy = SHIPPED,
+        watchlist: WatchlistFingers | None = None,
     ) -> None:
         self.scanner = scanner
         self.store = store
         self.timeout_s = timeout_s
         self.policy = policy
         self.clock = clock
+        self.watchlist = watchlist or WatchlistFingers(store, clock)
         self.timings: dict[str, float] = {}
 
     # ------------------------------------------------------------------ enrolment
@@ -148,21 +152,17 @@ class FingerStep:
         return FingerprintFacts(True, match, score, threshold, qualities)
 
     def search_watchlist(self, probes: list[MinutiaeTemplate]) -> WatchlistFacts:
-        """Every probe against every comparable fingerprint of the active watchlist."""
+        """Every probe against the comparable fingerprints of the active watchlist."""
         best: float | None = None
         hits: list[str] = []
-        skipped = 0
-        for entry in self.store.watchlist.active(self.clock()):
-            for template_id in entry.fingerprint_template_ids:
-                usable = record.comparable(self.store.fingerprint_templates.get(template_id))
-                if usable is None:
-                    skipped += 1
-                    continue
-                score = max(api.compare(probe, usable) for probe in probes)
-                best = score if best is None else max(best, score)
-                if score >= self.policy.watchlist_hit and entry.entry_id not in hits:
-                    hits.append(entry.entry_id)
-        if skipped:
-            log.info("watchlist fingerprints not comparable", extra={"count": skipped})
+        built = self.watchlist.current(self.clock())
+        for probe in probes:
+            for hit in built.gallery.search(probe):
+                best = hit.score if best is None else max(best, hit.score)
+                entry_id = built.entries[hit.reference]
+                if hit.score >= self.policy.watchlist_hit and entry_id not in hits:
+                    hits.append(entry_id)
+        if built.skipped:
+            log.info("watchlist fingerprints not comparable", extra={"count": built.skipped})
         outcome = CheckOutcome.FAILED if hits else CheckOutcome.PASSED
         return WatchlistFacts(outcome, best, self.policy.watchlist_hit, tuple(hits))

@@ -71,15 +71,27 @@ def test_bench_fingerprint_index_small_gallery(fvc2002: Path) -> None:
             "--dataset",
             str(fvc2002 / "DB4_B"),
             "--sizes",
-            "60",
+            "60,40",
             "--json",
         ],
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    gallery = report["galleries"][0]
+    assert [g["fingers"] for g in report["galleries"]] == [40, 60]  # nested, smallest first
+    gallery = report["galleries"][1]
     assert (report["mates"], gallery["fingers"], gallery["distractors"]) == (10, 60, 50)
     assert gallery["probes"] == 30
+    assert set(gallery["hit_rate_at_penetration"]) == {"0.001", "0.005", "0.01", "0.05"}
     assert gallery["mate_in_shortlist"] >= 0.9
     assert gallery["rank1_after_rerank"] >= 0.8
     assert gallery["latency_ms"]["p50"] > 0
+    assert gallery["vectors"] > 60 * 10
+    assert set(gallery["index_bytes"]) == {"faiss", "templates", "owners"}
+    assert 0 < gallery["index_mb"] < gallery["rss_mb"] <= gallery["peak_rss_mb"]
+    assert 0 <= gallery["real_non_mate_votes_above_distractors"] <= 1
+    assert report["index"]["faiss"].startswith("PCA64,") and "SQ8" in report["index"]["faiss"]
+    fair = report["distractors_vs_real_impostors"]
+    assert fair["real_impostors_same_set"]["n"] == 30 * 9  # 3 probes x 10 fingers x 9 others
+    assert fair["distractors"]["n"] == 30 * 30  # the 40-finger gallery's 30 distractors
+    assert fair["real_impostors_other_sets"] == {"n": 0}  # one set given
+    assert 0 <= fair["real_impostor_above_distractor"] <= 1

@@ -12,11 +12,14 @@ import numpy as np
 import pytest
 
 from biometrics.fingerprint import record
+from biometrics.fingerprint.gallery import FingerGallery
+from biometrics.fingerprint.params import INDEX
 from biometrics.fingerprint.verify import FingerPolicy, policy_from_settings
 from devices.virtual.fingerprint import VirtualFingerprintScanner
 from enrollment.technician import savefile
 from kiosk.traveller.finger_step import LOW_QUALITY, Enrolled, FingerStep
 from kiosk.traveller.services import FingerprintOutcome
+from kiosk.traveller.watchlist_fingers import WatchlistFingers
 from models.biometric import FingerPosition, FingerprintTemplate, SampleSource
 from models.enrollment import EnrollmentStatus
 from models.events import CheckOutcome
@@ -211,3 +214,56 @@ def test_a_saved_fingerprint_point_changes_the_decision(
     missed = run(["105_4", "106_2"], above, "d")
     assert missed.watchlist is not None and missed.watchlist.searched is CheckOutcome.PASSED
     assert missed.watchlist.threshold == above.watchlist_hit
+
+
+def test_the_watchlist_gallery_is_built_once_and_again_when_the_list_changes(
+    enrolled_store: Store, db1: Path, tmp_path: Path
+) -> None:
+    step = _step(_scanner(tmp_path, db1, ["105_4", "106_2", "105_5", "106_3"]), enrolled_store)
+    step.watchlist.refresh().join()  # what the runtime does at start and after a feed page
+    assert step.watchlist.builds == 1
+    first = step.run((RIGHT, LEFT), Enrolled(), lambda: False)
+    assert first.watchlist is not None and first.watchlist.hit_entry_ids == ("wl-1",)
+    assert step.watchlist.builds == 1  # the search used the gallery the refresh built
+    left = _template(db1, "106_1", LEFT, "wl-2")
+    entry = dataclasses.replace(
+        factories.watchlist_entry("wl-2"),
+        face_template_ids=(),
+        fingerprint_template_ids=(left.template_id,),
+    )
+    with enrolled_store.atomic():
+        enrolled_store.fingerprint_templates.add(left)
+        enrolled_store.watchlist.add(entry)
+    second = step.run((RIGHT, LEFT), Enrolled(), lambda: False)
+    assert step.watchlist.builds == 2  # the watchlist changed: rebuilt before searching
+    assert second.watchlist is not None and set(second.watchlist.hit_entry_ids) == {"wl-1", "wl-2"}
+
+
+def test_a_large_watchlist_is_searched_through_the_index(
+    enrolled_store: Store, db1: Path, tmp_path: Path
+) -> None:
+    with enrolled_store.atomic():
+        for finger in range(106, 111):  # more entries, so that the index has something to sort
+            template = _template(db1, f"{finger}_1", RIGHT, f"wl-{finger}")
+            enrolled_store.fingerprint_templates.add(template)
+            enrolled_store.watchlist.add(
+                dataclasses.replace(
+                    factories.watchlist_entry(f"wl-{finger}"),
+                    face_template_ids=(),
+                    fingerprint_template_ids=(template.template_id,),
+                )
+            )
+    params = dataclasses.replace(INDEX, exhaustive_below=2, shortlist=3)
+    watchlist = WatchlistFingers(
+        enrolled_store, lambda: factories.NOW, build=lambda refs: FingerGallery(refs, params)
+    )
+    step = FingerStep(
+        _scanner(tmp_path, db1, ["105_4"]),
+        enrolled_store,
+        timeout_s=2.0,
+        clock=lambda: factories.NOW,
+        watchlist=watchlist,
+    )
+    outcome = step.run((RIGHT,), Enrolled(), lambda: False)
+    assert watchlist.current().gallery.method == "index"
+    assert outcome.watchlist is not None and outcome.watchlist.hit_entry_ids == ("wl-1",)

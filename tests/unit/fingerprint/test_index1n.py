@@ -1,21 +1,32 @@
-"""1:N retrieval on synthetic templates: the moved mate is voted up and ranked first."""
+"""1:N retrieval on synthetic templates: the moved mate is voted up and ranked first; the
+index is built in chunks as at once, from compact codes and uint8 cylinders."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
+import pytest
 
-from biometrics.fingerprint import mcc
+from biometrics.fingerprint import match, mcc
+from biometrics.fingerprint.compact import CompactTemplate
 from biometrics.fingerprint.index1n import MinutiaIndex, descriptors
 from biometrics.fingerprint.indexbench import distractor
 from biometrics.fingerprint.params import IndexParams
 from tests.unit.fingerprint.synthetic import moved, random_template
 
+SMALL = IndexParams(dims=32, neighbours=16, shortlist=5)
 
-def test_mate_is_found_among_distractors() -> None:
-    gallery = [mcc.encode(random_template(40, seed=s)) for s in range(60)]
-    index = MinutiaIndex(gallery, IndexParams(dims=32, neighbours=16, shortlist=5))
+
+def _gallery(count: int = 60) -> list:
+    return [mcc.encode(random_template(40, seed=s)) for s in range(count)]
+
+
+@pytest.mark.parametrize("voting", ["rank", "similarity"])
+def test_mate_is_found_among_distractors(voting: str) -> None:
+    gallery = _gallery()
+    index = MinutiaIndex(gallery, dataclasses.replace(SMALL, voting=voting))
     probe = mcc.encode(moved(gallery[17], rotation=math.radians(20), shift=(10, 5), jitter=1.5))
     votes = index.votes(probe)
     assert int(np.argmax(votes)) == 17
@@ -35,3 +46,105 @@ def test_a_mirrored_distractor_is_not_a_mate() -> None:
     index = MinutiaIndex([base, fake], IndexParams(dims=16, neighbours=8, shortlist=2))
     again = mcc.encode(moved(base, rotation=0.2, shift=(5, 5), jitter=1.0))
     assert index.search(again, top=1)[0].finger == 0
+
+
+def test_distractor_perturbations_are_applied() -> None:
+    base = mcc.encode(random_template(40, seed=5))
+    plain = distractor(base, np.random.default_rng(0))
+    assert plain.count == base.count  # the default: mirrored and moved, nothing dropped or added
+    noisy = distractor(base, np.random.default_rng(0), drop=0.5, spurious=0.25)
+    assert noisy.count != base.count
+
+
+def test_building_in_chunks_equals_building_at_once() -> None:
+    gallery = _gallery(45)
+    whole = MinutiaIndex.trained(gallery, SMALL)
+    whole.add(gallery)
+    chunked = MinutiaIndex.trained(gallery, SMALL)
+    for start in range(0, len(gallery), 7):
+        chunked.add(gallery[start : start + 7])
+    assert len(chunked) == len(whole) == 45
+    assert np.array_equal(chunked.owner, whole.owner)
+    probe = mcc.encode(moved(gallery[30], rotation=0.3, shift=(4, -6), jitter=1.0))
+    assert np.array_equal(chunked.votes(probe), whole.votes(probe))
+    assert chunked.search(probe, top=5) == whole.search(probe, top=5)
+
+
+def test_fingers_continue_numbering_across_chunks() -> None:
+    gallery = _gallery(20)
+    index = MinutiaIndex.trained(gallery, SMALL)
+    index.add(gallery[:12])
+    index.add(gallery[12:])
+    probe = mcc.encode(moved(gallery[15], rotation=0.1, shift=(3, 3), jitter=1.0))
+    assert index.search(probe, top=1)[0].finger == 15
+
+
+def test_stored_descriptors_are_one_byte_a_dimension_and_templates_are_compact() -> None:
+    gallery = _gallery(30)
+    index = MinutiaIndex(gallery, SMALL)
+    assert index.description == "PCA32,SQ8"
+    assert index.index.sa_code_size() == SMALL.dims  # SQ8: one byte per PCA dimension
+    for finger in index.fingers:
+        assert finger.values.dtype == np.uint8 and finger.valid.dtype == np.uint8
+        assert finger.points.dtype == np.float32
+    sizes = index.nbytes()
+    full = sum(t.cylinders.values.nbytes for t in gallery if t.cylinders is not None)
+    assert sizes["templates"] < full / 3  # float32 cylinder values alone are 4x the uint8 ones
+    before = index.vectors
+    index.add(gallery)
+    grown = index.nbytes()["faiss"] - sizes["faiss"]
+    assert grown <= (index.vectors - before) * SMALL.dims  # a vector costs its 32-byte code
+
+
+def test_a_large_training_sample_gives_an_inverted_file() -> None:
+    gallery = _gallery(60)
+    params = dataclasses.replace(SMALL, lists=16, min_lists=8, probe_lists=4)
+    index = MinutiaIndex(gallery, params)
+    assert index.description == "PCA32,IVF16,SQ8"
+    probe = mcc.encode(moved(gallery[42], rotation=0.2, shift=(6, 2), jitter=1.0))
+    assert index.search(probe, top=1)[0].finger == 42
+
+
+def test_training_refuses_after_adding_and_adding_needs_training() -> None:
+    gallery = _gallery(5)
+    empty = MinutiaIndex(params=SMALL)
+    try:
+        empty.add(gallery)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("add before train must fail")
+    index = MinutiaIndex(gallery, SMALL)
+    try:
+        index.train(gallery)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("train after add must fail")
+
+
+def test_a_restored_compact_template_scores_like_the_original() -> None:
+    gallery = _gallery(12)
+    probe = mcc.encode(moved(gallery[3], rotation=0.25, shift=(5, 5), jitter=1.0))
+    original = match.compare_many(probe, match.Gallery(gallery))
+    restored = match.compare_many(
+        probe, match.Gallery([CompactTemplate.of(t).restore() for t in gallery])
+    )
+    assert np.max(np.abs(original - restored)) < 0.01
+    assert int(np.argmax(restored)) == 3
+    again = CompactTemplate.of(gallery[3]).restore()
+    assert again.cylinders is not None and gallery[3].cylinders is not None
+    assert np.array_equal(again.cylinders.valid, gallery[3].cylinders.valid)
+    assert np.allclose(again.cylinders.x, gallery[3].cylinders.x, atol=1e-4)
+    assert np.allclose(again.cylinders.y, gallery[3].cylinders.y, atol=1e-4)
+
+
+def test_fingers_without_votes_are_never_shortlisted() -> None:
+    gallery = _gallery(40)
+    index = MinutiaIndex(gallery, dataclasses.replace(SMALL, neighbours=1, shortlist=40))
+    probe = mcc.encode(moved(gallery[9], rotation=0.1, shift=(2, 2), jitter=1.0))
+    votes = index.votes(probe)
+    assert 0 < np.count_nonzero(votes) < 40  # one neighbour per probe cylinder
+    shortlist = index.shortlist(votes)
+    assert set(shortlist.tolist()) == set(np.flatnonzero(votes).tolist())
+    assert len(index.search(probe, top=40)) == len(shortlist)
