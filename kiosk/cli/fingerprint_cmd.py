@@ -336,7 +336,8 @@ def bench_fingerprint_match(
     for name, result in sets.items():
         line = ", ".join(
             f"{m.name} {result[m.name]['comparisons_per_s']:.0f}/s "
-            f"({result[m.name]['comparisons_per_cpu_s']:.0f}/CPU-s, EER {_pct(result[m.name]['eer'])})"
+            f"({result[m.name]['comparisons_per_cpu_s']:.0f}/CPU-s, EER {_pct(result[m.name]['eer'])}; "
+            f"prepared gallery {result[m.name]['prepared_gallery']['comparisons_per_s']:.0f}/s)"
             for m in matchers
         )
         click.echo(f"{name}: {line}")

@@ -38,6 +38,21 @@ def test_bench_set_reports_rates_and_a_perfect_eer_on_easy_fingers() -> None:
     assert len(figures["runs_per_s"]) == len(figures["runs_per_cpu_s"]) == 2
     assert figures["comparisons_per_s"] > 0 and figures["comparisons_per_cpu_s"] > 0
     assert figures["eer"] == 0.0  # moved copies of a finger against other random fingers
+    prepared = figures["prepared_gallery"]
+    assert prepared["comparisons"] == 81  # 9 probes x a gallery of all 9
+    assert prepared["comparisons_per_s"] > 0 and prepared["gallery_build_ms"] >= 0
+    assert prepared["max_score_difference"] < 1e-3  # the same scores as pair by pair
+
+
+def test_prepared_gallery_scores_are_the_pairwise_scores() -> None:
+    _, templates = synthetic_set(fingers=2, impressions=3)
+    encoded = [matchbench.current().encode(t) for t in templates]
+    matrix, build, wall, cpu = matchbench.score_prepared(matchbench.current(), encoded)
+    assert matrix.shape == (6, 6) and build >= 0 and wall > 0 and cpu >= 0
+    for i in range(6):
+        for j in range(6):
+            assert matrix[i, j] == pytest.approx(match.compare(encoded[i], encoded[j]), abs=1e-3)
+    assert matrix[0, 1] > matrix[0, 3]  # same finger above another finger
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git missing")
