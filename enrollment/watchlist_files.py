@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from biometrics.fingerprint import ansi9, incits378
+from biometrics.fingerprint import ansi9, incits378, iso
 from biometrics.fingerprint.errors import TemplateError
 from biometrics.fingerprint.record import TYPE9_FORMAT, enough_minutiae
 from biometrics.fingerprint.template import MinutiaeTemplate
@@ -290,12 +290,22 @@ def _minutiae(
     except TemplateError as exc:
         rejected.append(Rejection(label, f"Type-9 minutiae do not convert: {exc.message}"))
         return
+    if not iso.frame_fits(converted.template):
+        rejected.append(Rejection(label, _frame_reason(converted.template)))
+        return
     # the block's own position field: 9.302 (EFS), 9.134 (INCITS 378), 9.006 (legacy)
     position = _position(converted.position) or FingerPosition.UNKNOWN
     fields = {str(k): v for k, v in text.items()}
     data = json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
     count = converted.template.count
     subject.minutiae.append(MinutiaeIn(label, position, data, count, converted.template))
+
+
+def _frame_reason(template: MinutiaeTemplate) -> str:
+    return (
+        f"finger frame {template.width} x {template.height} px at 500 ppi is larger than a "
+        f"stored template holds ({iso.MAX_FRAME} px a side)"
+    )
 
 
 # ---------------------------------------------------------------- FMR records
@@ -317,6 +327,9 @@ def read_minutiae_record(data: bytes, name: str) -> FileContents:
         if not enough_minutiae(view.template):
             reason = f"{view.template.count} minutiae: too few for the matcher"
             out.rejected.append(Rejection(label, reason))
+            continue
+        if not iso.frame_fits(view.template):
+            out.rejected.append(Rejection(label, _frame_reason(view.template)))
             continue
         subject.minutiae.append(
             MinutiaeIn(label, position, b"", view.template.count, view.template)

@@ -100,6 +100,14 @@ def parse(data: bytes) -> IsoRecord:
     )
 
 
+MAX_FRAME = 0x3FFF  # 14-bit coordinates: the largest frame side a record holds
+
+
+def frame_fits(template: MinutiaeTemplate) -> bool:
+    """Whether :func:`dump` can store ``template`` (its frame within 14-bit coordinates)."""
+    return template.width <= MAX_FRAME and template.height <= MAX_FRAME
+
+
 def dump(
     template: MinutiaeTemplate,
     *,
@@ -109,7 +117,7 @@ def dump(
     equipment: int = 0,
 ) -> bytes:
     """One-view ISO 19794-2:2005 record of ``template`` (at most 255 minutiae, most reliable)."""
-    if template.width > 0x3FFF or template.height > 0x3FFF:
+    if not frame_fits(template):
         raise TemplateError("frame too large for 14-bit coordinates")
     order = np.argsort(-template.reliability, kind="stable")[:255]
     order.sort()

@@ -99,6 +99,12 @@ def policy_from_settings(
     written by ``gerbang calibrate thresholds --modality fingerprint``), else ``default``.
 
     The calibration measures the sum fusion only; ``max`` keeps the default's points.
+
+    The watchlist hit threshold is the calibrated one-finger ``accept`` only when
+    it was measured at a false-match rate no looser than the default's (shipped:
+    0.01%); a point calibrated for 1:1 at a looser target (the tool's default is
+    0.1%) would make 1:N false hits likely — a traveller's two fingers are
+    compared with every watchlist finger — so then the stricter of the two holds.
     """
     if point is None:
         return default
@@ -116,4 +122,8 @@ def policy_from_settings(
         accept_fmr=point.fused_accept_fmr,
         reject_fmr=point.fused_reject_fmr,
     )
-    return FingerPolicy(verification, fusion, point.accept, "calibrated")
+    if point.target_fmr <= default.verification.accept_fmr:
+        watchlist_hit = point.accept
+    else:
+        watchlist_hit = max(point.accept, default.watchlist_hit)
+    return FingerPolicy(verification, fusion, watchlist_hit, "calibrated")

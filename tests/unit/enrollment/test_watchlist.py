@@ -423,3 +423,33 @@ def test_finger_minutiae_record_files_are_one_subject_per_file(tmp_path: Path) -
     assert [r.to_json() for r in contents.rejected] == [
         {"record": "finger view 0", "reason": "2 minutiae: too few for the matcher"}
     ]
+
+
+def test_a_minutiae_frame_too_large_to_store_is_rejected_not_a_stopped_import(
+    store: Store, tmp_path: Path
+) -> None:
+    rows = b"".join(
+        (((1 << 14) | (20 + 30 * k)).to_bytes(2, "big") + (40 + 20 * k).to_bytes(2, "big"))
+        + bytes([(16 * k) % 256, 50])
+        for k in range(8)
+    )
+    view = bytes([7, 0, 60, 8]) + rows + b"\x00\x00"
+
+    def record_file(side: int) -> bytes:
+        header = b"FMR\x00 20\x00" + (24 + len(view)).to_bytes(4, "big") + bytes(2)
+        header += side.to_bytes(2, "big") * 2 + (197).to_bytes(2, "big") * 2 + bytes([1, 0])
+        return header + view
+
+    contents = read_file(write(tmp_path, "huge.iso", record_file(20000)))
+    assert [r.to_json() for r in contents.rejected] == [
+        {
+            "record": "finger view 0",
+            "reason": "finger frame 20000 x 20000 px at 500 ppi is larger than a stored "
+            "template holds (16383 px a side)",
+        }
+    ]
+    wl, _ = manager(store)
+    huge = wl.import_file(write(tmp_path, "huge.iso", record_file(20000)), OPTIONS, OFFICER)
+    fine = wl.import_file(write(tmp_path, "fine.iso", record_file(400)), OPTIONS, OFFICER)
+    assert huge.matchable == 0 and huge.rejected
+    assert fine.matchable == 1 and not fine.rejected  # the import goes on after the bad file

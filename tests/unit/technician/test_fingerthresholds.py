@@ -261,3 +261,16 @@ def test_folders_are_checked_before_any_image_is_read(tmp_path: Path) -> None:
         fingerthresholds.calibrate_folders([tmp_path / "missing"], target_fmr=0.5)
     with pytest.raises(ConfigError, match="not found"):
         fingerthresholds.calibrate_folders([tmp_path / "missing"], target_fmr=0.001)
+
+
+def test_the_watchlist_hit_is_never_looser_than_the_shipped_point_unless_measured_as_strict() -> (
+    None
+):
+    loose = POINT.model_copy(update={"accept": 0.02, "reject": 0.015, "target_fmr": 0.001})
+    policy = policy_from_settings(loose)
+    assert policy.verification.accept == 0.02  # 1:1 takes the calibrated point ...
+    assert policy.watchlist_hit == VERIFICATION.accept  # ... 1:N keeps the stricter 0.01% one
+    strict = loose.model_copy(update={"target_fmr": VERIFICATION.accept_fmr})
+    assert policy_from_settings(strict).watchlist_hit == 0.02  # measured at 0.01%: used as is
+    higher = loose.model_copy(update={"accept": 0.05, "reject": 0.03})
+    assert policy_from_settings(higher).watchlist_hit == 0.05
