@@ -67,6 +67,9 @@ def _stack(templates: Iterable[MinutiaeTemplate]) -> tuple[npt.NDArray[np.float3
     return np.ascontiguousarray(np.concatenate(rows)), counts
 
 
+ADD_CHUNK = 5000  # fingers whose descriptors are stacked at once when adding
+
+
 class MinutiaIndex:
     """Enrolled fingers, searchable by a probe template.
 
@@ -86,7 +89,8 @@ class MinutiaIndex:
         if templates:
             step = max(1, len(templates) // params.train_fingers)
             self.train(templates[::step])
-            self.add(templates)
+            for first in range(0, len(templates), ADD_CHUNK):  # bounded descriptor stacks
+                self.add(templates[first : first + ADD_CHUNK])
 
     @classmethod
     def trained(

@@ -10,24 +10,37 @@ hook calls :meth:`WatchlistFingers.refresh` after a page changed the watchlist:
 the rebuild then runs on its own thread, before the next traveller needs it. A
 search waits for a rebuild in progress; searches run on the traveller flow's
 worker thread, never on the UI thread.
+
+A rebuild decodes only templates it has not decoded before (kept by template id
+and the entry's update time while the watchlist is small enough for the
+exhaustive gallery; a large one is decoded afresh so memory stays bounded). Refresh calls arriving while one runs
+are folded into one more rebuild. A template deleted between reading the
+entries and reading it (a sync page) is skipped and counted; the next search
+sees the changed key and rebuilds. A failed rebuild is not retried for the
+same watchlist within ``RETRY_AFTER_S``: searches meanwhile fail at once (the
+traveller goes to an officer) instead of each paying for another failing build.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from biometrics.fingerprint import record
 from biometrics.fingerprint.gallery import FingerGallery
+from biometrics.fingerprint.params import INDEX
 from biometrics.fingerprint.template import MinutiaeTemplate
+from models.errors import RecordNotFoundError
 from models.store import Store
 
 log = logging.getLogger(__name__)
 
 Key = tuple[tuple[str, tuple[str, ...], str], ...]
+RETRY_AFTER_S = 60.0  # a failed rebuild of the same watchlist is not retried before this
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +63,11 @@ class WatchlistFingers:
         self._build = build
         self._lock = threading.Lock()  # one build at a time; searches wait for it
         self._built: Built | None = None
+        self._decoded: dict[tuple[str, str], MinutiaeTemplate | None] = {}  # small lists
+        self._failed: tuple[Key, float, Exception] | None = None
+        self._refresh_lock = threading.Lock()
+        self._refresher: threading.Thread | None = None
+        self._again = False
         self.builds = 0
 
     def _key(self, at: datetime) -> Key:
@@ -64,33 +82,74 @@ class WatchlistFingers:
         with self._lock:
             key = self._key(moment)
             if self._built is None or self._built.key != key:
-                self._built = self._make(moment, key)
+                failed = self._failed
+                if (
+                    failed is not None
+                    and failed[0] == key
+                    and time.monotonic() - failed[1] < RETRY_AFTER_S
+                ):
+                    raise failed[2]
+                try:
+                    self._built = self._make(moment, key)
+                except Exception as exc:
+                    self._failed = (key, time.monotonic(), exc)
+                    raise
+                self._failed = None
             return self._built
 
     def refresh(self) -> threading.Thread:
-        """Rebuild on a background thread (the feed hook's call after a watchlist change)."""
-        thread = threading.Thread(target=self._refresh, name="watchlist-fingers", daemon=True)
-        thread.start()
-        return thread
+        """Rebuild on a background thread (the feed hook's call after a watchlist change);
+        while one runs, further calls fold into one more rebuild after it."""
+        with self._refresh_lock:
+            if self._refresher is not None and self._refresher.is_alive():
+                self._again = True
+                return self._refresher
+            self._again = False
+            thread = threading.Thread(target=self._refresh, name="watchlist-fingers", daemon=True)
+            self._refresher = thread
+            thread.start()
+            return thread
 
     def _refresh(self) -> None:
-        try:
-            self.current()
-        except Exception:  # the next search rebuilds (and raises) on the worker thread
-            log.exception("watchlist fingerprint gallery rebuild failed")
+        while True:
+            try:
+                self.current()
+            except Exception:  # the next search rebuilds (and raises) on the worker thread
+                log.exception("watchlist fingerprint gallery rebuild failed")
+            with self._refresh_lock:
+                if not self._again:
+                    return
+                self._again = False
 
     def _make(self, at: datetime, key: Key) -> Built:
         templates: list[MinutiaeTemplate] = []
         entries: list[str] = []
         skipped = 0
+        # decoded templates are kept by (template id, entry's update time): an entry
+        # changed by the feed (same template ids, new data) is decoded again
+        ids = [(t, updated) for _, template_ids, updated in key for t in template_ids]
+        keep = len(ids) < INDEX.exhaustive_below  # cache decoded templates of small lists only
+        decoded = {t: self._decoded[t] for t in ids if keep and t in self._decoded}
         for entry in self.store.watchlist.active(at):
+            stamp = entry.updated_at.isoformat()
             for template_id in entry.fingerprint_template_ids:
-                usable = record.comparable(self.store.fingerprint_templates.get(template_id))
+                if (template_id, stamp) in decoded:
+                    usable = decoded[template_id, stamp]
+                else:
+                    try:
+                        stored = self.store.fingerprint_templates.get(template_id)
+                    except RecordNotFoundError:  # deleted by a sync page meanwhile
+                        skipped += 1
+                        continue
+                    usable = record.comparable(stored)
+                    if keep:
+                        decoded[template_id, stamp] = usable
                 if usable is None:
                     skipped += 1
                     continue
                 templates.append(usable)
                 entries.append(entry.entry_id)
+        self._decoded = decoded
         gallery = self._build(templates)
         self.builds += 1
         log.info(

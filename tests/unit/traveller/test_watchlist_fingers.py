@@ -1,0 +1,113 @@
+"""The kiosk's watchlist finger gallery: decode once, skip vanished templates, fold refreshes,
+and do not retry a failing build on every search."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Sequence
+
+import pytest
+
+from biometrics.fingerprint import record
+from biometrics.fingerprint.gallery import FingerGallery
+from biometrics.fingerprint.template import MinutiaeTemplate
+from kiosk.traveller import watchlist_fingers
+from kiosk.traveller.watchlist_fingers import WatchlistFingers
+from models.biometric import FingerPosition, SampleSource
+from models.store import Store
+from tests import factories
+from tests.unit.fingerprint.synthetic import random_template
+
+
+def _add_entry(store: Store, entry_id: str, seeds: Sequence[int]) -> list[str]:
+    templates = [
+        record.stored_template(
+            random_template(30, seed=seed),
+            FingerPosition.RIGHT_INDEX,
+            subject_id=entry_id,
+            created_at=factories.NOW,
+            source=SampleSource.IMPORT,
+        )
+        for seed in seeds
+    ]
+    entry = dataclasses.replace(
+        factories.watchlist_entry(entry_id),
+        face_template_ids=(),
+        fingerprint_template_ids=tuple(t.template_id for t in templates),
+    )
+    with store.atomic():
+        for template in templates:
+            store.fingerprint_templates.add(template)
+        store.watchlist.add(entry)
+    return [t.template_id for t in templates]
+
+
+def test_a_rebuild_decodes_only_the_new_templates(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decoded: list[str] = []
+    original = record.comparable
+
+    def counting(template: object) -> MinutiaeTemplate | None:
+        decoded.append(template.template_id)  # type: ignore[attr-defined]
+        return original(template)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(record, "comparable", counting)
+    _add_entry(store, "wl-1", [1, 2])
+    fingers = WatchlistFingers(store, lambda: factories.NOW)
+    assert len(fingers.current().gallery) == 2 and len(decoded) == 2
+    new = _add_entry(store, "wl-2", [3])
+    built = fingers.current()
+    assert len(built.gallery) == 3 and fingers.builds == 2
+    assert decoded[2:] == new  # the two of wl-1 came from the cache
+
+
+def test_a_template_deleted_meanwhile_is_skipped_not_a_failed_build(store: Store) -> None:
+    _, second = _add_entry(store, "wl-1", [1, 2])
+    store.fingerprint_templates.delete(second)  # as a sync page may do between the reads
+    built = WatchlistFingers(store, lambda: factories.NOW).current()
+    assert len(built.gallery) == 1 and built.skipped == 1 and built.entries == ("wl-1",)
+
+
+def test_a_failed_build_is_not_retried_on_every_search(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _add_entry(store, "wl-1", [1])
+    calls: list[int] = []
+
+    def broken(references: Sequence[MinutiaeTemplate]) -> FingerGallery:
+        calls.append(len(references))
+        raise MemoryError("no room for the index")
+
+    fingers = WatchlistFingers(store, lambda: factories.NOW, build=broken)
+    for _ in range(3):
+        with pytest.raises(MemoryError):
+            fingers.current()
+    assert calls == [1]  # the later searches failed at once (the traveller goes to an officer)
+    monkeypatch.setattr(watchlist_fingers, "RETRY_AFTER_S", 0.0)
+    with pytest.raises(MemoryError):
+        fingers.current()
+    assert calls == [1, 1]  # tried again once the wait is over
+
+
+def test_refreshes_during_a_rebuild_fold_into_one_more(store: Store) -> None:
+    _add_entry(store, "wl-1", [1])
+    started, release = threading.Event(), threading.Event()
+    builds: list[int] = []
+
+    def slow(references: Sequence[MinutiaeTemplate]) -> FingerGallery:
+        builds.append(len(references))
+        started.set()
+        release.wait(10)
+        return FingerGallery(references)
+
+    fingers = WatchlistFingers(store, lambda: factories.NOW, build=slow)
+    thread = fingers.refresh()
+    assert started.wait(10)
+    _add_entry(store, "wl-2", [2])  # the watchlist changes while the build runs
+    assert all(fingers.refresh() is thread for _ in range(5))  # folded, no new threads
+    release.set()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert builds == [1, 2]  # the running build, then one more for the change
