@@ -241,12 +241,24 @@ class CounterEnrollment:
         (``accepted``, ``retry``, ``kept_best``), or ``not_found`` (the segmentation
         did not place it: scan the slap again, take the finger alone, or record it
         missing), ``missing`` (recorded missing), ``already_accepted`` or
-        ``attempts_used`` (not offered again). Scanning the slap again offers only the
-        fingers still open, so each finger has at most ``max_attempts`` captures."""
+        ``attempts_used`` (not offered again), or ``not_offered`` (the segmentation
+        was not clean, see below). Scanning the slap again offers only the fingers
+        still open, so each finger has at most ``max_attempts`` captures.
+
+        Tips are offered when the segmentation found every finger (``ok``), or when
+        it found fewer and the positions it inferred as absent are exactly ones the
+        officer has recorded missing; otherwise a tip's position is a guess (from the
+        gaps between tips) that could file a print under the wrong finger, so none
+        is offered: scan again or take the fingers one by one."""
         from biometrics.fingerprint.slap import POSITIONS, SLAP_CODES
 
         session = self.session
-        found = {f.position: f for f in slap.fingers}
+        confirmed = slap.status == "ok" or (
+            slap.status == "wrong-count"
+            and bool(slap.missing)
+            and all(p in session.missing for p in slap.missing)
+        )
+        found = {f.position: f for f in slap.fingers} if confirmed else {}
         results: dict[str, str] = {}
         for position in POSITIONS[SLAP_CODES[int(slap.position)]]:
             best = session.fingers.get(position)
@@ -256,6 +268,8 @@ class CounterEnrollment:
                 results[position.name] = "already_accepted"
             elif session.finger_attempts.get(position, 0) >= session.max_attempts:
                 results[position.name] = "attempts_used"
+            elif not confirmed:
+                results[position.name] = "not_offered"
             elif position not in found:
                 results[position.name] = "not_found"
             else:

@@ -141,6 +141,24 @@ def encode_png(pixels: GrayImage) -> bytes:
 FORMATS = ("TIFF", "PNG", "BMP", "JPEG", "JPEG2000", "PPM", "GIF")
 
 
+def file_ppi(data: bytes) -> float | None:
+    """The resolution an image file states, when plausible for a print (header only)."""
+    try:
+        with Image.open(io.BytesIO(data), formats=FORMATS) as image:
+            dpi = image.info.get("dpi")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return None
+    return _plausible(dpi)
+
+
+def _plausible(dpi: object) -> float | None:
+    if isinstance(dpi, tuple) and dpi and isinstance(dpi[0], int | float):
+        value = float(dpi[0])
+        if _PLAUSIBLE_PPI[0] <= value <= _PLAUSIBLE_PPI[1]:
+            return value
+    return None
+
+
 def _decode(data: bytes, label: str | None) -> tuple[npt.NDArray[np.uint8], float | None]:
     try:
         with warnings.catch_warnings():
@@ -159,9 +177,4 @@ def _decode(data: bytes, label: str | None) -> tuple[npt.NDArray[np.uint8], floa
         Image.DecompressionBombWarning,
     ) as exc:
         raise NotAnImageError(f"image cannot be decoded: {exc}", source=label) from exc
-    file_ppi: float | None = None
-    if isinstance(dpi, tuple) and dpi and isinstance(dpi[0], int | float):
-        value = float(dpi[0])
-        if _PLAUSIBLE_PPI[0] <= value <= _PLAUSIBLE_PPI[1]:
-            file_ppi = value
-    return gray, file_ppi
+    return gray, _plausible(dpi)

@@ -15,6 +15,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QFileDialog
 
+from biometrics.fingerprint.image import file_ppi
+from biometrics.fingerprint.params import IMAGE
 from enrollment.accounts import Accounts
 from enrollment.capture import (
     CapturedFace,
@@ -36,6 +38,7 @@ from models.operations import DeviceKind
 from models.roles import Principal
 
 log = logging.getLogger(__name__)
+DEFAULT_PPI = IMAGE.default_ppi  # a slap file that states no resolution
 Chooser = Callable[[str, bool], str | None]  # (title, save) -> path or None
 
 
@@ -239,8 +242,9 @@ class EnrollmentController(QObject):
         if finger in SLAPS:
 
             def slap_from_file() -> tuple[ScannedSlap, dict[str, str]]:
-                _, pixels = read_image(Path(path))
-                slap = segment_slap_image(finger, pixels, 500)
+                image, pixels = read_image(Path(path))
+                ppi = file_ppi(image.data) or DEFAULT_PPI  # a 1000 ppi card scan says so
+                slap = segment_slap_image(finger, pixels, round(ppi))
                 return slap, counter.offer_slap(slap)
 
             self._run(slap_from_file, self._slap_done)

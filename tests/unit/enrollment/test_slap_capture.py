@@ -190,12 +190,32 @@ def test_offer_slap_retries_only_the_fingers_still_open() -> None:
     assert F.RIGHT_INDEX in counter.session.fingers
 
 
-def test_offer_slap_reports_fingers_the_segmentation_did_not_place() -> None:
+def test_a_slap_with_guessed_positions_is_offered_only_when_the_officer_confirms() -> None:
     engine = _Qualities({F.RIGHT_INDEX: [80], F.RIGHT_MIDDLE: [80]})
     counter = _counter(engine)
-    results = counter.offer_slap(_slap([F.RIGHT_INDEX, F.RIGHT_MIDDLE], "wrong-count"))
-    assert results["RIGHT_RING"] == "not_found" and results["RIGHT_LITTLE"] == "not_found"
+    two = [F.RIGHT_INDEX, F.RIGHT_MIDDLE]
+    guessed = dataclasses.replace(
+        _slap(two, "wrong-count"), missing=(F.RIGHT_RING, F.RIGHT_LITTLE)
+    )  # two tips found, the gaps say ring and little are absent: positions are a guess
+    results = counter.offer_slap(guessed)
+    assert set(results.values()) == {"not_offered"} and engine.seen == []
     assert counter.out.slaps[0]["segmentation"] == "wrong-count"
+    counter.mark_missing(F.RIGHT_RING, "amputated")
+    assert counter.offer_slap(guessed) == {  # one of the two confirmed is not enough
+        "RIGHT_INDEX": "not_offered",
+        "RIGHT_MIDDLE": "not_offered",
+        "RIGHT_RING": "missing",
+        "RIGHT_LITTLE": "not_offered",
+    }
+    counter.mark_missing(F.RIGHT_LITTLE, "amputated")
+    assert counter.offer_slap(guessed) == {
+        "RIGHT_INDEX": "accepted",
+        "RIGHT_MIDDLE": "accepted",
+        "RIGHT_RING": "missing",
+        "RIGHT_LITTLE": "missing",
+    }
+    unplaced = counter.offer_slap(_slap([], "wrong-count"))  # nothing inferred: never offered
+    assert unplaced["RIGHT_INDEX"] == "already_accepted"
 
 
 def test_a_blank_slap_image_gives_no_fingers() -> None:

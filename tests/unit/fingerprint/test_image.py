@@ -15,7 +15,7 @@ from biometrics.fingerprint.errors import (
     ImageSizeError,
     NotAnImageError,
 )
-from biometrics.fingerprint.image import from_array, load_print
+from biometrics.fingerprint.image import file_ppi, from_array, load_print
 from biometrics.fingerprint.segment import segment
 from tests.unit.fingerprint.synthetic import png, ridges
 
@@ -89,3 +89,11 @@ def test_wsq_plugin_never_sees_print_bytes() -> None:
 
     with pytest.raises(NotAnImageError):
         load_print(b"\xff\xa0")
+
+
+def test_file_ppi_reads_a_plausible_resolution_from_the_header_only() -> None:
+    pixels = ridges((300, 300))
+    assert file_ppi(png(pixels, dpi=(1000, 1000))) == pytest.approx(1000.0, abs=0.1)
+    assert file_ppi(png(pixels)) is None  # no resolution stated
+    assert file_ppi(png(pixels, dpi=(72, 72))) is None  # a screen default, not a scanner's
+    assert file_ppi(b"not an image") is None
