@@ -95,6 +95,30 @@ def fvc_named(path: Path) -> bool:
     )
 
 
+# A point measured with too few impostor pairs for its FMR (it lands just above the
+# few impostor scores there are) or too few genuine pairs is not a measurement of
+# the target: it is reported, never saved as the kiosk's.
+SAVE_BLOCKERS = ("resolution_limited", "few_genuine_pairs")
+
+
+def save_blockers(report: dict[str, Any]) -> list[str]:
+    """The warnings of a calibration report that forbid saving its point."""
+    return [w for w in report.get("warnings", []) if w in SAVE_BLOCKERS]
+
+
+def check_saveable(calibration: FingerCalibration) -> None:
+    """Raise :class:`ConfigError` when the calibration cannot become the kiosk's point."""
+    blockers = save_blockers(calibration.report)
+    if blockers:
+        report = calibration.report
+        raise ConfigError(
+            f"not saved ({', '.join(blockers)}): {report['impostor_pairs']} impostor and "
+            f"{report['genuine_pairs']} genuine pairs cannot measure FMR {report['target_fmr']}; "
+            "add prints from the kiosk's sensor or choose a looser target",
+            key="dataset",
+        )
+
+
 @dataclass(frozen=True)
 class FingerCalibration:
     report: dict[str, Any]  # JSON-ready

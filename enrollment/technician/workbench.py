@@ -26,7 +26,7 @@ from models.settings import CameraCalibration, Settings
 
 from . import apply
 from .camera import CalibrationParams, FaceMeasure, calibrate_camera
-from .fingerthresholds import FingerCalibration, Progress, calibrate_folders
+from .fingerthresholds import FingerCalibration, Progress, calibrate_folders, check_saveable
 from .thresholds import ThresholdCalibration, calibrate_thresholds, load_folder
 
 ThresholdRunner = Callable[[Path, float, Path | None], ThresholdCalibration]
@@ -156,6 +156,7 @@ class Workbench:
 
     def save_finger_thresholds(self, calibration: FingerCalibration, by: Principal) -> None:
         by.require(Permission.CALIBRATE)
+        check_saveable(calibration)
         self.settings = apply.save_fingerprint_point(
             self._file(), calibration.point, by=by, audit=self.audit
         )

@@ -406,7 +406,7 @@ def _finger_thresholds(
 ) -> dict[str, Any]:
     from biometrics.fingerprint.verify import policy_from_settings
     from enrollment.technician.apply import save_fingerprint_point
-    from enrollment.technician.fingerthresholds import calibrate_folders
+    from enrollment.technician.fingerthresholds import calibrate_folders, check_saveable
 
     state = app(ctx)
     settings = state.start_logging()
@@ -424,6 +424,7 @@ def _finger_thresholds(
         mode="json", exclude={"calibrated_at", "calibrated_by"}
     )
     if user_id:
+        check_saveable(calibration)
         result["saved"] = _save(
             state,
             user_id,

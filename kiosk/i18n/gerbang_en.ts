@@ -856,6 +856,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Too few prints for this false-match rate: add prints, not saved.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Failed: %1</source>
         <translation type="unfinished"></translation>
     </message>

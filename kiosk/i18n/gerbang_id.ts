@@ -856,6 +856,10 @@
         <translation>Dua jari: pasangan penyamar terlalu sedikit untuk FMR ini (konservatif).</translation>
     </message>
     <message>
+        <source>Too few prints for this false-match rate: add prints, not saved.</source>
+        <translation>Sidik jari terlalu sedikit untuk tingkat salah cocok ini: tambahkan sidik jari, tidak disimpan.</translation>
+    </message>
+    <message>
         <source>Failed: %1</source>
         <translation>Gagal: %1</translation>
     </message>

@@ -170,9 +170,13 @@ class ThresholdsView(QWidget):
             self.plot.setPixmap(
                 QPixmap(str(plot)).scaled(*PLOT, Qt.AspectRatioMode.KeepAspectRatio)
             )
-        self.message.setText("")
+        from enrollment.technician.fingerthresholds import save_blockers
+
+        blocked = finger and bool(save_blockers(report))
+        too_few = self.tr("Too few prints for this false-match rate: add prints, not saved.")
+        self.message.setText(too_few if blocked else "")
         self.run.setEnabled(True)
-        self.save.setEnabled(True)
+        self.save.setEnabled(not blocked)
 
     def show_error(self, code: str) -> None:
         self.message.setText(self.tr("Failed: %1").replace("%1", code))

@@ -274,3 +274,21 @@ def test_the_watchlist_hit_is_never_looser_than_the_shipped_point_unless_measure
     assert policy_from_settings(strict).watchlist_hit == 0.02  # measured at 0.01%: used as is
     higher = loose.model_copy(update={"accept": 0.05, "reject": 0.03})
     assert policy_from_settings(higher).watchlist_hit == 0.05
+
+
+def test_a_point_that_is_not_a_measurement_of_its_target_is_never_saved(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(
+        evalfinger, "evaluate", _scores({"S": _curves(3, 10, 2000), "L": _curves(4, 400, 20000)})
+    )
+    small = calibrate_fingerprint([_set("S")], target_fmr=0.0001)
+    assert fingerthresholds.save_blockers(small.report) == [
+        "resolution_limited",
+        "few_genuine_pairs",
+    ]
+    with pytest.raises(ConfigError, match="2000 impostor and 10 genuine pairs"):
+        fingerthresholds.check_saveable(small)
+    large = calibrate_fingerprint([_set("L")], target_fmr=0.0001)
+    assert fingerthresholds.save_blockers(large.report) == []
+    fingerthresholds.check_saveable(large)  # 20,000 impostors measure 0.01%: may be saved
