@@ -7,18 +7,26 @@ first reads which entries are active (their ids, template ids and update times:
 a cheap query, no template decoded) and rebuilds the gallery when that differs
 from what it was built from, so a search never uses a stale watchlist. The feed
 hook calls :meth:`WatchlistFingers.refresh` after a page changed the watchlist:
-the rebuild then runs on its own thread, before the next traveller needs it. A
-search waits for a rebuild in progress; searches run on the traveller flow's
-worker thread, never on the UI thread.
+the rebuild then runs on its own thread, before the next traveller needs it.
+Searches run on the traveller flow's worker thread, never on the UI thread. A
+search that finds the watchlist changed (a feed page, an entry starting or
+expiring) does not wait for the rebuild (a large list takes minutes): it starts
+one in the background and is served from the previous gallery, without the
+entries removed or changed since, plus an exhaustive comparison with the
+fingers of the entries added or changed since (:class:`InterimGallery`) — the
+same entries the new gallery will hold. Only the first build, with nothing to
+serve, is waited for.
 
 A rebuild decodes only templates it has not decoded before (kept by template id
 and the entry's update time while the watchlist is small enough for the
-exhaustive gallery; a large one is decoded afresh so memory stays bounded). Refresh calls arriving while one runs
-are folded into one more rebuild. A template deleted between reading the
-entries and reading it (a sync page) is skipped and counted; the next search
-sees the changed key and rebuilds. A failed rebuild is not retried for the
-same watchlist within ``RETRY_AFTER_S``: searches meanwhile fail at once (the
-traveller goes to an officer) instead of each paying for another failing build.
+exhaustive gallery; a large one is decoded afresh so memory stays bounded).
+Refresh calls arriving while one runs are folded into one more rebuild. A
+template deleted between reading the entries and reading it (a sync page) is
+skipped and counted; the next search sees the changed key and rebuilds. A
+failed rebuild is not retried for the same watchlist within ``RETRY_AFTER_S``
+(searches keep the interim view; before any gallery exists they fail at once,
+and the traveller goes to an officer, instead of each paying for another
+failing build).
 """
 
 from __future__ import annotations
@@ -27,11 +35,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Protocol
 
 from biometrics.fingerprint import record
-from biometrics.fingerprint.gallery import FingerGallery
+from biometrics.fingerprint.gallery import FingerGallery, Hit
 from biometrics.fingerprint.params import INDEX
 from biometrics.fingerprint.template import MinutiaeTemplate
 from models.errors import RecordNotFoundError
@@ -40,15 +49,48 @@ from models.store import Store
 log = logging.getLogger(__name__)
 
 Key = tuple[tuple[str, tuple[str, ...], str], ...]
+EXHAUSTIVE = replace(INDEX, exhaustive_below=2**31)  # interim additions: always exhaustive
 RETRY_AFTER_S = 60.0  # a failed rebuild of the same watchlist is not retried before this
+
+
+class Searchable(Protocol):
+    def search(self, probe: MinutiaeTemplate, top: int | None = None) -> list[Hit]: ...
+
+    def __len__(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
 class Built:
     key: Key
-    gallery: FingerGallery
+    gallery: Searchable
     entries: tuple[str, ...]  # the watchlist entry of each gallery reference
     skipped: int  # templates not comparable (not in our format)
+
+
+class InterimGallery:
+    """The previous gallery minus ``dropped`` entries, plus an exhaustive gallery of the
+    fingers of entries added or changed since; references number the previous ones
+    first, then the added ones."""
+
+    def __init__(self, previous: Built, dropped: set[str], added: FingerGallery) -> None:
+        self.previous = previous
+        self.dropped = dropped
+        self.added = added
+
+    def __len__(self) -> int:
+        return len(self.previous.gallery) + len(self.added)
+
+    def search(self, probe: MinutiaeTemplate, top: int | None = None) -> list[Hit]:
+        entries = self.previous.entries
+        hits = [
+            h
+            for h in self.previous.gallery.search(probe)
+            if entries[h.reference] not in self.dropped
+        ]
+        offset = len(entries)
+        hits += [Hit(offset + h.reference, h.score) for h in self.added.search(probe)]
+        hits.sort(key=lambda h: -h.score)
+        return hits[:top]
 
 
 class WatchlistFingers:
@@ -61,7 +103,7 @@ class WatchlistFingers:
         self.store = store
         self.clock = clock
         self._build = build
-        self._lock = threading.Lock()  # one build at a time; searches wait for it
+        self._lock = threading.Lock()  # one build at a time; only the first is waited for
         self._built: Built | None = None
         self._decoded: dict[tuple[str, str], MinutiaeTemplate | None] = {}  # small lists
         self._failed: tuple[Key, float, Exception] | None = None
@@ -69,6 +111,7 @@ class WatchlistFingers:
         self._refresher: threading.Thread | None = None
         self._again = False
         self.builds = 0
+        self.interim_searches = 0
 
     def _key(self, at: datetime) -> Key:
         return tuple(
@@ -77,25 +120,61 @@ class WatchlistFingers:
         )
 
     def current(self, at: datetime | None = None) -> Built:
-        """The gallery of the entries active at ``at`` (now), built if it is out of date."""
+        """The gallery of the entries active at ``at`` (now). Once a gallery exists, a
+        changed watchlist is rebuilt in the background and this search gets the
+        interim view (see the module docstring); only the first build is waited for."""
         moment = self.clock() if at is None else at
-        with self._lock:
+        previous = self._built
+        if previous is not None:
             key = self._key(moment)
-            if self._built is None or self._built.key != key:
-                failed = self._failed
-                if (
-                    failed is not None
-                    and failed[0] == key
-                    and time.monotonic() - failed[1] < RETRY_AFTER_S
-                ):
-                    raise failed[2]
+            if key == previous.key:
+                return previous
+            self.refresh()
+            return self._interim(previous, moment, key)
+        with self._lock:
+            return self._current(moment)
+
+    def _interim(self, previous: Built, at: datetime, key: Key) -> Built:
+        before = {entry: (ids, stamp) for entry, ids, stamp in previous.key}
+        now = {entry: (ids, stamp) for entry, ids, stamp in key}
+        dropped = {e for e, state in before.items() if now.get(e) != state}
+        templates: list[MinutiaeTemplate] = []
+        entries: list[str] = []
+        skipped = 0
+        for entry in self.store.watchlist.active(at):
+            if before.get(entry.entry_id) == now.get(entry.entry_id):
+                continue  # unchanged: in the previous gallery
+            for template_id in entry.fingerprint_template_ids:
                 try:
-                    self._built = self._make(moment, key)
-                except Exception as exc:
-                    self._failed = (key, time.monotonic(), exc)
-                    raise
-                self._failed = None
-            return self._built
+                    usable = record.comparable(self.store.fingerprint_templates.get(template_id))
+                except RecordNotFoundError:
+                    usable = None
+                if usable is None:
+                    skipped += 1
+                    continue
+                templates.append(usable)
+                entries.append(entry.entry_id)
+        interim = InterimGallery(previous, dropped, FingerGallery(templates, EXHAUSTIVE))
+        self.interim_searches += 1
+        return Built(key, interim, previous.entries + tuple(entries), previous.skipped + skipped)
+
+    def _current(self, moment: datetime) -> Built:
+        key = self._key(moment)
+        if self._built is None or self._built.key != key:
+            failed = self._failed
+            if (
+                failed is not None
+                and failed[0] == key
+                and time.monotonic() - failed[1] < RETRY_AFTER_S
+            ):
+                raise failed[2]
+            try:
+                self._built = self._make(moment, key)
+            except Exception as exc:
+                self._failed = (key, time.monotonic(), exc)
+                raise
+            self._failed = None
+        return self._built
 
     def refresh(self) -> threading.Thread:
         """Rebuild on a background thread (the feed hook's call after a watchlist change);
@@ -113,7 +192,8 @@ class WatchlistFingers:
     def _refresh(self) -> None:
         while True:
             try:
-                self.current()
+                with self._lock:
+                    self._current(self.clock())
             except Exception:  # the next search rebuilds (and raises) on the worker thread
                 log.exception("watchlist fingerprint gallery rebuild failed")
             with self._refresh_lock:

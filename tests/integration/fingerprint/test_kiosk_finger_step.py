@@ -235,8 +235,15 @@ def test_the_watchlist_gallery_is_built_once_and_again_when_the_list_changes(
         enrolled_store.fingerprint_templates.add(left)
         enrolled_store.watchlist.add(entry)
     second = step.run((RIGHT, LEFT), Enrolled(), lambda: False)
-    assert step.watchlist.builds == 2  # the watchlist changed: rebuilt before searching
+    # the watchlist changed: the search did not wait for the rebuild it started, and
+    # still found the new entry (the previous gallery plus the added fingers)
+    assert step.watchlist.interim_searches == 1
     assert second.watchlist is not None and set(second.watchlist.hit_entry_ids) == {"wl-1", "wl-2"}
+    step.watchlist.refresh().join(30)
+    assert step.watchlist.builds == 2
+    third = step.run((RIGHT, LEFT), Enrolled(), lambda: False)
+    assert third.watchlist is not None and set(third.watchlist.hit_entry_ids) == {"wl-1", "wl-2"}
+    assert step.watchlist.interim_searches == 1  # the rebuilt gallery served this one
 
 
 def test_a_large_watchlist_is_searched_through_the_index(

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from biometrics.fingerprint import record
+from biometrics.fingerprint import mcc, record
 from biometrics.fingerprint.gallery import FingerGallery
 from biometrics.fingerprint.template import MinutiaeTemplate
 from kiosk.traveller import watchlist_fingers
@@ -58,8 +58,9 @@ def test_a_rebuild_decodes_only_the_new_templates(
     fingers = WatchlistFingers(store, lambda: factories.NOW)
     assert len(fingers.current().gallery) == 2 and len(decoded) == 2
     new = _add_entry(store, "wl-2", [3])
+    fingers.refresh().join(10)  # what the feed hook starts after the page
     built = fingers.current()
-    assert len(built.gallery) == 3 and fingers.builds == 2
+    assert len(built.gallery) == 3 and fingers.builds == 2 and fingers.interim_searches == 0
     assert decoded[2:] == new  # the two of wl-1 came from the cache
 
 
@@ -111,3 +112,37 @@ def test_refreshes_during_a_rebuild_fold_into_one_more(store: Store) -> None:
     thread.join(10)
     assert not thread.is_alive()
     assert builds == [1, 2]  # the running build, then one more for the change
+
+
+def test_a_search_during_a_rebuild_sees_the_changed_watchlist_without_waiting(
+    store: Store,
+) -> None:
+    _add_entry(store, "wl-1", [1])
+    _add_entry(store, "wl-2", [2])
+    started, release = threading.Event(), threading.Event()
+
+    def build(references: Sequence[MinutiaeTemplate]) -> FingerGallery:
+        if fingers.builds:  # the first build is quick; the rebuild hangs until released
+            started.set()
+            release.wait(10)
+        return FingerGallery(references)
+
+    fingers = WatchlistFingers(store, lambda: factories.NOW, build=build)
+    first = fingers.current()
+    probe_2 = mcc.encode(random_template(30, seed=2))
+    probe_3 = mcc.encode(random_template(30, seed=3))
+    assert first.entries[first.gallery.search(probe_2)[0].reference] == "wl-2"
+    store.watchlist.delete("wl-2")  # removed by a feed page ...
+    _add_entry(store, "wl-3", [3])  # ... and another added
+    interim = fingers.current()  # starts the rebuild, which now hangs
+    assert started.wait(10) and fingers.interim_searches == 1
+    hits = {interim.entries[h.reference]: h.score for h in interim.gallery.search(probe_3)}
+    assert "wl-3" in hits and hits["wl-3"] > 0.5  # the added entry is searched at once
+    assert "wl-2" not in {
+        interim.entries[h.reference] for h in interim.gallery.search(probe_2)
+    }  # the removed one is not, although the previous gallery still holds it
+    release.set()
+    assert fingers._refresher is not None
+    fingers._refresher.join(10)
+    rebuilt = fingers.current()
+    assert fingers.builds == 2 and set(rebuilt.entries) == {"wl-1", "wl-3"}
