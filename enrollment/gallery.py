@@ -79,14 +79,22 @@ class GalleryDeduplicator:
     """1:N de-duplication against the local galleries (enrolled travellers and watchlist):
     the face through the FAISS face gallery, each captured finger against every stored
     finger template of our matcher (exhaustive: a counter's gallery, at 5,000-10,000
-    comparisons a second), a hit at the one-finger accept threshold (FMR 0.01%)."""
+    comparisons a second), a hit at ``finger_threshold``: the kiosk's watchlist-hit point
+    (``FingerPolicy.watchlist_hit``: the shipped one-finger accept, FMR 0.01%, unless
+    the counter's settings hold a calibration made at that rate or stricter)."""
 
     def __init__(
-        self, gallery: FaceGallery, *, threshold: float = DEDUP_THRESHOLD, k: int = 5
+        self,
+        gallery: FaceGallery,
+        *,
+        threshold: float = DEDUP_THRESHOLD,
+        k: int = 5,
+        finger_threshold: float | None = None,
     ) -> None:
         self.gallery = gallery
         self.threshold = threshold
         self.k = k
+        self.finger_threshold = finger_threshold
 
     def candidates(
         self, face: FaceTemplate | None, fingers: Sequence[FingerprintTemplate]
@@ -108,6 +116,7 @@ class GalleryDeduplicator:
         from biometrics.fingerprint import api, record
         from biometrics.fingerprint.params import VERIFICATION
 
+        hit = VERIFICATION.accept if self.finger_threshold is None else self.finger_threshold
         probes = [p for p in (record.comparable(f) for f in fingers) if p is not None]
         if not probes:
             return []
@@ -118,7 +127,7 @@ class GalleryDeduplicator:
             if reference is None or not stored.subject_id:
                 continue
             score = max(api.compare(probe, reference) for probe in probes)
-            if score >= VERIFICATION.accept:
+            if score >= hit:
                 subject = stored.subject_id
                 best[subject] = max(score, best.get(subject, 0.0))
         return [

@@ -65,6 +65,7 @@ def officer(ctx: click.Context, exit_after: float) -> None:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from biometrics.fingerprint.verify import policy_from_settings
     from enrollment.accounts import Accounts
     from enrollment.faces import DlibFaceEngine
     from enrollment.gallery import FaceGallery
@@ -96,6 +97,7 @@ def officer(ctx: click.Context, exit_after: float) -> None:
             office_id=settings.kiosk.office_id,
             kiosk_id=settings.kiosk.id,
             devices=counter_devices(settings, base_dir, store, faces),
+            finger_threshold=policy_from_settings(settings.calibration.fingerprint).watchlist_hit,
         )
         window.show()
         if exit_after:

@@ -49,6 +49,7 @@ def build_officer_app(
     choose_file: Chooser = file_dialog,
     choose_files: FilesChooser = files_dialog,
     devices: CounterDevices | None = None,
+    finger_threshold: float | None = None,
 ) -> OfficerApp:
     officer = OfficerController(window, accounts, ReferralReview(store, audit))
 
@@ -57,7 +58,7 @@ def build_officer_app(
             store,
             audit,
             faces,
-            GalleryDeduplicator(gallery),
+            GalleryDeduplicator(gallery, finger_threshold=finger_threshold),
             principal,
             fingers=fingers,
             index_update=gallery.add_rows,
@@ -87,7 +88,10 @@ def build_officer_app(
             enrollment.restart()
 
     review = DuplicateReview(
-        store, audit, GalleryDeduplicator(gallery), index_update=gallery.add_rows
+        store,
+        audit,
+        GalleryDeduplicator(gallery, finger_threshold=finger_threshold),
+        index_update=gallery.add_rows,
     )
     duplicates = DuplicatesController(window.duplicates, review, lambda: officer.principal)
     officer.screen_changed.connect(on_screen)

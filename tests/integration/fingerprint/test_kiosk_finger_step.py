@@ -158,6 +158,11 @@ def test_counter_deduplication_finds_an_enrolled_finger(enrolled_store: Store, d
     assert [c.gallery for c in dedup.candidates(None, [watch])] == ["watchlist"]
     other = _template(db1, "108_1", RIGHT, "new-person")  # nobody stored
     assert dedup.candidates(None, [other]) == []
+    # the counter's calibrated hit point applies: one above this pair's score finds nothing
+    strict = GalleryDeduplicator(
+        FaceGallery.in_memory(enrolled_store), finger_threshold=found.score + 0.01
+    )
+    assert [c.subject_id for c in strict.candidates(None, [same])] == []
 
 
 def _saved_policy(tmp_path: Path, **points: float) -> FingerPolicy:
