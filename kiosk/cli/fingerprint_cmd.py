@@ -9,12 +9,25 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
 from kiosk.cli.context import emit_json, json_option
+
+
+@contextmanager
+def one_core() -> Iterator[str]:
+    """Pin the process to one CPU and BLAS to one thread; yields how, for the JSON."""
+    from threadpoolctl import threadpool_limits
+
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    with threadpool_limits(limits=1):
+        yield f"pinned to CPU {cpu}, BLAS 1 thread"
 
 
 @click.group(name="eval")
@@ -66,23 +79,19 @@ def eval_fingerprint(
     as_json: bool,
 ) -> None:
     """Fingerprint 1:1 evaluation: our matcher (MCC + LSS-R) and bozorth3 on the same images."""
-    from threadpoolctl import threadpool_limits
-
     from biometrics import evaluation
     from biometrics.fingerprint import dataset as ds
     from biometrics.fingerprint import evalfinger
 
-    cpu = min(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {cpu})
     reports: dict[str, Any] = {}
     curves: dict[str, Any] = {}
-    with threadpool_limits(limits=1):
+    with one_core() as cpu:
         for folder in datasets:
             fvc = ds.load_fvc(folder, limit_fingers=fingers)
             report, curve = evalfinger.evaluate(
                 fvc, protocol=protocol, ppi=ppi, progress=_progress if progress else None
             )
-            report["cpu"] = f"pinned to CPU {cpu}, BLAS 1 thread"
+            report["cpu"] = cpu
             report["load_average_1min"] = round(os.getloadavg()[0], 2)  # shared machines
             reports[fvc.name] = report
             curves[fvc.name] = curve
@@ -187,8 +196,6 @@ def bench_fingerprint_index(
     datasets: tuple[Path, ...], sizes: str, ppi: float | None, as_json: bool
 ) -> None:
     """1:N: hit rate against penetration and latency, real mates plus distractors."""
-    from threadpoolctl import threadpool_limits
-
     from biometrics.fingerprint import dataset as ds
     from biometrics.fingerprint import indexbench
     from biometrics.fingerprint.extract import extract
@@ -199,11 +206,9 @@ def bench_fingerprint_index(
         counts = [int(s) for s in sizes.split(",")]
     except ValueError as exc:
         raise click.BadParameter("comma-separated integers", param_hint="--sizes") from exc
-    cpu = min(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {cpu})
     nbis = Nbis()
     templates, fingers, impressions = [], [], []
-    with threadpool_limits(limits=1):
+    with one_core() as cpu:
         for folder in datasets:
             fvc = ds.load_fvc(folder)
             for path, finger, impression in zip(
@@ -216,7 +221,7 @@ def bench_fingerprint_index(
         if len({f for f, i in zip(fingers, impressions, strict=True) if i == 1}) > min(counts):
             raise click.BadParameter("more mates than the smallest gallery", param_hint="--sizes")
         output = indexbench.run(templates, fingers, impressions, sizes=counts)
-    output["cpu"] = f"pinned to CPU {cpu}, BLAS 1 thread"
+    output["cpu"] = cpu
     output["load_average_1min"] = round(os.getloadavg()[0], 2)
     if as_json:
         emit_json(output)
@@ -292,16 +297,12 @@ def bench_fingerprint_match(
     import dataclasses
     import subprocess
 
-    from threadpoolctl import threadpool_limits
-
     from biometrics.fingerprint import dataset as ds
     from biometrics.fingerprint import matchbench
     from biometrics.fingerprint.extract import extract
     from biometrics.fingerprint.image import load_print
     from biometrics.fingerprint.nbisx import Nbis
 
-    cpu = min(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {cpu})
     matchers = [matchbench.current()]
     if baseline_ref:
         try:
@@ -313,7 +314,7 @@ def bench_fingerprint_match(
     nbis = Nbis()
     load_start = round(os.getloadavg()[0], 2)
     sets: dict[str, Any] = {}
-    with threadpool_limits(limits=1):
+    with one_core() as cpu:
         for folder in datasets:
             fvc = ds.load_fvc(folder)
             minutiae = []
@@ -327,7 +328,7 @@ def bench_fingerprint_match(
         "statistic": "median over runs, sides alternating",
         "baseline_ref": baseline_ref,
         "sets": sets,
-        "cpu": f"pinned to CPU {cpu}, BLAS 1 thread",
+        "cpu": cpu,
         "load_average_1min": {"start": load_start, "end": round(os.getloadavg()[0], 2)},
     }
     if as_json:

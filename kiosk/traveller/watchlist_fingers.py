@@ -45,6 +45,7 @@ from biometrics.fingerprint.params import INDEX
 from biometrics.fingerprint.template import MinutiaeTemplate
 from models.errors import RecordNotFoundError
 from models.store import Store
+from models.watchlist import WatchlistEntry
 
 log = logging.getLogger(__name__)
 
@@ -110,14 +111,17 @@ class WatchlistFingers:
         self._refresh_lock = threading.Lock()
         self._refresher: threading.Thread | None = None
         self._again = False
+        self._interim_for: tuple[Built, Built] | None = None  # (previous, interim view)
         self.builds = 0
         self.interim_searches = 0
 
-    def _key(self, at: datetime) -> Key:
-        return tuple(
-            (e.entry_id, e.fingerprint_template_ids, e.updated_at.isoformat())
-            for e in self.store.watchlist.active(at)
+    def _active(self, at: datetime) -> tuple[list[WatchlistEntry], Key]:
+        """The entries active at ``at`` and the key a gallery of them is built from."""
+        entries = self.store.watchlist.active(at)
+        key = tuple(
+            (e.entry_id, e.fingerprint_template_ids, e.updated_at.isoformat()) for e in entries
         )
+        return entries, key
 
     def current(self, at: datetime | None = None) -> Built:
         """The gallery of the entries active at ``at`` (now). Once a gallery exists, a
@@ -126,40 +130,60 @@ class WatchlistFingers:
         moment = self.clock() if at is None else at
         previous = self._built
         if previous is not None:
-            key = self._key(moment)
+            entries, key = self._active(moment)
             if key == previous.key:
                 return previous
             self.refresh()
-            return self._interim(previous, moment, key)
+            cached = self._interim_for
+            if cached is not None and cached[0] is previous and cached[1].key == key:
+                interim = cached[1]  # the same pending change: decoded once
+            else:
+                interim = self._interim(previous, entries, key)
+                self._interim_for = (previous, interim)
+            self.interim_searches += 1
+            return interim
         with self._lock:
             return self._current(moment)
 
-    def _interim(self, previous: Built, at: datetime, key: Key) -> Built:
+    def _interim(self, previous: Built, active: list[WatchlistEntry], key: Key) -> Built:
         before = {entry: (ids, stamp) for entry, ids, stamp in previous.key}
         now = {entry: (ids, stamp) for entry, ids, stamp in key}
         dropped = {e for e, state in before.items() if now.get(e) != state}
+        changed = [e for e in active if before.get(e.entry_id) != now.get(e.entry_id)]
+        templates, entries, skipped = self._references(changed, {})
+        interim = InterimGallery(previous, dropped, FingerGallery(templates, EXHAUSTIVE))
+        return Built(key, interim, previous.entries + tuple(entries), previous.skipped + skipped)
+
+    def _references(
+        self, active: list[WatchlistEntry], decoded: dict[tuple[str, str], MinutiaeTemplate | None]
+    ) -> tuple[list[MinutiaeTemplate], list[str], int]:
+        """The comparable fingerprints of ``active`` (templates, their entry, how many
+        skipped), decoding those not in ``decoded`` and adding them to it. Decoded
+        templates are kept by (template id, entry's update time): an entry changed by
+        the feed (same template ids, new data) is decoded again."""
         templates: list[MinutiaeTemplate] = []
         entries: list[str] = []
         skipped = 0
-        for entry in self.store.watchlist.active(at):
-            if before.get(entry.entry_id) == now.get(entry.entry_id):
-                continue  # unchanged: in the previous gallery
+        for entry in active:
+            stamp = entry.updated_at.isoformat()
             for template_id in entry.fingerprint_template_ids:
-                try:
-                    usable = record.comparable(self.store.fingerprint_templates.get(template_id))
-                except RecordNotFoundError:
-                    usable = None
+                if (template_id, stamp) not in decoded:
+                    try:
+                        stored = self.store.fingerprint_templates.get(template_id)
+                    except RecordNotFoundError:  # deleted by a sync page meanwhile
+                        skipped += 1
+                        continue
+                    decoded[template_id, stamp] = record.comparable(stored)
+                usable = decoded[template_id, stamp]
                 if usable is None:
                     skipped += 1
                     continue
                 templates.append(usable)
                 entries.append(entry.entry_id)
-        interim = InterimGallery(previous, dropped, FingerGallery(templates, EXHAUSTIVE))
-        self.interim_searches += 1
-        return Built(key, interim, previous.entries + tuple(entries), previous.skipped + skipped)
+        return templates, entries, skipped
 
     def _current(self, moment: datetime) -> Built:
-        key = self._key(moment)
+        active, key = self._active(moment)
         if self._built is None or self._built.key != key:
             failed = self._failed
             if (
@@ -169,7 +193,7 @@ class WatchlistFingers:
             ):
                 raise failed[2]
             try:
-                self._built = self._make(moment, key)
+                self._built = self._make(active, key)
             except Exception as exc:
                 self._failed = (key, time.monotonic(), exc)
                 raise
@@ -201,34 +225,13 @@ class WatchlistFingers:
                     return
                 self._again = False
 
-    def _make(self, at: datetime, key: Key) -> Built:
-        templates: list[MinutiaeTemplate] = []
-        entries: list[str] = []
-        skipped = 0
-        # decoded templates are kept by (template id, entry's update time): an entry
-        # changed by the feed (same template ids, new data) is decoded again
+    def _make(self, active: list[WatchlistEntry], key: Key) -> Built:
         ids = [(t, updated) for _, template_ids, updated in key for t in template_ids]
         keep = len(ids) < INDEX.exhaustive_below  # cache decoded templates of small lists only
         decoded = {t: self._decoded[t] for t in ids if keep and t in self._decoded}
-        for entry in self.store.watchlist.active(at):
-            stamp = entry.updated_at.isoformat()
-            for template_id in entry.fingerprint_template_ids:
-                if (template_id, stamp) in decoded:
-                    usable = decoded[template_id, stamp]
-                else:
-                    try:
-                        stored = self.store.fingerprint_templates.get(template_id)
-                    except RecordNotFoundError:  # deleted by a sync page meanwhile
-                        skipped += 1
-                        continue
-                    usable = record.comparable(stored)
-                    if keep:
-                        decoded[template_id, stamp] = usable
-                if usable is None:
-                    skipped += 1
-                    continue
-                templates.append(usable)
-                entries.append(entry.entry_id)
+        templates, entries, skipped = self._references(active, decoded)
+        if not keep:
+            decoded = {}
         self._decoded = decoded
         gallery = self._build(templates)
         self.builds += 1
