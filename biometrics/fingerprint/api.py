@@ -16,6 +16,7 @@ import functools
 from pathlib import Path
 
 from biometrics.fingerprint import iso, match, mcc
+from biometrics.fingerprint.dual import FingerSets
 from biometrics.fingerprint.extract import Extraction, extract
 from biometrics.fingerprint.image import PrintImage, load_print
 from biometrics.fingerprint.nbisx import Nbis
@@ -31,11 +32,16 @@ def default_nbis() -> Nbis:
 
 
 def extract_fingerprint(
-    source: bytes | Path | PrintImage, *, ppi: float | None = None, nfiq2: bool = True
+    source: bytes | Path | PrintImage,
+    *,
+    ppi: float | None = None,
+    nfiq2: bool = True,
+    enhanced: bool = False,
 ) -> Extraction:
-    """Template (with cylinders), quality and segmentation of one print image."""
+    """Template (with cylinders), quality and segmentation of one print image;
+    ``enhanced=True`` adds the second minutiae set of ``gerbang_dual`` (:mod:`dual`)."""
     image = source if isinstance(source, PrintImage) else load_print(source, ppi=ppi)
-    return extract(image, default_nbis(), nfiq2=nfiq2)
+    return extract(image, default_nbis(), nfiq2=nfiq2, enhanced=enhanced)
 
 
 def assess_quality(source: bytes | Path | PrintImage, *, ppi: float | None = None) -> Quality:
@@ -48,13 +54,23 @@ def compare(probe: MinutiaeTemplate, reference: MinutiaeTemplate) -> float:
     return match.compare(_encoded(probe), _encoded(reference))
 
 
-def to_iso(template: MinutiaeTemplate, *, position: int = 0) -> bytes:
-    return iso.dump(template, position=position)
+def to_iso(
+    template: MinutiaeTemplate, *, position: int = 0, enhanced: MinutiaeTemplate | None = None
+) -> bytes:
+    """ISO 19794-2:2005 record; ``enhanced`` goes into a marked second view (:mod:`iso`)."""
+    return iso.dump(template, position=position, enhanced=enhanced)
 
 
 def from_iso(data: bytes) -> MinutiaeTemplate:
     """An ISO 19794-2:2005 record's first view, encoded for :func:`compare`."""
     return mcc.encode(iso.parse(data).template)
+
+
+def finger_from_iso(data: bytes) -> FingerSets:
+    """Both minutiae sets of a record we wrote (the second only when marked), encoded."""
+    record = iso.parse(data)
+    second = record.enhanced
+    return FingerSets(mcc.encode(record.template), None if second is None else mcc.encode(second))
 
 
 def _encoded(template: MinutiaeTemplate) -> MinutiaeTemplate:
@@ -66,6 +82,7 @@ __all__ = [
     "VERIFICATION",
     "Decision",
     "Extraction",
+    "FingerSets",
     "FusedResult",
     "MinutiaeTemplate",
     "Quality",
@@ -75,6 +92,7 @@ __all__ = [
     "decide_fused",
     "default_nbis",
     "extract_fingerprint",
+    "finger_from_iso",
     "from_iso",
     "to_iso",
 ]

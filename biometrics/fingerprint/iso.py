@@ -13,7 +13,13 @@ Layout (big-endian)::
         quality:u8 (0-100)
       extended data length:u16 (+ that many bytes, skipped)
 
-Only the first view is imported (one finger per template here). nbis-py's
+Every view is read; the first is the finger's template. A record we write may
+carry a second view of the same finger: the minutiae mindtct finds on the
+Gabor-enhanced image of the same capture (``gerbang_dual``, :mod:`dual`),
+marked by a vendor-defined extended data block (type ``ENHANCED_BLOCK``,
+content ``ENHANCED_TAG``) so that a second view written by another system
+(another impression of the finger) is never taken for it; other readers see
+an ordinary second view. nbis-py's
 exporter writes 0 views and 0 resolution with one view following; such a
 record is read (``views`` says 0). The FVC2002
 shared templates say 300x400 px at 197 px/cm whatever the image size: their
@@ -39,6 +45,9 @@ VIEW = struct.Struct(">BBBB")
 MINUTIA = struct.Struct(">HHBB")
 ANGLE_UNIT = 2 * math.pi / 256
 PPCM_500_PPI = 197  # 500 ppi in pixels per centimetre, rounded
+ENHANCED_BLOCK = 0x0100  # first vendor-defined extended data type
+ENHANCED_TAG = b"gerbang:enhanced-minutiae"
+BLOCK = struct.Struct(">HH")  # extended data block: type, length of the data that follows
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +59,12 @@ class IsoRecord:
     equipment: int
     views: int
     finger_quality: int
+    enhanced: MinutiaeTemplate | None = None  # our marked second view (see above), if any
+    more_views: int = 0  # views after the first that are not our enhanced set
 
 
 def parse(data: bytes) -> IsoRecord:
-    """Read the first finger view of an ISO 19794-2:2005 record."""
+    """Read an ISO 19794-2:2005 record: its first finger view, and our enhanced set if marked."""
     if len(data) < HEADER.size:
         raise TemplateError(f"record of {len(data)} bytes is shorter than the header", offset=0)
     magic, length, equipment, width, height, x_res, y_res, views, _ = HEADER.unpack_from(data)
@@ -63,7 +74,41 @@ def parse(data: bytes) -> IsoRecord:
         raise TemplateError(f"length field says {length}, record has {len(data)} bytes", offset=8)
     if views < 1 and len(data) < HEADER.size + VIEW.size + 2:
         raise TemplateError("record holds no finger view", offset=22)
-    offset = HEADER.size
+    first, offset = _view(data, HEADER.size, width, height)
+    enhanced: MinutiaeTemplate | None = None
+    more = 0
+    for _ in range(1, views):
+        if offset >= len(data):
+            raise TemplateError(f"header says {views} views, the record ends first", offset=offset)
+        view, offset = _view(data, offset, width, height)
+        if enhanced is None and view.marked and view.position == first.position:
+            enhanced = view.template
+        else:
+            more += 1
+    return IsoRecord(
+        template=first.template,
+        position=first.position,
+        impression=first.impression,
+        resolution_ppcm=(x_res, y_res),
+        equipment=equipment & 0x0FFF,
+        views=views,
+        finger_quality=first.quality,
+        enhanced=enhanced,
+        more_views=more,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _View:
+    template: MinutiaeTemplate
+    position: int
+    impression: int
+    quality: int
+    marked: bool  # carries our ENHANCED_BLOCK
+
+
+def _view(data: bytes, offset: int, width: int, height: int) -> tuple[_View, int]:
+    """The finger view at ``offset`` and the offset after it."""
     if offset + VIEW.size > len(data):
         raise TemplateError("truncated finger view header", offset=offset)
     position, view_impression, finger_quality, count = VIEW.unpack_from(data, offset)
@@ -88,16 +133,14 @@ def parse(data: bytes) -> IsoRecord:
     (extended,) = struct.unpack_from(">H", data, end)
     if end + 2 + extended > len(data):
         raise TemplateError("extended data runs past the record", offset=end)
+    marked = data[end + 2 : end + 2 + extended] == _enhanced_block()
     template = MinutiaeTemplate.from_lists(width, height, rows, quality=finger_quality)
-    return IsoRecord(
-        template=template,
-        position=position,
-        impression=view_impression & 0x0F,
-        resolution_ppcm=(x_res, y_res),
-        equipment=equipment & 0x0FFF,
-        views=views,
-        finger_quality=finger_quality,
-    )
+    view = _View(template, position, view_impression & 0x0F, finger_quality, marked)
+    return view, end + 2 + extended
+
+
+def _enhanced_block() -> bytes:
+    return BLOCK.pack(ENHANCED_BLOCK, len(ENHANCED_TAG)) + ENHANCED_TAG
 
 
 MAX_FRAME = 0x3FFF  # 14-bit coordinates: the largest frame side a record holds
@@ -115,10 +158,45 @@ def dump(
     impression: int = 0,
     finger_quality: int | None = None,
     equipment: int = 0,
+    enhanced: MinutiaeTemplate | None = None,
 ) -> bytes:
-    """One-view ISO 19794-2:2005 record of ``template`` (at most 255 minutiae, most reliable)."""
+    """ISO 19794-2:2005 record of ``template`` (at most 255 minutiae, most reliable); with
+    ``enhanced``, a second, marked view of the same finger holding that set (same frame)."""
     if not frame_fits(template):
         raise TemplateError("frame too large for 14-bit coordinates")
+    if enhanced is not None and (enhanced.width, enhanced.height) != (
+        template.width,
+        template.height,
+    ):
+        raise TemplateError("the enhanced set must have the first view's frame")
+    quality = template.quality if finger_quality is None else finger_quality
+    quality = min(max(quality or 0, 0), 100)
+    body = _dump_view(template, position, 0, impression, quality, b"")
+    if enhanced is not None:
+        body += _dump_view(enhanced, position, 1, impression, quality, _enhanced_block())
+    length = HEADER.size + len(body)
+    header = HEADER.pack(
+        MAGIC,
+        length,
+        equipment & 0x0FFF,
+        template.width,
+        template.height,
+        PPCM_500_PPI,
+        PPCM_500_PPI,
+        1 if enhanced is None else 2,
+        0,
+    )
+    return header + body
+
+
+def _dump_view(
+    template: MinutiaeTemplate,
+    position: int,
+    view: int,
+    impression: int,
+    quality: int,
+    extended: bytes,
+) -> bytes:
     order = np.argsort(-template.reliability, kind="stable")[:255]
     order.sort()
     body = bytearray()
@@ -129,18 +207,5 @@ def dump(
         angle = round(float(template.angle[k]) / ANGLE_UNIT) % 256
         minutia_quality = min(max(round(float(template.reliability[k]) * 100), 0), 100)
         body += MINUTIA.pack((kind << 14) | x, y, angle, minutia_quality)
-    quality = template.quality if finger_quality is None else finger_quality
-    view = VIEW.pack(position, impression & 0x0F, min(max(quality or 0, 0), 100), len(order))
-    length = HEADER.size + VIEW.size + len(body) + 2
-    header = HEADER.pack(
-        MAGIC,
-        length,
-        equipment & 0x0FFF,
-        template.width,
-        template.height,
-        PPCM_500_PPI,
-        PPCM_500_PPI,
-        1,
-        0,
-    )
-    return header + view + bytes(body) + b"\x00\x00"
+    head = VIEW.pack(position, ((view & 0x0F) << 4) | (impression & 0x0F), quality, len(order))
+    return head + bytes(body) + struct.pack(">H", len(extended)) + extended

@@ -65,3 +65,16 @@ def test_few_minutiae_is_a_flag_not_an_error() -> None:
     result = extract(from_array(ridges(), ppi=500), FakeNbis(3, 50))
     assert result.too_few_minutiae
     assert result.template.count == 3
+
+
+def test_the_enhanced_set_is_extracted_only_when_asked_and_usable() -> None:
+    image = from_array(ridges(), ppi=500)
+    nbis = FakeNbis(30, 50)
+    assert extract(image, nbis).enhanced is None and len(nbis.calls) == 1
+    both = extract(image, nbis, enhanced=True)
+    assert nbis.calls == [True, True, False]  # a second mindtct run, on the enhanced image
+    # the fake's minutiae lie inside the synthetic print: the enhanced set keeps enough
+    assert both.enhanced is not None and both.enhanced.cylinders is not None
+    assert both.template.count == 30 and not both.too_few_minutiae
+    few = extract(image, FakeNbis(3, 50), enhanced=True)
+    assert few.too_few_minutiae and few.enhanced is None  # not even tried

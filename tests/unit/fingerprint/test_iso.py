@@ -63,3 +63,41 @@ def test_minutia_outside_the_frame_is_refused() -> None:
 def test_random_bytes_never_crash(data: bytes) -> None:
     with contextlib.suppress(TemplateError):
         iso.parse(iso.MAGIC + data)
+
+
+def test_the_enhanced_set_travels_as_a_marked_second_view() -> None:
+    raw, enhanced = random_template(30, seed=8), random_template(25, seed=9)
+    data = iso.dump(raw, position=2, enhanced=enhanced)
+    record = iso.parse(data)
+    assert record.views == 2 and record.more_views == 0 and record.position == 2
+    assert record.template.count == 30
+    assert record.enhanced is not None and record.enhanced.count == 25
+    assert np.all(np.abs(record.enhanced.x - enhanced.x) <= 0.5)
+    assert iso.dump(record.template, position=2, enhanced=record.enhanced) == data
+    # another reader sees two ordinary views of finger 2
+    from biometrics.fingerprint import incits378
+
+    views = incits378.parse(data).views
+    assert [(v.position, v.view, v.template.count) for v in views] == [(2, 0, 30), (2, 1, 25)]
+
+
+def test_a_second_view_without_our_mark_is_not_taken_for_the_enhanced_set() -> None:
+    data = iso.dump(random_template(30, seed=8), position=2, enhanced=random_template(25, seed=9))
+    other = data.replace(iso.ENHANCED_TAG, b"x" * len(iso.ENHANCED_TAG))  # another vendor's block
+    record = iso.parse(other)
+    assert record.enhanced is None and record.more_views == 1 and record.template.count == 30
+
+
+def test_a_record_missing_a_view_its_header_counts_is_refused() -> None:
+    data = bytearray(iso.dump(random_template(10, seed=2)))
+    data[22] = 2  # header: two views; only one follows
+    with pytest.raises(TemplateError, match="2 views"):
+        iso.parse(bytes(data))
+
+
+def test_an_enhanced_set_of_another_frame_is_refused() -> None:
+    raw = random_template(10, seed=2)
+    other = random_template(10, seed=3)
+    other = type(other).from_lists(raw.width + 1, raw.height, [], quality=None)
+    with pytest.raises(TemplateError, match="frame"):
+        iso.dump(raw, enhanced=other)
