@@ -1,4 +1,9 @@
-"""The counter's finger engine: NFIQ 2 quality and an ISO 19794-2 template per capture."""
+"""The counter's finger engine: NFIQ 2 quality and an ISO 19794-2 template per capture.
+
+The template holds both minutiae sets of the capture (raw, and the Gabor-enhanced
+print's as a marked second view, ``biometrics.fingerprint.iso``), so the kiosk can
+verify the traveller with ``gerbang_dual``.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +32,7 @@ class FingerprintPipeline:
         self, position: FingerPosition, image: ImageData, pixels: npt.NDArray[np.uint8]
     ) -> FingerCapture:
         try:
-            extraction = record.extract_pixels(pixels, ppi=self.ppi)
+            extraction = record.extract_pixels(pixels, ppi=self.ppi, enhanced=True)
         except FingerprintError as exc:
             return FingerCapture(position, image, None, 0.0, f"unusable:{exc.code}")
         template: FingerprintTemplate | None = record.stored(

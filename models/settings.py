@@ -222,6 +222,17 @@ class FingerprintOperatingPoint(_Section):
     fused_impostor_pairs: int = Field(default=0, ge=0)
     calibrated_at: str = Field(default="", max_length=40)
     calibrated_by: str = Field(default="", max_length=64)
+    # The same points for ``gerbang_dual`` (both minutiae sets, 1:1 only), measured in
+    # the same run; absent in calibrations saved before it existed, and then the
+    # kiosk compares the raw sets only (``verify.policy_from_settings``).
+    dual_accept: float | None = Field(default=None, ge=0.0, le=1.0)
+    dual_reject: float | None = Field(default=None, ge=0.0, le=1.0)
+    dual_accept_fmr: float | None = Field(default=None, ge=0, le=1)
+    dual_reject_fmr: float | None = Field(default=None, ge=0, le=1)
+    dual_fused_accept: float | None = Field(default=None, ge=0.0, le=2.0)
+    dual_fused_reject: float | None = Field(default=None, ge=0.0, le=2.0)
+    dual_fused_accept_fmr: float | None = Field(default=None, ge=0, le=1)
+    dual_fused_reject_fmr: float | None = Field(default=None, ge=0, le=1)
 
     @model_validator(mode="after")
     def _order(self) -> FingerprintOperatingPoint:
@@ -229,7 +240,35 @@ class FingerprintOperatingPoint(_Section):
             raise ValueError("reject must not exceed accept")
         if self.fused_reject > self.fused_accept:
             raise ValueError("fused_reject must not exceed fused_accept")
+        dual = (
+            self.dual_accept,
+            self.dual_reject,
+            self.dual_accept_fmr,
+            self.dual_reject_fmr,
+            self.dual_fused_accept,
+            self.dual_fused_reject,
+            self.dual_fused_accept_fmr,
+            self.dual_fused_reject_fmr,
+        )
+        if any(v is None for v in dual) and any(v is not None for v in dual):
+            raise ValueError("the dual_* points are all given or none")
+        pairs = (
+            ("dual_reject", self.dual_reject, "dual_accept", self.dual_accept),
+            (
+                "dual_fused_reject",
+                self.dual_fused_reject,
+                "dual_fused_accept",
+                self.dual_fused_accept,
+            ),
+        )
+        for low_name, low, high_name, high in pairs:
+            if low is not None and high is not None and low > high:
+                raise ValueError(f"{low_name} must not exceed {high_name}")
         return self
+
+    @property
+    def has_dual(self) -> bool:
+        return self.dual_accept is not None
 
 
 class CameraCalibration(_Section):

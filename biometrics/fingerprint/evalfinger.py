@@ -45,6 +45,8 @@ BASELINE = "nbis_bozorth3"
 DUAL = "gerbang_dual"
 FUSED_SUM = "gerbang_2_fingers_sum"
 FUSED_MAX = "gerbang_2_fingers_max"
+DUAL_FUSED_SUM = "gerbang_dual_2_fingers_sum"
+DUAL_FUSED_MAX = "gerbang_dual_2_fingers_max"
 FUSION_NOTE = (
     "chimeric two-finger people: fingers (1st, 2nd), (3rd, 4th), ... of the set are one "
     "person's two fingers; genuine = impressions i<j of both fingers of a person (same i, j "
@@ -52,6 +54,7 @@ FUSION_NOTE = (
     "p<q, all i, j; scores summed (or max) over the two fingers"
 )
 Progress = Callable[[str, int, int], None]
+Curve = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]  # (genuine, impostor) scores
 
 
 @dataclass
@@ -206,7 +209,7 @@ def evaluate(
     extract_ms = 1000.0 * (extracted.mindtct_seconds + extracted.encode_seconds) / max(n, 1)
     matchers: dict[str, Any] = {}
     curves = {}
-    fused = None
+    fused: dict[str, Curve] = {}
     fusion: dict[str, Any] = {}
     scorers = ((OURS, score_ours), (BASELINE, score_bozorth)) if baseline else ((OURS, score_ours),)
     for name, scorer in scorers + (((DUAL, score_dual),) if dual else ()):
@@ -232,16 +235,23 @@ def evaluate(
             "enhance_mindtct_cylinders": round(second_ms, 1),
         }
     if protocol == "all-pairs":
-        scores = np.zeros((n, n))
-        ours_scores = np.zeros(a.size)
-        ours_scores[same], ours_scores[~same] = curves[OURS]
-        scores[a, b] = ours_scores
-        scores[b, a] = ours_scores
-        fused = fusion_scores(scores, dataset)
-        if fused is not None:
-            for name, (g, i) in fused.items():
-                curves[name] = (g, i)
-            fusion = {name: figures(g, i) for name, (g, i) in fused.items()}
+        for matcher, names in (
+            (OURS, (FUSED_SUM, FUSED_MAX)),
+            (DUAL, (DUAL_FUSED_SUM, DUAL_FUSED_MAX)),
+        ):
+            if matcher not in curves:
+                continue
+            scores = np.zeros((n, n))
+            matcher_scores = np.zeros(a.size)
+            matcher_scores[same], matcher_scores[~same] = curves[matcher]
+            scores[a, b] = matcher_scores
+            scores[b, a] = matcher_scores
+            both = fusion_scores(scores, dataset)
+            if both is not None:
+                fused[names[0]], fused[names[1]] = both
+        for name, (g, i) in fused.items():
+            curves[name] = (g, i)
+        fusion = {name: figures(g, i) for name, (g, i) in fused.items()}
     good = [e for e in extracted.extractions if e is not None]
     report: dict[str, Any] = {
         "dataset": dataset.name,
@@ -256,15 +266,14 @@ def evaluate(
         else 0.0,
         "matchers": matchers,
     }
-    if protocol == "all-pairs" and fused is not None:
+    if protocol == "all-pairs" and fused:
         report["fusion"] = {"method": FUSION_NOTE, **fusion}
     return report, curves
 
 
-def fusion_scores(
-    scores: npt.NDArray[np.float64], dataset: FvcSet
-) -> dict[str, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]] | None:
-    """Two-finger fused (genuine, impostor) scores of chimeric people (see FUSION_NOTE)."""
+def fusion_scores(scores: npt.NDArray[np.float64], dataset: FvcSet) -> tuple[Curve, Curve] | None:
+    """Two-finger fused (genuine, impostor) scores of chimeric people (see FUSION_NOTE):
+    (sum, max)."""
     fingers = sorted(set(dataset.fingers), key=int)
     index = {
         (f, i): k for k, (f, i) in enumerate(zip(dataset.fingers, dataset.impressions, strict=True))
@@ -292,7 +301,7 @@ def fusion_scores(
     if not genuine or not impostor:
         return None
     gen, imp = np.array(genuine), np.array(impostor)
-    return {FUSED_SUM: (gen.sum(1), imp.sum(1)), FUSED_MAX: (gen.max(1), imp.max(1))}
+    return (gen.sum(1), imp.sum(1)), (gen.max(1), imp.max(1))
 
 
 def pooled(

@@ -184,6 +184,19 @@ class FusionPolicy:
     reject_fmr: float = 0.01
 
 
+# ``gerbang_dual`` (both minutiae sets of each finger, :mod:`dual`; the kiosk's 1:1
+# comparison when the enrolled record holds both), measured like the points above by
+# ``gerbang eval fingerprint --protocol all-pairs`` on the four FVC2002 B sets pooled
+# (docs/fingerprint-eval/all_pairs.json, "pooled"), thresholds rounded up:
+# one finger: FMR 0.01% at 0.030359 (FNMR 5.3%), FMR 1% at 0.024788 (FNMR 2.5%);
+# two fingers summed: above every one of the 2,560 chimeric impostor sums at 0.050963
+# (FNMR 0.18%), FMR 1% at 0.045929 (FNMR 0.18%); max: 0.030359 / 0.025839.
+DUAL_VERIFICATION = VerificationPolicy(accept=0.0304, reject=0.0248)
+DUAL_FUSION = FusionPolicy(
+    sum_accept=0.0510, sum_reject=0.0460, max_accept=0.0304, max_reject=0.0259
+)
+
+
 @dataclass(frozen=True, slots=True)
 class IndexParams:
     """1:N retrieval (``index1n``): per-minutia cylinders in FAISS, voting, re-ranking."""

@@ -10,6 +10,11 @@ its fields as JSON: what imports before the converter stored, and records that
 convert to fewer than ``EXTRACTION.min_minutiae`` minutiae) is converted when
 compared; when that gives too few minutiae or fails, :func:`comparable` returns
 None and callers say so.
+
+A record stored from a capture with its enhanced set (``extract_pixels(...,
+enhanced=True)``) holds that set as a marked second view (:mod:`iso`);
+:func:`finger_sets` reads both, :func:`comparable` the first (raw) set only,
+which is what the 1:N galleries compare.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from biometrics.fingerprint import ansi9, api, mcc
+from biometrics.fingerprint.dual import FingerSets
 from biometrics.fingerprint.errors import FingerprintError
 from biometrics.fingerprint.extract import Extraction
 from biometrics.fingerprint.image import from_array
@@ -34,9 +40,13 @@ TYPE9_FORMAT = "ansi-nist-itl-type9"  # a Type-9 record's fields as JSON, kept a
 DEFAULT_PPI = 500.0  # scanners that do not say (FBI Appendix F sensors are 500 ppi)
 
 
-def extract_pixels(gray: npt.NDArray[np.uint8], *, ppi: float = DEFAULT_PPI) -> Extraction:
-    """Extraction (template, quality) of a scanner's 8-bit grey image."""
-    return api.extract_fingerprint(from_array(np.ascontiguousarray(gray), ppi=ppi))
+def extract_pixels(
+    gray: npt.NDArray[np.uint8], *, ppi: float = DEFAULT_PPI, enhanced: bool = False
+) -> Extraction:
+    """Extraction (template, quality) of a scanner's 8-bit grey image; ``enhanced=True``
+    adds the second minutiae set that 1:1 verification compares (``gerbang_dual``)."""
+    image = from_array(np.ascontiguousarray(gray), ppi=ppi)
+    return api.extract_fingerprint(image, enhanced=enhanced)
 
 
 def stored(
@@ -54,7 +64,7 @@ def stored(
         subject_id=subject_id,
         position=position,
         format=FORMAT,
-        data=api.to_iso(template, position=int(position)),
+        data=api.to_iso(template, position=int(position), enhanced=extraction.enhanced),
         minutiae_count=len(template.x),
         created_at=created_at,
         source=source,
@@ -101,6 +111,18 @@ def type9_fields(data: bytes) -> dict[int, str]:
     return {
         int(k): v for k, v in raw.items() if k.isascii() and k.isdecimal() and isinstance(v, str)
     }
+
+
+def finger_sets(record: FingerprintTemplate) -> FingerSets | None:
+    """Like :func:`comparable`, with the record's enhanced set when it holds one (records
+    stored from a capture since the enhanced view exists); 1:1 verification compares these."""
+    if record.format != FORMAT:
+        usable = comparable(record)
+        return None if usable is None else FingerSets(usable)
+    try:
+        return api.finger_from_iso(record.data)
+    except FingerprintError:
+        return None
 
 
 def comparable(record: FingerprintTemplate) -> MinutiaeTemplate | None:

@@ -19,7 +19,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from biometrics.fingerprint.params import FUSION, VERIFICATION, FusionPolicy, VerificationPolicy
+from biometrics.fingerprint.params import (
+    DUAL_FUSION,
+    DUAL_VERIFICATION,
+    FUSION,
+    VERIFICATION,
+    FusionPolicy,
+    VerificationPolicy,
+)
 from models.settings import FingerprintOperatingPoint
 
 
@@ -81,12 +88,20 @@ def decide_fused(
 
 @dataclass(frozen=True, slots=True)
 class FingerPolicy:
-    """The kiosk's fingerprint operating points: one finger, two fingers summed, watchlist hit."""
+    """The kiosk's fingerprint operating points: one finger, two fingers summed, watchlist hit;
+    for the raw sets (``gerbang``) and for both sets (``gerbang_dual``, 1:1 only)."""
 
     verification: VerificationPolicy = VERIFICATION
     fusion: FusionPolicy = FUSION
     watchlist_hit: float = VERIFICATION.accept  # one-finger score at or above it: a hit
     source: str = "shipped"  # or "calibrated" ([calibration.fingerprint])
+    # None: ``gerbang_dual`` is not used (a calibration saved without its points)
+    dual_verification: VerificationPolicy | None = DUAL_VERIFICATION
+    dual_fusion: FusionPolicy | None = DUAL_FUSION
+
+    @property
+    def dual(self) -> bool:
+        return self.dual_verification is not None and self.dual_fusion is not None
 
 
 SHIPPED = FingerPolicy()
@@ -99,6 +114,9 @@ def policy_from_settings(
     written by ``gerbang calibrate thresholds --modality fingerprint``), else ``default``.
 
     The calibration measures the sum fusion only; ``max`` keeps the default's points.
+    ``gerbang_dual``'s points come from the same calibration; one saved without them
+    (before they were measured) turns ``gerbang_dual`` off rather than pairing the
+    technician's raw-set points with shipped dual ones.
 
     The watchlist hit threshold is the calibrated one-finger ``accept`` only when
     it was measured at a false-match rate no looser than the default's (shipped:
@@ -126,4 +144,29 @@ def policy_from_settings(
         watchlist_hit = point.accept
     else:
         watchlist_hit = max(point.accept, default.watchlist_hit)
-    return FingerPolicy(verification, fusion, watchlist_hit, "calibrated")
+    dual_verification: VerificationPolicy | None = None
+    dual_fusion: FusionPolicy | None = None
+    if point.has_dual and default.dual_verification and default.dual_fusion:
+        dual_verification = replace(
+            default.dual_verification,
+            accept=_given(point.dual_accept),
+            reject=_given(point.dual_reject),
+            accept_fmr=_given(point.dual_accept_fmr),
+            reject_fmr=_given(point.dual_reject_fmr),
+        )
+        dual_fusion = replace(
+            default.dual_fusion,
+            sum_accept=_given(point.dual_fused_accept),
+            sum_reject=_given(point.dual_fused_reject),
+            accept_fmr=_given(point.dual_fused_accept_fmr),
+            reject_fmr=_given(point.dual_fused_reject_fmr),
+        )
+    return FingerPolicy(
+        verification, fusion, watchlist_hit, "calibrated", dual_verification, dual_fusion
+    )
+
+
+def _given(value: float | None) -> float:
+    if value is None:  # FingerprintOperatingPoint validates all-or-none
+        raise ValueError("dual point missing")
+    return value

@@ -8,6 +8,9 @@ prints with the scoring of ``gerbang eval fingerprint``
 (:func:`biometrics.fingerprint.evalfinger.evaluate`, all-pairs protocol, our
 matcher only) and returned as a :class:`models.settings.FingerprintOperatingPoint`
 that :func:`enrollment.technician.apply.save_fingerprint_point` makes the kiosk's.
+The same points are measured in the same run for ``gerbang_dual`` (both minutiae
+sets per finger, what the kiosk's 1:1 comparison uses when the enrolled record
+holds both; ``dual`` in the report, ``dual_*`` in the point).
 
 A dataset folder is either FVC-layout (``<finger>_<impression>.tif``, directly
 or under ``images/``) or one sub-folder of images per finger; in the latter,
@@ -174,6 +177,8 @@ def calibrate_fingerprint(
     sets: list[dict[str, Any]] = []
     one: list[tuple[Scores, Scores]] = []
     two: list[tuple[Scores, Scores]] = []
+    dual_one: list[tuple[Scores, Scores]] = []
+    dual_two: list[tuple[Scores, Scores]] = []
     for dataset in datasets:
         report, curves = evalfinger.evaluate(
             dataset,
@@ -181,13 +186,15 @@ def calibrate_fingerprint(
             ppi=ppi,
             progress=_labelled(progress, dataset.name),
             baseline=False,
-            dual=False,  # the kiosk compares one minutiae set per finger (raw)
+            dual=True,
         )
         genuine, impostor = curves[evalfinger.OURS]
         fused = curves.get(evalfinger.FUSED_SUM)
         one.append((genuine, impostor))
+        dual_one.append(curves[evalfinger.DUAL])
         if fused is not None:
             two.append(fused)
+            dual_two.append(curves[evalfinger.DUAL_FUSED_SUM])
         sets.append(
             {
                 "dataset": dataset.name,
@@ -201,6 +208,7 @@ def calibrate_fingerprint(
                     "impostor": int(fused[1].size) if fused else 0,
                 },
                 "eer": report["matchers"][evalfinger.OURS].get("eer"),
+                "dual_eer": report["matchers"][evalfinger.DUAL].get("eer"),
             }
         )
     genuine = np.concatenate([g for g, _ in one])
@@ -280,11 +288,51 @@ def calibrate_fingerprint(
                 "reject": at(fused_genuine, fused_impostor, current.fusion.sum_reject),
             },
         }
+    dual_genuine = np.concatenate([g for g, _ in dual_one])
+    dual_impostor = np.concatenate([i for _, i in dual_one])
+    dual_fused_genuine = np.concatenate([g for g, _ in dual_two])
+    dual_fused_impostor = np.concatenate([i for _, i in dual_two])
+    dual_accept = choose(dual_impostor, target_fmr, 1.0)
+    dual_reject = min(choose(dual_impostor, reject_at, 1.0), dual_accept)
+    dual_fused_accept = choose(dual_fused_impostor, target_fmr, 2.0)
+    dual_fused_reject = min(choose(dual_fused_impostor, reject_at, 2.0), dual_fused_accept)
+    dual_equal, dual_equal_t = evaluation.eer(dual_genuine, dual_impostor)
+    dual_fused_equal, _ = evaluation.eer(dual_fused_genuine, dual_fused_impostor)
+    result["dual"] = {
+        "matcher": evalfinger.DUAL,
+        "eer": round(dual_equal, 6),
+        "eer_threshold": round(dual_equal_t, 6),
+        "accept": at(dual_genuine, dual_impostor, dual_accept),
+        "reject": at(dual_genuine, dual_impostor, dual_reject),
+        "fused": {
+            "eer": round(dual_fused_equal, 6),
+            "accept": at(dual_fused_genuine, dual_fused_impostor, dual_fused_accept),
+            "reject": at(dual_fused_genuine, dual_fused_impostor, dual_fused_reject),
+        },
+    }
+    if current is not None and current.dual_verification and current.dual_fusion:
+        result["current"]["dual"] = {
+            "accept": at(dual_genuine, dual_impostor, current.dual_verification.accept),
+            "reject": at(dual_genuine, dual_impostor, current.dual_verification.reject),
+            "fused": {
+                "accept": at(
+                    dual_fused_genuine, dual_fused_impostor, current.dual_fusion.sum_accept
+                ),
+                "reject": at(
+                    dual_fused_genuine, dual_fused_impostor, current.dual_fusion.sum_reject
+                ),
+            },
+        }
     if plot is not None:
         evaluation.plot_det(
             {
                 f"{names}: one finger": (genuine, impostor),
                 f"{names}: two fingers (sum)": (fused_genuine, fused_impostor),
+                f"{names}: one finger, both sets": (dual_genuine, dual_impostor),
+                f"{names}: two fingers, both sets (sum)": (
+                    dual_fused_genuine,
+                    dual_fused_impostor,
+                ),
             },
             plot,
             title=f"Fingerprint threshold calibration: {names}",
@@ -306,6 +354,14 @@ def calibrate_fingerprint(
         impostor_pairs=int(impostor.size),
         fused_genuine_pairs=int(fused_genuine.size),
         fused_impostor_pairs=int(fused_impostor.size),
+        dual_accept=dual_accept,
+        dual_reject=dual_reject,
+        dual_accept_fmr=result["dual"]["accept"]["fmr"],
+        dual_reject_fmr=result["dual"]["reject"]["fmr"],
+        dual_fused_accept=dual_fused_accept,
+        dual_fused_reject=dual_fused_reject,
+        dual_fused_accept_fmr=result["dual"]["fused"]["accept"]["fmr"],
+        dual_fused_reject_fmr=result["dual"]["fused"]["reject"]["fmr"],
     )
     return FingerCalibration(result, point, genuine, impostor, fused_genuine, fused_impostor)
 

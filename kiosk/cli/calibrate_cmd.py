@@ -338,6 +338,12 @@ def thresholds(
     rows = [(name, result[name]) for name in ("accept", "reject")]
     if "fused" in result:
         rows += [(f"two fingers {name}", result["fused"][name]) for name in ("accept", "reject")]
+    if "dual" in result:  # gerbang_dual: both minutiae sets, the kiosk's 1:1 comparison
+        dual = result["dual"]
+        rows += [(f"both sets {name}", dual[name]) for name in ("accept", "reject")]
+        rows += [
+            (f"both sets, two fingers {name}", dual["fused"][name]) for name in ("accept", "reject")
+        ]
     for name, r in rows:
         click.echo(f"  {name}: {r['threshold']:.6f} (FMR {r['fmr']:.6f}, FNMR {r['fnmr']:.6f})")
     if result["warnings"]:

@@ -856,6 +856,14 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Both minutiae sets (1:1 at the kiosk): accept at %1 (FMR %2%, FNMR %3%)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Both minutiae sets, two fingers: accept at %1 (FMR %2%, FNMR %3%)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Too few prints for this false-match rate: add prints, not saved.</source>
         <translation type="unfinished"></translation>
     </message>

@@ -856,6 +856,14 @@
         <translation>Dua jari: pasangan penyamar terlalu sedikit untuk FMR ini (konservatif).</translation>
     </message>
     <message>
+        <source>Both minutiae sets (1:1 at the kiosk): accept at %1 (FMR %2%, FNMR %3%)</source>
+        <translation>Kedua set minutiae (1:1 di kios): terima mulai %1 (FMR %2%, FNMR %3%)</translation>
+    </message>
+    <message>
+        <source>Both minutiae sets, two fingers: accept at %1 (FMR %2%, FNMR %3%)</source>
+        <translation>Kedua set minutiae, dua jari: terima mulai %1 (FMR %2%, FNMR %3%)</translation>
+    </message>
+    <message>
         <source>Too few prints for this false-match rate: add prints, not saved.</source>
         <translation>Sidik jari terlalu sedikit untuk tingkat salah cocok ini: tambahkan sidik jari, tidak disimpan.</translation>
     </message>

@@ -163,6 +163,18 @@ class ThresholdsView(QWidget):
                 lines.append(
                     self.tr("Two fingers: too few impostor pairs for this FMR (conservative).")
                 )
+        dual = report.get("dual")
+        if dual is not None:
+            lines += [
+                self.tr("Both minutiae sets (1:1 at the kiosk): accept at %1 (FMR %2%, FNMR %3%)")
+                .replace("%1", _rate(dual["accept"], digits)[0])
+                .replace("%2", _rate(dual["accept"], digits)[1])
+                .replace("%3", _rate(dual["accept"], digits)[2]),
+                self.tr("Both minutiae sets, two fingers: accept at %1 (FMR %2%, FNMR %3%)")
+                .replace("%1", _rate(dual["fused"]["accept"], digits)[0])
+                .replace("%2", _rate(dual["fused"]["accept"], digits)[1])
+                .replace("%3", _rate(dual["fused"]["accept"], digits)[2]),
+            ]
         self.results.setText("\n".join(lines))
         # a wrapped label beside the fixed-size plot does not claim its wrapped height itself
         self.results.setMinimumHeight(self.results.heightForWidth(max(self.results.width(), 500)))

@@ -43,6 +43,7 @@ class FingerprintFacts:
     score: float | None = None
     threshold: float | None = None
     qualities: tuple[float, ...] = ()
+    matcher: str | None = None  # "gerbang" (raw sets) or "gerbang_dual" (both sets)
 
 
 @dataclass(frozen=True, slots=True)

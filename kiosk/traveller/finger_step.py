@@ -7,7 +7,11 @@ quality, mindtct minutiae, cylinders). A print too poor to use is a *retry*
 - 1:1: when the traveller is enrolled, each finger is compared with the enrolled
   template of the same position; two fingers are decided on their summed score
   (the fused operating points of :mod:`biometrics.fingerprint.params`), one
-  finger on its own score;
+  finger on its own score. A capture carries two minutiae sets (mindtct on the
+  raw and on the Gabor-enhanced print); when every enrolled finger compared
+  holds both too (records stored since the enhanced view exists), the scores
+  are ``gerbang_dual``'s with its own operating points, else the raw sets'
+  (``biometrics.fingerprint.dual.score_pairs``);
 - 1:N: every finger is searched in the fingerprint gallery of the watchlist
   entries active now (:mod:`kiosk.traveller.watchlist_fingers`: built once per
   watchlist change; exhaustive below ``IndexParams.exhaustive_below`` references,
@@ -34,7 +38,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from biometrics.fingerprint import api, record
+from biometrics.fingerprint import record
+from biometrics.fingerprint.dual import FingerSets, score_pairs
 from biometrics.fingerprint.errors import FingerprintError
 from biometrics.fingerprint.template import MinutiaeTemplate
 from biometrics.fingerprint.verify import SHIPPED, Decision, FingerPolicy, decide, decide_fused
@@ -48,16 +53,17 @@ from models.store import Store
 
 log = logging.getLogger(__name__)
 
+SINGLE, DUAL = "gerbang", "gerbang_dual"  # FingerprintFacts.matcher: which scores decided
 MIN_QUALITY = 20  # NFIQ 2 (or fallback) below this: ask for the finger again
 LOW_QUALITY = "low_quality"
 
 
 @dataclass
 class Enrolled:
-    """What the store holds for one document's traveller: comparable templates by position."""
+    """What the store holds for one document's traveller: comparable fingers by position."""
 
     traveller_id: str | None = None
-    fingers: dict[FingerPosition, MinutiaeTemplate] = field(default_factory=dict)
+    fingers: dict[FingerPosition, FingerSets] = field(default_factory=dict)
 
 
 class FingerStep:
@@ -85,10 +91,10 @@ class FingerStep:
         if self.store.documents.find(issuing_state, document_number) is None:
             return Enrolled()  # never enrolled here (the blind index says so cheaply)
         for enrollment in reversed(self.store.enrollments.active_for_document(document_number)):
-            fingers: dict[FingerPosition, MinutiaeTemplate] = {}
+            fingers: dict[FingerPosition, FingerSets] = {}
             for template_id in enrollment.fingerprint_template_ids:
                 stored = self.store.fingerprint_templates.get(template_id)
-                usable = record.comparable(stored)
+                usable = record.finger_sets(stored)
                 if usable is not None:
                     fingers[stored.position] = usable
             return Enrolled(enrollment.traveller_id, fingers)
@@ -103,7 +109,7 @@ class FingerStep:
     ) -> FingerprintOutcome:
         self.timings = {}
         started = time.perf_counter()
-        probes: dict[FingerPosition, MinutiaeTemplate] = {}
+        probes: dict[FingerPosition, FingerSets] = {}
         qualities: list[float] = []
         for position in positions:
             if cancelled():
@@ -112,19 +118,19 @@ class FingerStep:
             if isinstance(got, Retry):
                 return FingerprintOutcome(None, None, retry=got.reason.value)
             try:
-                extraction = record.extract_pixels(got.image, ppi=float(got.ppi))
+                extraction = record.extract_pixels(got.image, ppi=float(got.ppi), enhanced=True)
             except FingerprintError:
                 return FingerprintOutcome(None, None, retry=LOW_QUALITY)
             if extraction.too_few_minutiae or extraction.quality.score < MIN_QUALITY:
                 return FingerprintOutcome(None, None, retry=LOW_QUALITY)
-            probes[position] = extraction.template
+            probes[position] = FingerSets(extraction.template, extraction.enhanced)
             qualities.append(float(extraction.quality.score))
         self._lap("capture", started)
         started = time.perf_counter()
         facts = self._verify(probes, enrolled, tuple(qualities))
         self._lap("verify", started)
         started = time.perf_counter()
-        watchlist = self.search_watchlist(list(probes.values()))
+        watchlist = self.search_watchlist([p.raw for p in probes.values()])
         self._lap("watchlist_search", started)
         return FingerprintOutcome(facts, watchlist)
 
@@ -133,15 +139,19 @@ class FingerStep:
 
     def _verify(
         self,
-        probes: dict[FingerPosition, MinutiaeTemplate],
+        probes: dict[FingerPosition, FingerSets],
         enrolled: Enrolled,
         qualities: tuple[float, ...],
     ) -> FingerprintFacts:
         pairs = [(probes[p], enrolled.fingers[p]) for p in probes if p in enrolled.fingers]
         if not pairs:
             return FingerprintFacts(True, CheckOutcome.NOT_RUN, qualities=qualities)
-        scores = [api.compare(probe, reference) for probe, reference in pairs]
-        fusion, verification = self.policy.fusion, self.policy.verification
+        policy = self.policy
+        scored = score_pairs(pairs, allow_dual=policy.dual)
+        scores = list(scored.scores)
+        fusion, verification = policy.fusion, policy.verification
+        if scored.dual and policy.dual_fusion and policy.dual_verification:
+            fusion, verification = policy.dual_fusion, policy.dual_verification
         if len(scores) == fusion.fingers:
             fused = decide_fused(scores, fusion)
             decision, score, threshold = fused.decision, fused.score, fusion.sum_accept
@@ -149,7 +159,8 @@ class FingerStep:
             score = max(scores)
             decision, threshold = decide(score, verification), verification.accept
         match = CheckOutcome.PASSED if decision is Decision.MATCH else CheckOutcome.FAILED
-        return FingerprintFacts(True, match, score, threshold, qualities)
+        matcher = DUAL if scored.dual else SINGLE
+        return FingerprintFacts(True, match, score, threshold, qualities, matcher)
 
     def search_watchlist(self, probes: list[MinutiaeTemplate]) -> WatchlistFacts:
         """Every probe against the comparable fingerprints of the active watchlist."""

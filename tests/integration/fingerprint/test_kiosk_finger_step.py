@@ -32,10 +32,12 @@ pytestmark = [pytest.mark.integration, pytest.mark.dataset]
 RIGHT, LEFT = FingerPosition.RIGHT_INDEX, FingerPosition.LEFT_INDEX
 
 
-def _template(db1: Path, name: str, position: FingerPosition, subject: str) -> FingerprintTemplate:
+def _template(
+    db1: Path, name: str, position: FingerPosition, subject: str, *, enhanced: bool = False
+) -> FingerprintTemplate:
     gray = cv2.imread(str(db1 / f"{name}.tif"), cv2.IMREAD_GRAYSCALE)
     return record.stored(
-        record.extract_pixels(gray),
+        record.extract_pixels(gray, enhanced=enhanced),
         position,
         subject_id=subject,
         created_at=factories.NOW,
@@ -110,6 +112,56 @@ def test_someone_elses_fingers_do_not_match(
     assert outcome.fingerprint.match is CheckOutcome.FAILED
 
 
+def test_records_with_both_sets_are_verified_with_gerbang_dual(
+    store: Store, db1: Path, tmp_path: Path
+) -> None:
+    """Enrolled records holding the enhanced set too: both fingers are scored by gerbang_dual
+    and decided on its own measured points; records with the raw set only by the raw sets."""
+    from biometrics.fingerprint.params import DUAL_FUSION, FUSION
+
+    right = _template(db1, "101_1", RIGHT, "t-1", enhanced=True)
+    left = _template(db1, "102_1", LEFT, "t-1", enhanced=True)
+    sets = record.finger_sets(right)
+    assert sets is not None and sets.enhanced is not None and sets.enhanced.count >= 6
+    raw_only = record.finger_sets(_template(db1, "101_1", RIGHT, "t-1"))
+    assert raw_only is not None and raw_only.enhanced is None
+    enrollment = dataclasses.replace(
+        factories.enrollment(),
+        status=EnrollmentStatus.ACTIVE,
+        fingerprint_template_ids=(right.template_id, left.template_id),
+        missing_fingers=(),
+    )
+    with store.atomic():
+        store.travellers.put(factories.traveller("t-1"))
+        store.documents.put(factories.document("C1234567"))
+        store.fingerprint_templates.add(right)
+        store.fingerprint_templates.add(left)
+        store.enrollments.add(enrollment)
+    for names, expected in (
+        (["101_2", "102_3"], CheckOutcome.PASSED),
+        (["103_2", "104_2"], CheckOutcome.FAILED),
+    ):
+        (tmp_path / names[0]).mkdir()
+        step = _step(_scanner(tmp_path / names[0], db1, names), store)
+        outcome = step.run((RIGHT, LEFT), step.enrolled("IDN", "C1234567"), lambda: False)
+        assert outcome.fingerprint is not None
+        assert outcome.fingerprint.matcher == "gerbang_dual"
+        assert outcome.fingerprint.threshold == DUAL_FUSION.sum_accept != FUSION.sum_accept
+        assert outcome.fingerprint.match is expected
+
+
+def test_records_with_the_raw_set_only_are_verified_with_it(
+    enrolled_store: Store, db1: Path, tmp_path: Path
+) -> None:
+    from biometrics.fingerprint.params import FUSION
+
+    step = _step(_scanner(tmp_path, db1, ["101_2", "102_3"]), enrolled_store)
+    outcome = step.run((RIGHT, LEFT), step.enrolled("IDN", "C1234567"), lambda: False)
+    assert outcome.fingerprint is not None and outcome.fingerprint.matcher == "gerbang"
+    assert outcome.fingerprint.threshold == FUSION.sum_accept
+    assert outcome.fingerprint.match is CheckOutcome.PASSED
+
+
 def test_a_watchlisted_finger_is_a_hit(enrolled_store: Store, db1: Path, tmp_path: Path) -> None:
     step = _step(_scanner(tmp_path, db1, ["105_4", "106_2"]), enrolled_store)
     outcome = step.run((RIGHT, LEFT), Enrolled(), lambda: False)  # not enrolled
@@ -139,6 +191,8 @@ def test_the_counters_finger_engine_makes_templates_the_kiosk_compares(db1: Path
     )
     assert first.template is not None and second.template is not None
     assert first.template.format == record.FORMAT and first.quality > 0
+    stored_sets = record.finger_sets(first.template)
+    assert stored_sets is not None and stored_sets.enhanced is not None  # both sets stored
     one, two = record.comparable(first.template), record.comparable(second.template)
     assert one is not None and two is not None
     from biometrics.fingerprint import api

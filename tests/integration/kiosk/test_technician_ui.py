@@ -217,6 +217,8 @@ def test_fingerprint_thresholds_run_with_progress_and_become_the_operating_point
     rng = np.random.default_rng(5)
     one = rng.uniform(0.02, 0.2, 200), rng.uniform(0.0, 0.03, 2000)
     two = rng.uniform(0.04, 0.4, 100), rng.uniform(0.0, 0.05, 500)
+    dual_one = rng.uniform(0.025, 0.2, 200), rng.uniform(0.0, 0.028, 2000)
+    dual_two = rng.uniform(0.05, 0.4, 100), rng.uniform(0.0, 0.045, 500)
 
     def evaluate(dataset: object, **kwargs: object) -> tuple[dict[str, object], object]:
         progress = kwargs["progress"]
@@ -227,9 +229,14 @@ def test_fingerprint_thresholds_run_with_progress_and_become_the_operating_point
             "images": 4,
             "failures_to_extract": 0,
             "failure_reasons": {},
-            "matchers": {evalfinger.OURS: {"eer": 0.05}},
+            "matchers": {evalfinger.OURS: {"eer": 0.05}, evalfinger.DUAL: {"eer": 0.03}},
         }
-        return report, {evalfinger.OURS: one, evalfinger.FUSED_SUM: two}
+        return report, {
+            evalfinger.OURS: one,
+            evalfinger.FUSED_SUM: two,
+            evalfinger.DUAL: dual_one,
+            evalfinger.DUAL_FUSED_SUM: dual_two,
+        }
 
     monkeypatch.setattr(evalfinger, "evaluate", evaluate)
     prints = tmp_path / "prints"
@@ -256,6 +263,9 @@ def test_fingerprint_thresholds_run_with_progress_and_become_the_operating_point
     text = view.results.text()
     assert "Two fingers: accept at" in text and "Prints: 4" in text
     assert f"{result.point.fused_accept:.6f}" in text  # the figures shown are the point's
+    assert (
+        f"Both minutiae sets (1:1 at the kiosk): accept at {result.point.dual_accept:.6f}" in text
+    )
     assert not view.plot.pixmap().isNull() and view.save.isEnabled()
     with qtbot.waitSignal(controller.saved):
         view.save.click()
@@ -265,6 +275,11 @@ def test_fingerprint_thresholds_run_with_progress_and_become_the_operating_point
     assert (saved.fingerprint.accept, saved.fingerprint.fused_accept) == (
         result.point.accept,
         result.point.fused_accept,
+    )
+    assert saved.fingerprint.has_dual
+    assert (saved.fingerprint.dual_accept, saved.fingerprint.dual_fused_accept) == (
+        result.point.dual_accept,
+        result.point.dual_fused_accept,
     )
     # switching back to the face clears the fingerprint result
     view.modality.setCurrentIndex(view.modality.findData("face"))

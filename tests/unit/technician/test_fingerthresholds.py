@@ -14,7 +14,7 @@ import pytest
 from biometrics import evaluation
 from biometrics.fingerprint import evalfinger
 from biometrics.fingerprint.dataset import FvcSet
-from biometrics.fingerprint.params import FUSION, VERIFICATION
+from biometrics.fingerprint.params import DUAL_VERIFICATION, FUSION, VERIFICATION
 from biometrics.fingerprint.verify import (
     SHIPPED,
     Decision,
@@ -60,7 +60,7 @@ def _scores(curves: dict[str, Curves]) -> Any:
             "images": 8,
             "failures_to_extract": 0,
             "failure_reasons": {},
-            "matchers": {evalfinger.OURS: {"eer": 0.0}},
+            "matchers": {evalfinger.OURS: {"eer": 0.0}, evalfinger.DUAL: {"eer": 0.0}},
             "size": ours[0].size,
         }
         return report, curves[dataset.name]
@@ -72,7 +72,14 @@ def _curves(seed: int, genuine: int, impostor: int) -> Curves:
     rng = np.random.default_rng(seed)
     one = rng.uniform(0.02, 0.2, genuine), rng.uniform(0.0, 0.03, impostor)
     two = rng.uniform(0.04, 0.4, genuine // 2), rng.uniform(0.0, 0.05, impostor // 4)
-    return {evalfinger.OURS: one, evalfinger.FUSED_SUM: two}
+    dual_one = rng.uniform(0.025, 0.2, genuine), rng.uniform(0.0, 0.027, impostor)
+    dual_two = rng.uniform(0.05, 0.4, genuine // 2), rng.uniform(0.0, 0.045, impostor // 4)
+    return {
+        evalfinger.OURS: one,
+        evalfinger.FUSED_SUM: two,
+        evalfinger.DUAL: dual_one,
+        evalfinger.DUAL_FUSED_SUM: dual_two,
+    }
 
 
 def test_round_up_never_lowers_a_threshold() -> None:
@@ -133,6 +140,19 @@ def test_calibration_chooses_pools_and_reports(monkeypatch: pytest.MonkeyPatch) 
     assert current["accept"]["threshold"] == VERIFICATION.accept
     assert current["fused"]["reject"]["threshold"] == FUSION.sum_reject
     assert (point.genuine_pairs, point.fused_impostor_pairs, point.target_fmr) == (400, 1000, 0.001)
+    # gerbang_dual's points: chosen the same way on its own scores, in the same run
+    dual_i = np.concatenate([curves[n][evalfinger.DUAL][1] for n in "AB"])
+    dual_fused_i = np.concatenate([curves[n][evalfinger.DUAL_FUSED_SUM][1] for n in "AB"])
+    dual_top = np.sort(dual_i)[::-1]
+    assert point.dual_accept is not None and point.dual_reject is not None
+    assert dual_top[4] < point.dual_accept <= dual_top[3]
+    assert dual_top[40] < point.dual_reject <= dual_top[39]
+    dual_fused_top = np.sort(dual_fused_i)[::-1]
+    assert point.dual_fused_accept is not None
+    assert dual_fused_top[1] < point.dual_fused_accept <= dual_fused_top[0]
+    assert report["dual"]["accept"]["threshold"] == point.dual_accept
+    assert point.dual_accept != point.accept  # not the raw-set point copied
+    assert current["dual"]["accept"]["threshold"] == DUAL_VERIFICATION.accept
 
 
 def test_too_few_impostors_is_reported_as_resolution_limited(
@@ -153,7 +173,8 @@ def test_too_few_impostors_is_reported_as_resolution_limited(
 def test_bad_rates_and_sets_without_two_finger_people_are_refused(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    one_only = {"S": {evalfinger.OURS: _curves(4, 50, 500)[evalfinger.OURS]}}
+    both = _curves(4, 50, 500)
+    one_only = {"S": {k: both[k] for k in (evalfinger.OURS, evalfinger.DUAL)}}
     monkeypatch.setattr(evalfinger, "evaluate", _scores(one_only))
     with pytest.raises(ConfigError, match="two-finger"):
         calibrate_fingerprint([_set("S")], target_fmr=0.001)
@@ -215,6 +236,38 @@ def test_an_invalid_fingerprint_point_is_refused() -> None:
         FingerprintOperatingPoint.model_validate({**POINT.model_dump(), "fused_reject": 0.09})
     with pytest.raises(ValueError, match="less than or equal to 1"):
         FingerprintOperatingPoint.model_validate({**POINT.model_dump(), "accept": 1.5})
+
+
+DUAL_POINT = {
+    "dual_accept": 0.045,
+    "dual_reject": 0.028,
+    "dual_accept_fmr": 0.0008,
+    "dual_reject_fmr": 0.009,
+    "dual_fused_accept": 0.075,
+    "dual_fused_reject": 0.055,
+    "dual_fused_accept_fmr": 0.0,
+    "dual_fused_reject_fmr": 0.007,
+}
+
+
+def test_dual_points_are_all_or_none_and_only_calibrated_ones_are_used() -> None:
+    with pytest.raises(ValueError, match="all given or none"):
+        FingerprintOperatingPoint.model_validate({**POINT.model_dump(), "dual_accept": 0.04})
+    with pytest.raises(ValueError, match="dual_fused_reject must not exceed"):
+        FingerprintOperatingPoint.model_validate(
+            {**POINT.model_dump(), **DUAL_POINT, "dual_fused_reject": 0.08}
+        )
+    assert SHIPPED.dual and SHIPPED.dual_verification is not None
+    # saved before gerbang_dual was calibrated: no shipped dual point beside calibrated raw ones
+    older = policy_from_settings(POINT)
+    assert not older.dual and older.dual_verification is None and older.dual_fusion is None
+    both = policy_from_settings(
+        FingerprintOperatingPoint.model_validate({**POINT.model_dump(), **DUAL_POINT})
+    )
+    assert both.dual and both.dual_verification is not None and both.dual_fusion is not None
+    assert (both.dual_verification.accept, both.dual_verification.reject) == (0.045, 0.028)
+    assert (both.dual_fusion.sum_accept, both.dual_fusion.sum_reject) == (0.075, 0.055)
+    assert both.verification.accept == 0.05  # the raw-set points stay their own
 
 
 def test_the_saved_point_round_trips_and_decides(tmp_path: Path, data_dir: Path) -> None:
