@@ -319,6 +319,8 @@ def read_minutiae_record(data: bytes, name: str) -> FileContents:
     subject = SubjectIn("record", name)
     for index, view in enumerate(parsed.views):
         label = f"finger view {index}"
+        if view.enhanced_set:  # a Gerbang record's second set of the first view's capture
+            continue
         position = _position(view.position)
         if position is None:
             reason = f"finger position {view.position} is not a finger the kiosk compares"

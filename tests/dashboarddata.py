@@ -187,6 +187,29 @@ def push(
                 ingest.ingest(conn, kiosk, raw, now=now, index_key=b"k" * 32)
     if fold:
         central.fold_rollups(max_batches=10**6)
+        _wait_for_folded(central)
+
+
+def _wait_for_folded(central: Central, timeout_s: float = 60.0) -> None:
+    """Until the rollup queue is empty. On PostgreSQL a server's background folder may
+    hold the fold lock, and then the fold above returns at once while that folder's
+    transaction is still counting: a report read now would find nothing yet."""
+    import time
+
+    from sqlalchemy import func, select
+
+    from sync.server import schema as s
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with central.engine.connect() as conn:
+            queued = conn.execute(select(func.count()).select_from(s.rollup_queue)).scalar_one()
+        if not queued:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{queued} queued rollup versions not folded in {timeout_s} s")
+        central.fold_rollups(max_batches=10**6)
+        time.sleep(0.05)
 
 
 def report_status(central: Central, *, now: datetime) -> None:

@@ -67,9 +67,12 @@ def from_iso(data: bytes) -> MinutiaeTemplate:
 
 
 def finger_from_iso(data: bytes) -> FingerSets:
-    """Both minutiae sets of a record we wrote (the second only when marked), encoded."""
+    """Both minutiae sets of a record we wrote (the second only when marked, and only with
+    at least ``EXTRACTION.min_minutiae``, as extraction keeps it), encoded."""
     record = iso.parse(data)
     second = record.enhanced
+    if second is not None and second.count < EXTRACTION.min_minutiae:
+        second = None
     return FingerSets(mcc.encode(record.template), None if second is None else mcc.encode(second))
 
 

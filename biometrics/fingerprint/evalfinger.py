@@ -94,6 +94,9 @@ def extract_all(
                     second = enhanced_template(
                         image.pixels, result.segmentation, nbis, result.quality
                     )
+                if second is not None and second.count < EXTRACTION.min_minutiae:
+                    out.failures["enhanced_too_few_minutiae"] += 1  # as the kiosk drops it
+                    second = None
             except FingerprintError as exc:  # gerbang_dual only: the raw set stands
                 out.failures[f"enhanced_{exc.code}"] += 1
             out.enhanced_seconds += time.perf_counter() - started

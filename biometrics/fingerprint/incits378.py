@@ -29,6 +29,7 @@ import struct
 from dataclasses import dataclass
 from typing import Literal
 
+from biometrics.fingerprint import iso
 from biometrics.fingerprint.errors import TemplateError
 from biometrics.fingerprint.template import MinutiaeTemplate
 
@@ -47,6 +48,9 @@ class FingerView:
     view: int
     impression: int
     quality: int  # 0-100
+    # an ISO record of ours: this view is the enhanced minutiae set of the same capture
+    # as the first (:mod:`iso`, ``ENHANCED_BLOCK``), not another impression
+    enhanced_set: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,11 +182,14 @@ def _view(
         # seen in libbiomeval's fmr.iso2005: the last view's extended data is 1 byte short
         warnings.append(f"extended data of the view at byte {start} runs past the record")
         extended = len(reader.data) - reader.offset
+    marked = standard == "iso19794-2:2005" and (
+        reader.data[reader.offset : reader.offset + extended] == iso.enhanced_block()
+    )
     reader.skip(extended)
     template = MinutiaeTemplate.from_lists(
         math.ceil(width * sx), math.ceil(height * sy), rows, quality=min(quality, 100)
     )
-    return FingerView(template, position, view, impression, quality)
+    return FingerView(template, position, view, impression, quality, marked)
 
 
 def _scale(pixels_per_cm: int) -> float:

@@ -13,7 +13,9 @@ Layout (big-endian)::
         quality:u8 (0-100)
       extended data length:u16 (+ that many bytes, skipped)
 
-Every view is read; the first is the finger's template. A record we write may
+Every view is read; the first is the finger's template (a damaged later view
+does not cost it: ``later_views_problem`` says what was wrong, and no enhanced
+set is taken from such a record). A record we write may
 carry a second view of the same finger: the minutiae mindtct finds on the
 Gabor-enhanced image of the same capture (``gerbang_dual``, :mod:`dual`),
 marked by a vendor-defined extended data block (type ``ENHANCED_BLOCK``,
@@ -61,6 +63,8 @@ class IsoRecord:
     finger_quality: int
     enhanced: MinutiaeTemplate | None = None  # our marked second view (see above), if any
     more_views: int = 0  # views after the first that are not our enhanced set
+    # a view after the first that could not be read: the first stands, no enhanced set
+    later_views_problem: str = ""
 
 
 def parse(data: bytes) -> IsoRecord:
@@ -77,10 +81,16 @@ def parse(data: bytes) -> IsoRecord:
     first, offset = _view(data, HEADER.size, width, height)
     enhanced: MinutiaeTemplate | None = None
     more = 0
-    for _ in range(1, views):
+    problem = ""
+    for number in range(2, views + 1):
         if offset >= len(data):
-            raise TemplateError(f"header says {views} views, the record ends first", offset=offset)
-        view, offset = _view(data, offset, width, height)
+            problem = f"header says {views} views, the record ends after {number - 1}"
+            break
+        try:
+            view, offset = _view(data, offset, width, height)
+        except TemplateError as exc:  # the first view stands; the rest is not trusted
+            problem = f"view {number} of {views} unreadable: {exc}"
+            break
         if enhanced is None and view.marked and view.position == first.position:
             enhanced = view.template
         else:
@@ -93,8 +103,9 @@ def parse(data: bytes) -> IsoRecord:
         equipment=equipment & 0x0FFF,
         views=views,
         finger_quality=first.quality,
-        enhanced=enhanced,
+        enhanced=None if problem else enhanced,
         more_views=more,
+        later_views_problem=problem,
     )
 
 
@@ -133,13 +144,14 @@ def _view(data: bytes, offset: int, width: int, height: int) -> tuple[_View, int
     (extended,) = struct.unpack_from(">H", data, end)
     if end + 2 + extended > len(data):
         raise TemplateError("extended data runs past the record", offset=end)
-    marked = data[end + 2 : end + 2 + extended] == _enhanced_block()
+    marked = data[end + 2 : end + 2 + extended] == enhanced_block()
     template = MinutiaeTemplate.from_lists(width, height, rows, quality=finger_quality)
     view = _View(template, position, view_impression & 0x0F, finger_quality, marked)
     return view, end + 2 + extended
 
 
-def _enhanced_block() -> bytes:
+def enhanced_block() -> bytes:
+    """The extended data that marks a view as our enhanced set."""
     return BLOCK.pack(ENHANCED_BLOCK, len(ENHANCED_TAG)) + ENHANCED_TAG
 
 
@@ -173,7 +185,7 @@ def dump(
     quality = min(max(quality or 0, 0), 100)
     body = _dump_view(template, position, 0, impression, quality, b"")
     if enhanced is not None:
-        body += _dump_view(enhanced, position, 1, impression, quality, _enhanced_block())
+        body += _dump_view(enhanced, position, 1, impression, quality, enhanced_block())
     length = HEADER.size + len(body)
     header = HEADER.pack(
         MAGIC,

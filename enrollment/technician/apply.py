@@ -71,6 +71,7 @@ def save_fingerprint_point(
         "reject": point.reject,
         "fused_accept": point.fused_accept,
         "fused_reject": point.fused_reject,
+        **_dual_points(point),
         "target_fmr": point.target_fmr,
         "dataset": point.dataset,
         "genuine_pairs": point.genuine_pairs,
@@ -82,10 +83,21 @@ def save_fingerprint_point(
             "reject": before.reject,
             "fused_accept": before.fused_accept,
             "fused_reject": before.fused_reject,
+            **_dual_points(before),
         },
     }
     audit.append(by.user_id, ACTION_FINGERPRINT, "fingerprint", detail)
     return settings
+
+
+def _dual_points(point: FingerprintOperatingPoint) -> dict[str, float | None]:
+    """gerbang_dual's points (None when the point was saved without them)."""
+    return {
+        "dual_accept": point.dual_accept,
+        "dual_reject": point.dual_reject,
+        "dual_fused_accept": point.dual_fused_accept,
+        "dual_fused_reject": point.dual_fused_reject,
+    }
 
 
 def save_camera(

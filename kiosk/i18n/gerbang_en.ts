@@ -860,7 +860,15 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Both minutiae sets: reject below %1 (FMR %2%, FNMR %3%)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Both minutiae sets, two fingers: accept at %1 (FMR %2%, FNMR %3%)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Both minutiae sets, two fingers: reject below %1 (FMR %2%, FNMR %3%)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -860,8 +860,16 @@
         <translation>Kedua set minutiae (1:1 di kios): terima mulai %1 (FMR %2%, FNMR %3%)</translation>
     </message>
     <message>
+        <source>Both minutiae sets: reject below %1 (FMR %2%, FNMR %3%)</source>
+        <translation>Kedua set minutiae: tolak di bawah %1 (FMR %2%, FNMR %3%)</translation>
+    </message>
+    <message>
         <source>Both minutiae sets, two fingers: accept at %1 (FMR %2%, FNMR %3%)</source>
         <translation>Kedua set minutiae, dua jari: terima mulai %1 (FMR %2%, FNMR %3%)</translation>
+    </message>
+    <message>
+        <source>Both minutiae sets, two fingers: reject below %1 (FMR %2%, FNMR %3%)</source>
+        <translation>Kedua set minutiae, dua jari: tolak di bawah %1 (FMR %2%, FNMR %3%)</translation>
     </message>
     <message>
         <source>Too few prints for this false-match rate: add prints, not saved.</source>

@@ -96,10 +96,14 @@ def _finger_report(plot: Path) -> dict[str, object]:
     rng = np.random.default_rng(11)
     one = rng.normal(0.09, 0.04, 1120).clip(0, 1), rng.normal(0.012, 0.005, 11520).clip(0, 1)
     two = rng.normal(0.18, 0.06, 560).clip(0, 2), rng.normal(0.024, 0.007, 2560).clip(0, 2)
+    dual_one = rng.normal(0.1, 0.04, 1120).clip(0, 1), rng.normal(0.011, 0.004, 11520).clip(0, 1)
+    dual_two = rng.normal(0.2, 0.06, 560).clip(0, 2), rng.normal(0.022, 0.006, 2560).clip(0, 2)
     evaluation.plot_det(
         {
             "synthetic scores (screenshot): one finger": one,
             "synthetic scores (screenshot): two fingers": two,
+            "synthetic scores (screenshot): one finger, both sets": dual_one,
+            "synthetic scores (screenshot): two fingers, both sets": dual_two,
         },
         plot,
     )
@@ -125,6 +129,11 @@ def _finger_report(plot: Path) -> dict[str, object]:
             "reject": at(two, 0.01),
             "resolution_limited": False,
         },
+        "dual": {
+            "accept": at(dual_one, 0.001),
+            "reject": at(dual_one, 0.01),
+            "fused": {"accept": at(dual_two, 0.001), "reject": at(dual_two, 0.01)},
+        },
     }
 
 
@@ -133,6 +142,7 @@ def render_technician(out_dir: Path, *, size: tuple[int, int] = (1280, 900)) -> 
     out_dir.mkdir(parents=True, exist_ok=True)
     window = TechnicianWindow()
     window.resize(*size)
+    window.show()  # laid out as on screen (scroll bars, wrapped labels)
     translations = Translations()
     written: list[Path] = []
     with tempfile.TemporaryDirectory() as temp:

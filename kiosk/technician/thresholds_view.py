@@ -8,7 +8,16 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QWidget,
+)
 
 from kiosk.ui.views.common import column, label
 
@@ -64,12 +73,26 @@ class ThresholdsView(QWidget):
         inputs.addWidget(self.folder, 1)
         inputs.addWidget(self.target)
         inputs.addWidget(self.run)
+        # the fingerprint report (two matchers, one and two fingers) is longer than the
+        # page: it scrolls beside the plot instead of pushing the save button away
+        self.results.setWordWrap(True)
+        self.results_area = QScrollArea()
+        self.results_area.setWidget(self.results)
+        self.results_area.setWidgetResizable(True)
+        self.results_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.results_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.results_area.setStyleSheet(
+            "QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }"
+            "QScrollBar:vertical { width: 24px; background: rgba(255, 255, 255, 40); }"
+            "QScrollBar::handle:vertical { background: white; min-height: 48px; }"
+        )
+        self.results_area.setMinimumHeight(PLOT[1])
         body = QHBoxLayout()
-        body.addWidget(self.plot)
-        body.addWidget(self.results, 1)
+        body.addWidget(self.plot, 0, Qt.AlignmentFlag.AlignTop)
+        body.addWidget(self.results_area, 1)
         layout.addWidget(self.title)
         layout.addLayout(inputs)
-        layout.addLayout(body)
+        layout.addLayout(body, 1)
         layout.addWidget(self.message)
         layout.addWidget(self.save)
         self.retranslate()
@@ -170,14 +193,25 @@ class ThresholdsView(QWidget):
                 .replace("%1", _rate(dual["accept"], digits)[0])
                 .replace("%2", _rate(dual["accept"], digits)[1])
                 .replace("%3", _rate(dual["accept"], digits)[2]),
+                self.tr("Both minutiae sets: reject below %1 (FMR %2%, FNMR %3%)")
+                .replace("%1", _rate(dual["reject"], digits)[0])
+                .replace("%2", _rate(dual["reject"], digits)[1])
+                .replace("%3", _rate(dual["reject"], digits)[2]),
                 self.tr("Both minutiae sets, two fingers: accept at %1 (FMR %2%, FNMR %3%)")
                 .replace("%1", _rate(dual["fused"]["accept"], digits)[0])
                 .replace("%2", _rate(dual["fused"]["accept"], digits)[1])
                 .replace("%3", _rate(dual["fused"]["accept"], digits)[2]),
+                self.tr("Both minutiae sets, two fingers: reject below %1 (FMR %2%, FNMR %3%)")
+                .replace("%1", _rate(dual["fused"]["reject"], digits)[0])
+                .replace("%2", _rate(dual["fused"]["reject"], digits)[1])
+                .replace("%3", _rate(dual["fused"]["reject"], digits)[2]),
             ]
         self.results.setText("\n".join(lines))
-        # a wrapped label beside the fixed-size plot does not claim its wrapped height itself
-        self.results.setMinimumHeight(self.results.heightForWidth(max(self.results.width(), 500)))
+        # a wrapped label does not claim its wrapped height itself: the scroll area would
+        # clip it without a scroll bar
+        width = max(self.results_area.viewport().width(), 500)
+        self.results.setMinimumHeight(self.results.heightForWidth(width))
+        self.results_area.verticalScrollBar().setValue(0)
         if plot is not None:
             self.plot.setPixmap(
                 QPixmap(str(plot)).scaled(*PLOT, Qt.AspectRatioMode.KeepAspectRatio)

@@ -36,10 +36,11 @@ def scores_of(transaction: Transaction) -> tuple[Score, ...]:
                 facts.watchlist_face.threshold,
             )
         )
-    if facts.fingerprint is not None and facts.fingerprint.score is not None:
-        found.append(
-            Score("fingerprint_1to1", facts.fingerprint.score, facts.fingerprint.threshold)
-        )
+    fp = facts.fingerprint
+    if fp is not None and fp.score is not None:
+        # gerbang_dual's scores have their own distribution and thresholds: own name
+        name = "fingerprint_1to1_dual" if fp.matcher == "gerbang_dual" else "fingerprint_1to1"
+        found.append(Score(name, fp.score, fp.threshold))
     wl = facts.watchlist_fingerprint
     if wl is not None and wl.best_score is not None:
         found.append(Score("watchlist_fingerprint_top1", wl.best_score, wl.threshold))

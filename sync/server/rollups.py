@@ -98,7 +98,7 @@ STEP_EDGES_MS: tuple[float, ...] = (
 # Similarity scores in [0, 1]: SCORE_BUCKETS equal buckets; values outside are clamped.
 SCORE_BUCKETS = 100
 # The 1:1 comparisons whose scores are genuine when the transaction passed.
-GENUINE_SCORES = ("face_1to1", "fingerprint_1to1")
+GENUINE_SCORES = ("face_1to1", "fingerprint_1to1", "fingerprint_1to1_dual")
 # Acquisition per modality: the check whose outcome says whether a sample was acquired.
 ACQUISITION_CHECKS = {
     "document": "chip_read",

@@ -328,7 +328,7 @@ rollup_scores = Table(
     Column("day", String(10), nullable=False),
     Column("office_id", String(64), nullable=False),
     Column("kiosk_id", String(64), nullable=False),
-    Column("name", String(32), nullable=False),  # face_1to1, fingerprint_1to1
+    Column("name", String(32), nullable=False),  # face_1to1, fingerprint_1to1(_dual)
     Column("bucket", Integer, nullable=False),
     Column("n", BigInteger, nullable=False),
     PrimaryKeyConstraint("day", "office_id", "kiosk_id", "name", "bucket"),

@@ -116,7 +116,7 @@ def test_records_with_both_sets_are_verified_with_gerbang_dual(
     store: Store, db1: Path, tmp_path: Path
 ) -> None:
     """Enrolled records holding the enhanced set too: both fingers are scored by gerbang_dual
-    and decided on its own measured points; records with the raw set only by the raw sets."""
+    and decided on its own measured points (a record without it reads back raw-only)."""
     from biometrics.fingerprint.params import DUAL_FUSION, FUSION
 
     right = _template(db1, "101_1", RIGHT, "t-1", enhanced=True)
@@ -151,15 +151,57 @@ def test_records_with_both_sets_are_verified_with_gerbang_dual(
 
 
 def test_records_with_the_raw_set_only_are_verified_with_it(
-    enrolled_store: Store, db1: Path, tmp_path: Path
+    enrolled_store: Store, db1: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from biometrics.fingerprint.params import FUSION
 
+    asked: list[bool] = []
+    extract = record.extract_pixels
+
+    def spy(gray: np.ndarray, *, ppi: float = 500.0, enhanced: bool = False) -> object:
+        asked.append(enhanced)
+        return extract(gray, ppi=ppi, enhanced=enhanced)
+
+    monkeypatch.setattr(record, "extract_pixels", spy)
     step = _step(_scanner(tmp_path, db1, ["101_2", "102_3"]), enrolled_store)
     outcome = step.run((RIGHT, LEFT), step.enrolled("IDN", "C1234567"), lambda: False)
     assert outcome.fingerprint is not None and outcome.fingerprint.matcher == "gerbang"
     assert outcome.fingerprint.threshold == FUSION.sum_accept
     assert outcome.fingerprint.match is CheckOutcome.PASSED
+    assert asked == [False, False]  # the enhanced set could not decide: not extracted
+
+
+def test_one_raw_only_record_makes_the_decision_raw(
+    store: Store, db1: Path, tmp_path: Path
+) -> None:
+    from biometrics.fingerprint.params import FUSION
+
+    right = _template(db1, "101_1", RIGHT, "t-1", enhanced=True)
+    left = _template(db1, "102_1", LEFT, "t-1")  # stored before the enhanced view existed
+    enrollment = dataclasses.replace(
+        factories.enrollment(),
+        status=EnrollmentStatus.ACTIVE,
+        fingerprint_template_ids=(right.template_id, left.template_id),
+        missing_fingers=(),
+    )
+    with store.atomic():
+        store.travellers.put(factories.traveller("t-1"))
+        store.documents.put(factories.document("C1234567"))
+        store.fingerprint_templates.add(right)
+        store.fingerprint_templates.add(left)
+        store.enrollments.add(enrollment)
+    step = _step(_scanner(tmp_path, db1, ["101_2", "102_3"]), store)
+    enrolled = step.enrolled("IDN", "C1234567")
+    assert enrolled.fingers[RIGHT].enhanced is not None and enrolled.fingers[LEFT].enhanced is None
+    outcome = step.run((RIGHT, LEFT), enrolled, lambda: False)
+    assert outcome.fingerprint is not None and outcome.fingerprint.matcher == "gerbang"
+    assert outcome.fingerprint.threshold == FUSION.sum_accept
+    assert outcome.fingerprint.match is CheckOutcome.PASSED
+    # only the right index asked: its record holds both sets, so gerbang_dual decides
+    (tmp_path / "right").mkdir()
+    alone = _step(_scanner(tmp_path / "right", db1, ["101_3"]), store)
+    one = alone.run((RIGHT,), enrolled, lambda: False)
+    assert one.fingerprint is not None and one.fingerprint.matcher == "gerbang_dual"
 
 
 def test_a_watchlisted_finger_is_a_hit(enrolled_store: Store, db1: Path, tmp_path: Path) -> None:

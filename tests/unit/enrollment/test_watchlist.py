@@ -425,6 +425,18 @@ def test_finger_minutiae_record_files_are_one_subject_per_file(tmp_path: Path) -
     ]
 
 
+def test_a_gerbang_record_with_both_sets_is_one_finger_not_two(tmp_path: Path) -> None:
+    from biometrics.fingerprint import iso
+    from tests.unit.fingerprint.synthetic import random_template
+
+    data = iso.dump(random_template(20, seed=1), position=7, enhanced=random_template(18, seed=2))
+    contents = read_file(write(tmp_path, "ours.iso", data))
+    (subject,) = contents.subjects
+    (minutiae,) = subject.minutiae  # the enhanced view is the same capture: not imported
+    assert minutiae.record == "finger view 0" and minutiae.template is not None
+    assert minutiae.template.count == 20 and not contents.rejected
+
+
 def test_a_minutiae_frame_too_large_to_store_is_rejected_not_a_stopped_import(
     store: Store, tmp_path: Path
 ) -> None:

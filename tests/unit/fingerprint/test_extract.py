@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from biometrics.fingerprint.errors import ExtractionError
 from biometrics.fingerprint.extract import extract
 from biometrics.fingerprint.image import from_array
 from biometrics.fingerprint.nbisx import MindtctOutput, Nbis, RawMinutia
@@ -78,3 +79,29 @@ def test_the_enhanced_set_is_extracted_only_when_asked_and_usable() -> None:
     assert both.template.count == 30 and not both.too_few_minutiae
     few = extract(image, FakeNbis(3, 50), enhanced=True)
     assert few.too_few_minutiae and few.enhanced is None  # not even tried
+
+
+class EnhancedFails(FakeNbis):
+    """mindtct finds the fixed minutiae on the raw print; on the enhanced one, ``second``."""
+
+    def __init__(self, second: int | None) -> None:
+        super().__init__(30, 50)
+        self.second = second
+
+    def mindtct(self, png: bytes, *, nfiq2: bool) -> MindtctOutput:
+        if self.calls:  # the second run: the enhanced image
+            self.calls.append(nfiq2)
+            if self.second is None:
+                raise ExtractionError("mindtct failed on the enhanced image")
+            return MindtctOutput(self.raw[: self.second], None, None, None)
+        return super().mindtct(png, nfiq2=nfiq2)
+
+
+def test_a_failed_or_poor_enhanced_set_leaves_the_raw_set_alone() -> None:
+    image = from_array(ridges(), ppi=500)
+    failed = extract(image, EnhancedFails(None), enhanced=True)
+    assert failed.enhanced is None and failed.template.count == 30 and not failed.too_few_minutiae
+    poor = extract(image, EnhancedFails(4), enhanced=True)  # 4 < min_minutiae
+    assert poor.enhanced is None and poor.template.count == 30
+    fine = extract(image, EnhancedFails(12), enhanced=True)
+    assert fine.enhanced is not None and fine.enhanced.count <= 12

@@ -79,6 +79,7 @@ def test_the_enhanced_set_travels_as_a_marked_second_view() -> None:
 
     views = incits378.parse(data).views
     assert [(v.position, v.view, v.template.count) for v in views] == [(2, 0, 30), (2, 1, 25)]
+    assert [v.enhanced_set for v in views] == [False, True]  # our importers skip it
 
 
 def test_a_second_view_without_our_mark_is_not_taken_for_the_enhanced_set() -> None:
@@ -88,11 +89,48 @@ def test_a_second_view_without_our_mark_is_not_taken_for_the_enhanced_set() -> N
     assert record.enhanced is None and record.more_views == 1 and record.template.count == 30
 
 
-def test_a_record_missing_a_view_its_header_counts_is_refused() -> None:
+def test_a_missing_or_damaged_later_view_costs_the_enhanced_set_not_the_record() -> None:
     data = bytearray(iso.dump(random_template(10, seed=2)))
     data[22] = 2  # header: two views; only one follows
-    with pytest.raises(TemplateError, match="2 views"):
-        iso.parse(bytes(data))
+    record = iso.parse(bytes(data))
+    assert record.template.count == 10 and record.enhanced is None
+    assert "header says 2 views" in record.later_views_problem
+    both = bytearray(
+        iso.dump(random_template(10, seed=2), enhanced=random_template(12, seed=3), position=2)
+    )
+    second = iso.HEADER.size + iso.VIEW.size + 10 * iso.MINUTIA.size + 2  # the 2nd view's header
+    first_minutia = second + iso.VIEW.size
+    struct.pack_into(">H", both, first_minutia, (1 << 14) | 0x3FFF)  # outside the frame
+    damaged = iso.parse(bytes(both))
+    assert damaged.template.count == 10 and damaged.enhanced is None
+    assert "view 2 of 2 unreadable" in damaged.later_views_problem
+
+
+def test_three_views_and_the_nbis_zero_view_header() -> None:
+    raw, enhanced, other = (random_template(n, seed=n) for n in (10, 11, 12))
+    two = iso.dump(raw, position=2, enhanced=enhanced)
+    third = iso.dump(other, position=2)[iso.HEADER.size :]  # another system's second impression
+    data = bytearray(two + third)
+    struct.pack_into(">I", data, 8, len(data))
+    data[22] = 3
+    record = iso.parse(bytes(data))
+    assert record.enhanced is not None and record.enhanced.count == 11
+    assert record.more_views == 1 and record.later_views_problem == ""
+    zero = bytearray(two)
+    zero[22] = 0  # nbis-py's header: 0 views, one follows; the rest is not read
+    record = iso.parse(bytes(zero))
+    assert record.template.count == 10 and record.enhanced is None
+
+
+def test_a_marked_view_with_too_few_minutiae_is_not_a_second_set() -> None:
+    from biometrics.fingerprint import api
+
+    raw = random_template(20, seed=1)
+    few = type(raw).from_lists(raw.width, raw.height, [(50.0, 60.0, 1.0, 1, 0.5)] * 3)
+    assert iso.parse(iso.dump(raw, enhanced=few)).enhanced is not None  # as written
+    sets = api.finger_from_iso(iso.dump(raw, enhanced=few))
+    assert sets.enhanced is None and sets.raw.count == 20  # the kiosk compares the raw set
+    assert api.finger_from_iso(iso.dump(raw, enhanced=random_template(15, seed=2))).enhanced
 
 
 def test_an_enhanced_set_of_another_frame_is_refused() -> None:

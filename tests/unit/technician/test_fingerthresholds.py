@@ -284,11 +284,19 @@ def test_the_saved_point_round_trips_and_decides(tmp_path: Path, data_dir: Path)
         apply.save_fingerprint_point(path, POINT, by=tech, audit=audit)
         apply.save_camera(path, "cam", CameraCalibration(focus=30.0), by=tech, audit=audit)
         (record,) = [r for r in store.audit if r.action == apply.ACTION_FINGERPRINT]
+        with_dual = FingerprintOperatingPoint.model_validate({**POINT.model_dump(), **DUAL_POINT})
+        other = tmp_path / "other.toml"
+        apply.save_fingerprint_point(other, POINT, by=tech, audit=audit)
+        apply.save_fingerprint_point(other, with_dual, by=tech, audit=audit)
+        dual_record = [r for r in store.audit if r.action == apply.ACTION_FINGERPRINT][-1]
     finally:
         store.close()
     detail = json.loads(record.detail)
     assert record.actor == "tech" and detail["fused_accept"] == 0.08
-    assert detail["previous"] is None
+    assert detail["previous"] is None and detail["dual_accept"] is None
+    dual_detail = json.loads(dual_record.detail)  # the dual points decide 1:1: audited too
+    assert (dual_detail["dual_accept"], dual_detail["dual_fused_reject"]) == (0.045, 0.055)
+    assert dual_detail["previous"]["dual_accept"] is None
     settings = load_settings(path, {})[0]
     saved = settings.calibration.fingerprint
     assert saved is not None and saved.calibrated_by == "tech"

@@ -41,6 +41,27 @@ def test_a_pass_is_stored_with_scores_outbox_and_audit(store: Store) -> None:
     assert [r.action for r in store.audit] == ["decision"]
 
 
+def test_the_fingerprint_score_is_named_after_the_matcher_that_decided() -> None:
+    from kiosk.traveller.facts import FingerprintFacts
+    from kiosk.traveller.recording import scores_of
+    from sync.server.rollups import GENUINE_SCORES
+
+    flow = make_flow()
+    to_face(flow)
+    transaction = completed(flow.handle(FaceDone(GOOD_FACE, NO_HIT))).transaction
+    for matcher, name in (
+        ("gerbang", "fingerprint_1to1"),
+        ("gerbang_dual", "fingerprint_1to1_dual"),
+    ):
+        facts = FingerprintFacts(True, CheckOutcome.PASSED, 0.04, 0.0304, (50.0,), matcher)
+        with_fingers = dataclasses.replace(
+            transaction, facts=dataclasses.replace(transaction.facts, fingerprint=facts)
+        )
+        (score,) = [s for s in scores_of(with_fingers) if s.name.startswith("fingerprint")]
+        assert (score.name, score.value, score.threshold) == (name, 0.04, 0.0304)
+        assert name in GENUINE_SCORES  # both feed the dashboard's genuine-score drift, apart
+
+
 def test_a_referral_keeps_its_evidence_and_an_override_clears_it(store: Store) -> None:
     recorder = _recorder(store)
     flow = make_flow()
