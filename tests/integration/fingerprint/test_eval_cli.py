@@ -95,3 +95,34 @@ def test_bench_fingerprint_index_small_gallery(fvc2002: Path) -> None:
     assert fair["distractors"]["n"] == 30 * 30  # the 40-finger gallery's 30 distractors
     assert fair["real_impostors_other_sets"] == {"n": 0}  # one set given
     assert 0 <= fair["real_impostor_above_distractor"] <= 1
+
+
+def test_bench_fingerprint_extract_times_both_variants_on_the_same_prints(fvc2002: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "bench",
+            "fingerprint-extract",
+            "--dataset",
+            str(fvc2002 / "DB3_B"),
+            "--images",
+            "2",
+            "--rounds",
+            "2",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    one = report["sets"]["DB3_B"]
+    assert (one["images"], one["rounds"], one["without_enhanced_set"]) == (2, 2, 0)
+    assert one["raw_set_ms_median"] > 0 and one["both_sets_ms_median"] > 0
+    assert one["raw_set_ms_median"] <= one["raw_set_ms_p95"]
+    assert "pinned" in report["cpu"]
+
+
+def test_bench_images_refuses_nothing_to_time() -> None:
+    from biometrics.fingerprint.extractbench import bench_images
+
+    with pytest.raises(ValueError, match="no images"):
+        bench_images([])
