@@ -196,14 +196,12 @@ def _wait_for_folded(central: Central, timeout_s: float = 60.0) -> None:
     transaction is still counting: a report read now would find nothing yet."""
     import time
 
-    from sqlalchemy import func, select
-
-    from sync.server import schema as s
+    from sync.server import rollups
 
     deadline = time.monotonic() + timeout_s
     while True:
         with central.engine.connect() as conn:
-            queued = conn.execute(select(func.count()).select_from(s.rollup_queue)).scalar_one()
+            queued = rollups.pending(conn)
         if not queued:
             return
         if time.monotonic() > deadline:

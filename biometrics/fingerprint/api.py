@@ -17,7 +17,7 @@ from pathlib import Path
 
 from biometrics.fingerprint import iso, match, mcc
 from biometrics.fingerprint.dual import FingerSets
-from biometrics.fingerprint.extract import Extraction, extract
+from biometrics.fingerprint.extract import Extraction, extract, usable_enhanced
 from biometrics.fingerprint.image import PrintImage, load_print
 from biometrics.fingerprint.nbisx import Nbis
 from biometrics.fingerprint.params import EXTRACTION, FUSION, VERIFICATION
@@ -70,9 +70,7 @@ def finger_from_iso(data: bytes) -> FingerSets:
     """Both minutiae sets of a record we wrote (the second only when marked, and only with
     at least ``EXTRACTION.min_minutiae``, as extraction keeps it), encoded."""
     record = iso.parse(data)
-    second = record.enhanced
-    if second is not None and second.count < EXTRACTION.min_minutiae:
-        second = None
+    second = usable_enhanced(record.enhanced)
     return FingerSets(mcc.encode(record.template), None if second is None else mcc.encode(second))
 
 

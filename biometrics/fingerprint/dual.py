@@ -25,6 +25,9 @@ import numpy.typing as npt
 from biometrics.fingerprint import match
 from biometrics.fingerprint.template import MinutiaeTemplate
 
+RAW_MATCHER = "gerbang"  # our matcher on the raw sets (the name reports and events use)
+DUAL_MATCHER = "gerbang_dual"  # ... on both sets, scores averaged
+
 
 @dataclass(frozen=True, slots=True)
 class DualTemplate:
@@ -46,6 +49,10 @@ class FingerSets:
 class PairScores:
     scores: tuple[float, ...]
     dual: bool  # True: ``gerbang_dual`` scores; False: the raw sets' (``gerbang``)
+
+    @property
+    def matcher(self) -> str:
+        return DUAL_MATCHER if self.dual else RAW_MATCHER
 
 
 def score_pairs(

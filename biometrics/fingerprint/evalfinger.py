@@ -34,15 +34,20 @@ from biometrics import evaluation
 from biometrics.fingerprint import dual, match, mcc
 from biometrics.fingerprint.dataset import FvcSet, pairs
 from biometrics.fingerprint.errors import FingerprintError
-from biometrics.fingerprint.extract import Extraction, enhanced_template, extract
+from biometrics.fingerprint.extract import (
+    Extraction,
+    enhanced_template,
+    extract,
+    usable_enhanced,
+)
 from biometrics.fingerprint.image import load_print
 from biometrics.fingerprint.nbisx import Nbis, bozorth3
 from biometrics.fingerprint.params import EXTRACTION
 from biometrics.fingerprint.template import MinutiaeTemplate
 
-OURS = "gerbang"
+OURS = dual.RAW_MATCHER
 BASELINE = "nbis_bozorth3"
-DUAL = "gerbang_dual"
+DUAL = dual.DUAL_MATCHER
 FUSED_SUM = "gerbang_2_fingers_sum"
 FUSED_MAX = "gerbang_2_fingers_max"
 DUAL_FUSED_SUM = "gerbang_dual_2_fingers_sum"
@@ -94,7 +99,7 @@ def extract_all(
                     second = enhanced_template(
                         image.pixels, result.segmentation, nbis, result.quality
                     )
-                if second is not None and second.count < EXTRACTION.min_minutiae:
+                if second is not None and usable_enhanced(second) is None:
                     out.failures["enhanced_too_few_minutiae"] += 1  # as the kiosk drops it
                     second = None
             except FingerprintError as exc:  # gerbang_dual only: the raw set stands

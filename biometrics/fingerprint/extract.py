@@ -78,11 +78,11 @@ def extract(
     second: MinutiaeTemplate | None = None
     if enhanced and not too_few:
         try:
-            second = enhanced_template(pixels, segmentation, nbis, quality, params=params)
+            second = usable_enhanced(
+                enhanced_template(pixels, segmentation, nbis, quality, params=params), params
+            )
         except FingerprintError:
             second = None  # the raw set stands alone
-        if second is not None and second.count < params.min_minutiae:
-            second = None
     return Extraction(
         template=encoded,
         quality=quality,
@@ -91,6 +91,16 @@ def extract(
         too_few_minutiae=too_few,
         enhanced=second,
     )
+
+
+def usable_enhanced(
+    template: MinutiaeTemplate | None, params: ExtractionParams = EXTRACTION
+) -> MinutiaeTemplate | None:
+    """The enhanced set when ``gerbang_dual`` may use it (at least ``min_minutiae``), else
+    None: the raw set then stands alone (extraction, stored records and the eval alike)."""
+    if template is None or template.count < params.min_minutiae:
+        return None
+    return template
 
 
 def enhanced_template(

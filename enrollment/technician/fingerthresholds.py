@@ -39,6 +39,7 @@ import numpy.typing as npt
 from biometrics import evaluation
 from biometrics.fingerprint import evalfinger
 from biometrics.fingerprint.dataset import FvcSet, load_fvc
+from biometrics.fingerprint.params import FusionPolicy, VerificationPolicy
 from biometrics.fingerprint.verify import SHIPPED, FingerPolicy
 from devices.imaging import IMAGE_SUFFIXES
 from models.errors import ConfigError
@@ -211,8 +212,7 @@ def calibrate_fingerprint(
                 "dual_eer": report["matchers"][evalfinger.DUAL].get("eer"),
             }
         )
-    genuine = np.concatenate([g for g, _ in one])
-    impostor = np.concatenate([i for _, i in one])
+    genuine, impostor = _pooled(one)
     names = "+".join(s["dataset"] for s in sets)
     if genuine.size == 0 or impostor.size == 0:
         raise ConfigError(
@@ -225,13 +225,10 @@ def calibrate_fingerprint(
             "are numbered alike)",
             key="dataset",
         )
-    fused_genuine = np.concatenate([g for g, _ in two])
-    fused_impostor = np.concatenate([i for _, i in two])
+    fused_genuine, fused_impostor = _pooled(two)
 
-    accept = choose(impostor, target_fmr, 1.0)
-    reject = min(choose(impostor, reject_at, 1.0), accept)
-    fused_accept = choose(fused_impostor, target_fmr, 2.0)
-    fused_reject = min(choose(fused_impostor, reject_at, 2.0), fused_accept)
+    accept, reject = _points(impostor, target_fmr, reject_at, 1.0)
+    fused_accept, fused_reject = _points(fused_impostor, target_fmr, reject_at, 2.0)
     equal, equal_t = evaluation.eer(genuine, impostor)
     fused_equal, fused_equal_t = evaluation.eer(fused_genuine, fused_impostor)
     failures = sum(int(s["failures_to_extract"]) for s in sets)
@@ -281,21 +278,17 @@ def calibrate_fingerprint(
     if current is not None:
         result["current"] = {
             "source": current.source,
-            "accept": at(genuine, impostor, current.verification.accept),
-            "reject": at(genuine, impostor, current.verification.reject),
-            "fused": {
-                "accept": at(fused_genuine, fused_impostor, current.fusion.sum_accept),
-                "reject": at(fused_genuine, fused_impostor, current.fusion.sum_reject),
-            },
+            **_at_policy(
+                (genuine, impostor),
+                (fused_genuine, fused_impostor),
+                current.verification,
+                current.fusion,
+            ),
         }
-    dual_genuine = np.concatenate([g for g, _ in dual_one])
-    dual_impostor = np.concatenate([i for _, i in dual_one])
-    dual_fused_genuine = np.concatenate([g for g, _ in dual_two])
-    dual_fused_impostor = np.concatenate([i for _, i in dual_two])
-    dual_accept = choose(dual_impostor, target_fmr, 1.0)
-    dual_reject = min(choose(dual_impostor, reject_at, 1.0), dual_accept)
-    dual_fused_accept = choose(dual_fused_impostor, target_fmr, 2.0)
-    dual_fused_reject = min(choose(dual_fused_impostor, reject_at, 2.0), dual_fused_accept)
+    dual_genuine, dual_impostor = _pooled(dual_one)
+    dual_fused_genuine, dual_fused_impostor = _pooled(dual_two)
+    dual_accept, dual_reject = _points(dual_impostor, target_fmr, reject_at, 1.0)
+    dual_fused_accept, dual_fused_reject = _points(dual_fused_impostor, target_fmr, reject_at, 2.0)
     dual_equal, dual_equal_t = evaluation.eer(dual_genuine, dual_impostor)
     dual_fused_equal, _ = evaluation.eer(dual_fused_genuine, dual_fused_impostor)
     result["dual"] = {
@@ -311,18 +304,12 @@ def calibrate_fingerprint(
         },
     }
     if current is not None and current.dual_verification and current.dual_fusion:
-        result["current"]["dual"] = {
-            "accept": at(dual_genuine, dual_impostor, current.dual_verification.accept),
-            "reject": at(dual_genuine, dual_impostor, current.dual_verification.reject),
-            "fused": {
-                "accept": at(
-                    dual_fused_genuine, dual_fused_impostor, current.dual_fusion.sum_accept
-                ),
-                "reject": at(
-                    dual_fused_genuine, dual_fused_impostor, current.dual_fusion.sum_reject
-                ),
-            },
-        }
+        result["current"]["dual"] = _at_policy(
+            (dual_genuine, dual_impostor),
+            (dual_fused_genuine, dual_fused_impostor),
+            current.dual_verification,
+            current.dual_fusion,
+        )
     if plot is not None:
         evaluation.plot_det(
             {
@@ -364,6 +351,33 @@ def calibrate_fingerprint(
         dual_fused_reject_fmr=result["dual"]["fused"]["reject"]["fmr"],
     )
     return FingerCalibration(result, point, genuine, impostor, fused_genuine, fused_impostor)
+
+
+def _pooled(curves: Sequence[tuple[Scores, Scores]]) -> tuple[Scores, Scores]:
+    """(genuine, impostor) of several sets' curves, concatenated."""
+    return np.concatenate([g for g, _ in curves]), np.concatenate([i for _, i in curves])
+
+
+def _points(
+    impostor: Scores, target_fmr: float, reject_fmr: float, ceiling: float
+) -> tuple[float, float]:
+    """(accept, reject): the lowest thresholds at the target and at the reject FMR."""
+    accept = choose(impostor, target_fmr, ceiling)
+    return accept, min(choose(impostor, reject_fmr, ceiling), accept)
+
+
+def _at_policy(
+    one: tuple[Scores, Scores],
+    two: tuple[Scores, Scores],
+    verification: VerificationPolicy,
+    fusion: FusionPolicy,
+) -> dict[str, Any]:
+    """Rates of the one-finger and two-finger (sum) scores at a policy's points."""
+    return {
+        "accept": at(*one, verification.accept),
+        "reject": at(*one, verification.reject),
+        "fused": {"accept": at(*two, fusion.sum_accept), "reject": at(*two, fusion.sum_reject)},
+    }
 
 
 def _labelled(progress: Progress | None, name: str) -> Progress | None:

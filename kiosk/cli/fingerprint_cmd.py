@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -30,6 +30,21 @@ def one_core() -> Iterator[str]:
         yield f"pinned to CPU {cpu}, BLAS 1 thread"
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _datasets_option(text: str) -> Callable[[F], F]:
+    """``--dataset`` FOLDER, repeatable, at least one (an existing directory)."""
+    return click.option(
+        "--dataset",
+        "datasets",
+        multiple=True,
+        required=True,
+        type=click.Path(path_type=Path, file_okay=False, exists=True),
+        help=text,
+    )
+
+
 @click.group(name="eval")
 def eval_group() -> None:
     """Evaluate face and fingerprint matching on a dataset."""
@@ -41,14 +56,7 @@ def bench_group() -> None:
 
 
 @eval_group.command(name="fingerprint")
-@click.option(
-    "--dataset",
-    "datasets",
-    multiple=True,
-    required=True,
-    type=click.Path(path_type=Path, file_okay=False, exists=True),
-    help="FVC-layout folder of <finger>_<impression>.tif images (repeat for several).",
-)
+@_datasets_option("FVC-layout folder of <finger>_<impression>.tif images (repeat for several).")
 @click.option(
     "--protocol",
     type=click.Choice(["fvc", "all-pairs"]),
@@ -176,14 +184,7 @@ def eval_slap(
 
 
 @bench_group.command(name="fingerprint-index")
-@click.option(
-    "--dataset",
-    "datasets",
-    multiple=True,
-    required=True,
-    type=click.Path(path_type=Path, file_okay=False, exists=True),
-    help="FVC-layout folders whose fingers are the mates (impression 1) and probes.",
-)
+@_datasets_option("FVC-layout folders whose fingers are the mates (impression 1) and probes.")
 @click.option(
     "--sizes",
     default="1000,10000",
@@ -271,14 +272,7 @@ def eval_minutiae_import(data: Path, impostors: Path, progress: bool, as_json: b
 
 
 @bench_group.command(name="fingerprint-match")
-@click.option(
-    "--dataset",
-    "datasets",
-    multiple=True,
-    required=True,
-    type=click.Path(path_type=Path, file_okay=False, exists=True),
-    help="FVC-layout folder (repeat for several); all-pairs protocol.",
-)
+@_datasets_option("FVC-layout folder (repeat for several); all-pairs protocol.")
 @click.option(
     "--baseline-ref",
     help="Git ref whose matcher (params, template, mcc, match) runs A/B in the same process.",
@@ -345,14 +339,7 @@ def bench_fingerprint_match(
 
 
 @bench_group.command(name="fingerprint-extract")
-@click.option(
-    "--dataset",
-    "datasets",
-    multiple=True,
-    required=True,
-    type=click.Path(path_type=Path, file_okay=False, exists=True),
-    help="FVC-layout folder (repeat for several).",
-)
+@_datasets_option("FVC-layout folder (repeat for several).")
 @click.option(
     "--images",
     type=click.IntRange(min=1),

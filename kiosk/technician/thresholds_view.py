@@ -26,11 +26,12 @@ PLOT = (420, 420)
 FACE, FINGERPRINT = "face", "fingerprint"
 
 
-def _rate(result: dict[str, Any], digits: int) -> tuple[str, str, str]:
+def _rated(text: str, result: dict[str, Any], digits: int) -> str:
+    """``text`` (translated) with %1 threshold, %2 FMR and %3 FNMR (in %) of ``result``."""
     return (
-        f"{result['threshold']:.{digits}f}",
-        f"{result['fmr'] * 100:.3f}",
-        f"{result['fnmr'] * 100:.2f}",
+        text.replace("%1", f"{result['threshold']:.{digits}f}")
+        .replace("%2", f"{result['fmr'] * 100:.3f}")
+        .replace("%3", f"{result['fnmr'] * 100:.2f}")
     )
 
 
@@ -152,14 +153,8 @@ class ThresholdsView(QWidget):
             .replace("%1", str(report["genuine_pairs"]))
             .replace("%2", str(report["impostor_pairs"])),
             self.tr("Equal error rate: %1%").replace("%1", f"{report['eer'] * 100:.2f}"),
-            self.tr("Accept at %1 (FMR %2%, FNMR %3%)")
-            .replace("%1", _rate(accept, digits)[0])
-            .replace("%2", _rate(accept, digits)[1])
-            .replace("%3", _rate(accept, digits)[2]),
-            self.tr("Reject below %1 (FMR %2%, FNMR %3%)")
-            .replace("%1", _rate(reject, digits)[0])
-            .replace("%2", _rate(reject, digits)[1])
-            .replace("%3", _rate(reject, digits)[2]),
+            _rated(self.tr("Accept at %1 (FMR %2%, FNMR %3%)"), accept, digits),
+            _rated(self.tr("Reject below %1 (FMR %2%, FNMR %3%)"), reject, digits),
         ]
         if report["resolution_limited"]:
             lines.append(
@@ -173,14 +168,16 @@ class ThresholdsView(QWidget):
                 self.tr("Two fingers (sum of scores): %1 genuine, %2 impostor pairs")
                 .replace("%1", str(fused["pairs"]["genuine"]))
                 .replace("%2", str(fused["pairs"]["impostor"])),
-                self.tr("Two fingers: accept at %1 (FMR %2%, FNMR %3%)")
-                .replace("%1", _rate(fused["accept"], digits)[0])
-                .replace("%2", _rate(fused["accept"], digits)[1])
-                .replace("%3", _rate(fused["accept"], digits)[2]),
-                self.tr("Two fingers: reject below %1 (FMR %2%, FNMR %3%)")
-                .replace("%1", _rate(fused["reject"], digits)[0])
-                .replace("%2", _rate(fused["reject"], digits)[1])
-                .replace("%3", _rate(fused["reject"], digits)[2]),
+                _rated(
+                    self.tr("Two fingers: accept at %1 (FMR %2%, FNMR %3%)"),
+                    fused["accept"],
+                    digits,
+                ),
+                _rated(
+                    self.tr("Two fingers: reject below %1 (FMR %2%, FNMR %3%)"),
+                    fused["reject"],
+                    digits,
+                ),
             ]
             if fused["resolution_limited"]:
                 lines.append(
@@ -189,22 +186,28 @@ class ThresholdsView(QWidget):
         dual = report.get("dual")
         if dual is not None:
             lines += [
-                self.tr("Both minutiae sets (1:1 at the kiosk): accept at %1 (FMR %2%, FNMR %3%)")
-                .replace("%1", _rate(dual["accept"], digits)[0])
-                .replace("%2", _rate(dual["accept"], digits)[1])
-                .replace("%3", _rate(dual["accept"], digits)[2]),
-                self.tr("Both minutiae sets: reject below %1 (FMR %2%, FNMR %3%)")
-                .replace("%1", _rate(dual["reject"], digits)[0])
-                .replace("%2", _rate(dual["reject"], digits)[1])
-                .replace("%3", _rate(dual["reject"], digits)[2]),
-                self.tr("Both minutiae sets, two fingers: accept at %1 (FMR %2%, FNMR %3%)")
-                .replace("%1", _rate(dual["fused"]["accept"], digits)[0])
-                .replace("%2", _rate(dual["fused"]["accept"], digits)[1])
-                .replace("%3", _rate(dual["fused"]["accept"], digits)[2]),
-                self.tr("Both minutiae sets, two fingers: reject below %1 (FMR %2%, FNMR %3%)")
-                .replace("%1", _rate(dual["fused"]["reject"], digits)[0])
-                .replace("%2", _rate(dual["fused"]["reject"], digits)[1])
-                .replace("%3", _rate(dual["fused"]["reject"], digits)[2]),
+                _rated(
+                    self.tr(
+                        "Both minutiae sets (1:1 at the kiosk): accept at %1 (FMR %2%, FNMR %3%)"
+                    ),
+                    dual["accept"],
+                    digits,
+                ),
+                _rated(
+                    self.tr("Both minutiae sets: reject below %1 (FMR %2%, FNMR %3%)"),
+                    dual["reject"],
+                    digits,
+                ),
+                _rated(
+                    self.tr("Both minutiae sets, two fingers: accept at %1 (FMR %2%, FNMR %3%)"),
+                    dual["fused"]["accept"],
+                    digits,
+                ),
+                _rated(
+                    self.tr("Both minutiae sets, two fingers: reject below %1 (FMR %2%, FNMR %3%)"),
+                    dual["fused"]["reject"],
+                    digits,
+                ),
             ]
         self.results.setText("\n".join(lines))
         # a wrapped label does not claim its wrapped height itself: the scroll area would

@@ -53,7 +53,6 @@ from models.store import Store
 
 log = logging.getLogger(__name__)
 
-SINGLE, DUAL = "gerbang", "gerbang_dual"  # FingerprintFacts.matcher: which scores decided
 MIN_QUALITY = 20  # NFIQ 2 (or fallback) below this: ask for the finger again
 LOW_QUALITY = "low_quality"
 
@@ -167,8 +166,7 @@ class FingerStep:
             score = max(scores)
             decision, threshold = decide(score, verification), verification.accept
         match = CheckOutcome.PASSED if decision is Decision.MATCH else CheckOutcome.FAILED
-        matcher = DUAL if scored.dual else SINGLE
-        return FingerprintFacts(True, match, score, threshold, qualities, matcher)
+        return FingerprintFacts(True, match, score, threshold, qualities, scored.matcher)
 
     def search_watchlist(self, probes: list[MinutiaeTemplate]) -> WatchlistFacts:
         """Every probe against the comparable fingerprints of the active watchlist."""

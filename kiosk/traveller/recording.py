@@ -13,6 +13,7 @@ import dataclasses
 import uuid
 from collections.abc import Sequence
 
+from biometrics.fingerprint.dual import DUAL_MATCHER
 from kiosk.traveller.decision import category_of
 from kiosk.traveller.flow import Transaction
 from models import codec
@@ -39,7 +40,7 @@ def scores_of(transaction: Transaction) -> tuple[Score, ...]:
     fp = facts.fingerprint
     if fp is not None and fp.score is not None:
         # gerbang_dual's scores have their own distribution and thresholds: own name
-        name = "fingerprint_1to1_dual" if fp.matcher == "gerbang_dual" else "fingerprint_1to1"
+        name = "fingerprint_1to1_dual" if fp.matcher == DUAL_MATCHER else "fingerprint_1to1"
         found.append(Score(name, fp.score, fp.threshold))
     wl = facts.watchlist_fingerprint
     if wl is not None and wl.best_score is not None:

@@ -61,28 +61,33 @@ def db1(fvc2002: Path) -> Path:
     return fvc2002 / "DB1_B" / "images"
 
 
+def _enrol(store: Store, *fingers: FingerprintTemplate) -> None:
+    """Traveller t-1 with passport C1234567 and an active enrollment of ``fingers``."""
+    enrollment = dataclasses.replace(
+        factories.enrollment(),
+        status=EnrollmentStatus.ACTIVE,
+        fingerprint_template_ids=tuple(f.template_id for f in fingers),
+        missing_fingers=(),
+    )
+    with store.atomic():
+        store.travellers.put(factories.traveller("t-1"))
+        store.documents.put(factories.document("C1234567"))
+        for template in fingers:
+            store.fingerprint_templates.add(template)
+        store.enrollments.add(enrollment)
+
+
 @pytest.fixture
 def enrolled_store(store: Store, db1: Path) -> Store:
-    right = _template(db1, "101_1", RIGHT, "t-1")
-    left = _template(db1, "102_1", LEFT, "t-1")
+    _enrol(store, _template(db1, "101_1", RIGHT, "t-1"), _template(db1, "102_1", LEFT, "t-1"))
     watch = _template(db1, "105_1", RIGHT, "wl-1")
     entry = dataclasses.replace(
         factories.watchlist_entry("wl-1"),
         face_template_ids=(),
         fingerprint_template_ids=(watch.template_id,),
     )
-    enrollment = dataclasses.replace(
-        factories.enrollment(),
-        status=EnrollmentStatus.ACTIVE,
-        fingerprint_template_ids=(right.template_id, left.template_id),
-        missing_fingers=(),
-    )
     with store.atomic():
-        store.travellers.put(factories.traveller("t-1"))
-        store.documents.put(factories.document("C1234567"))
-        for template in (right, left, watch):
-            store.fingerprint_templates.add(template)
-        store.enrollments.add(enrollment)
+        store.fingerprint_templates.add(watch)
         store.watchlist.add(entry)
     return store
 
@@ -125,18 +130,7 @@ def test_records_with_both_sets_are_verified_with_gerbang_dual(
     assert sets is not None and sets.enhanced is not None and sets.enhanced.count >= 6
     raw_only = record.finger_sets(_template(db1, "101_1", RIGHT, "t-1"))
     assert raw_only is not None and raw_only.enhanced is None
-    enrollment = dataclasses.replace(
-        factories.enrollment(),
-        status=EnrollmentStatus.ACTIVE,
-        fingerprint_template_ids=(right.template_id, left.template_id),
-        missing_fingers=(),
-    )
-    with store.atomic():
-        store.travellers.put(factories.traveller("t-1"))
-        store.documents.put(factories.document("C1234567"))
-        store.fingerprint_templates.add(right)
-        store.fingerprint_templates.add(left)
-        store.enrollments.add(enrollment)
+    _enrol(store, right, left)
     for names, expected in (
         (["101_2", "102_3"], CheckOutcome.PASSED),
         (["103_2", "104_2"], CheckOutcome.FAILED),
@@ -178,18 +172,7 @@ def test_one_raw_only_record_makes_the_decision_raw(
 
     right = _template(db1, "101_1", RIGHT, "t-1", enhanced=True)
     left = _template(db1, "102_1", LEFT, "t-1")  # stored before the enhanced view existed
-    enrollment = dataclasses.replace(
-        factories.enrollment(),
-        status=EnrollmentStatus.ACTIVE,
-        fingerprint_template_ids=(right.template_id, left.template_id),
-        missing_fingers=(),
-    )
-    with store.atomic():
-        store.travellers.put(factories.traveller("t-1"))
-        store.documents.put(factories.document("C1234567"))
-        store.fingerprint_templates.add(right)
-        store.fingerprint_templates.add(left)
-        store.enrollments.add(enrollment)
+    _enrol(store, right, left)
     step = _step(_scanner(tmp_path, db1, ["101_2", "102_3"]), store)
     enrolled = step.enrolled("IDN", "C1234567")
     assert enrolled.fingers[RIGHT].enhanced is not None and enrolled.fingers[LEFT].enhanced is None
