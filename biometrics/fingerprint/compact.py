@@ -69,14 +69,14 @@ class CompactTemplate:
         values = self.values.astype(np.float32) * np.float32(1.0 / LEVELS)
         directions = values.shape[1] // max(self.cells, 1) if n else 0
         squared = (values.reshape(n, self.cells, directions) ** 2).sum(axis=2, dtype=np.float32)
-        cylinders = Cylinders(
-            values=np.ascontiguousarray(values),
-            valid=np.ascontiguousarray(valid),
-            squared=np.ascontiguousarray(squared, np.float32),
+        cylinders = Cylinders.of(
+            values=values,
+            valid=valid,
+            squared=squared,
             index=np.arange(n, dtype=np.intp),
-            angle=self.points[2].copy(),
-            x=self.points[0].copy(),
-            y=self.points[1].copy(),
+            angle=self.points[2],
+            x=self.points[0],
+            y=self.points[1],
         )
         return MinutiaeTemplate(
             width=self.width,

@@ -53,9 +53,8 @@ def local_similarity(
     params: CylinderParams = CYLINDER,
 ) -> F32:
     """nA x nB similarities of a's cylinders against the (stacked) cylinders of b."""
-    transposed = _similarity_t(
-        a, b_values, b_valid, b_squared, np.cos(b_angle), np.sin(b_angle), params
-    )
+    direction = np.stack([np.cos(b_angle), np.sin(b_angle)], axis=1)
+    transposed = _similarity_t(a, b_values, b_valid, b_squared, direction, params)
     return np.ascontiguousarray(transposed.T)
 
 
@@ -64,11 +63,10 @@ def _similarity_t(
     b_values: F32,
     b_valid: F32,
     b_squared: F32,
-    b_cos: F32,
-    b_sin: F32,
+    b_direction: F32,
     params: CylinderParams,
 ) -> F32:
-    """nB x nA: :func:`local_similarity` transposed, b's direction cosines and sines given.
+    """nB x nA: :func:`local_similarity` transposed, b's direction (cos, sin) rows given.
 
     The stacked side comes first in the products (faster BLAS shapes for a
     small nA) and the arithmetic is in place.
@@ -96,7 +94,7 @@ def _similarity_t(
     np.maximum(difference, np.float32(0.0), out=difference)
     cells = a.valid.shape[1]
     # |angle difference| <= delta_theta, as cos(difference) >= cos(delta_theta): one product
-    cosine = np.stack([b_cos, b_sin], axis=1) @ np.stack([np.cos(a.angle), np.sin(a.angle)])
+    cosine = b_direction @ a.points[:, 3:5].T
     allowed = common >= np.float32(params.min_matchable_cells * cells)
     allowed &= cosine >= np.float32(np.cos(params.delta_theta) - 1e-6)
     # (>= +0.0) x (0 or 1): never -0.0
@@ -149,17 +147,20 @@ class Gallery:
                     layout.append((None, side - c.count))
         pad = max((n for c, n in layout if c is None), default=0)
         first = next((c for c in self.cylinders if c.count), None)
-
-        def stack(name: str) -> F32:
-            if first is None:  # no cylinders anywhere: compare_many returns zeros
-                return np.zeros(0, np.float32)
-            zeros = np.zeros((pad, *getattr(first, name).shape[1:]), np.float32)
-            parts = [getattr(c, name) if c is not None else zeros[:n] for c, n in layout]
-            return np.concatenate(parts)
-
-        self.values, self.valid, self.squared = stack("values"), stack("valid"), stack("squared")
-        self.angle, self.x, self.y = stack("angle"), stack("x"), stack("y")
-        self.cos, self.sin = np.cos(self.angle), np.sin(self.angle)
+        if first is None:  # no cylinders anywhere: compare_many returns zeros
+            cells, points = np.zeros((0, 0), np.float32), np.zeros((0, 5), np.float32)
+        else:
+            zero_cells = np.zeros((pad, first.cells.shape[1]), np.float32)
+            zero_points = np.zeros((pad, 5), np.float32)
+            cells = np.concatenate([c.cells if c else zero_cells[:n] for c, n in layout])
+            points = np.concatenate([c.points if c else zero_points[:n] for c, n in layout])
+        spatial = first.spatial if first is not None else 0
+        width = cells.shape[1]
+        self.values = cells[:, : width - 2 * spatial]
+        self.valid = cells[:, width - 2 * spatial : width - spatial]
+        self.squared = cells[:, width - spatial :]
+        self.angle, self.x, self.y = points[:, 0], points[:, 1], points[:, 2]
+        self.direction = points[:, 3:5]  # cos, sin of the angle
 
     def __len__(self) -> int:
         return len(self.cylinders)
@@ -181,7 +182,7 @@ def compare_many(
     if a.count < 2 or not gallery.chunks:
         return scores
     gamma = _similarity_t(
-        a, gallery.values, gallery.valid, gallery.squared, gallery.cos, gallery.sin, cylinder
+        a, gallery.values, gallery.valid, gallery.squared, gallery.direction, cylinder
     )
     for members, side, first in gallery.chunks:
         block = gamma[first : first + members.size * side].reshape(members.size, side * a.count)

@@ -103,13 +103,13 @@ def encode(template: MinutiaeTemplate, params: CylinderParams = CYLINDER) -> Min
     flat = (values[index] * valid[:, :, None]).astype(np.float32)  # zero where invalid
     squared = (flat * flat).sum(axis=2)  # per spatial cell, summed over direction bins
     flat = flat.reshape(index.size, cells * params.nd)
-    cylinders = Cylinders(
-        values=np.ascontiguousarray(flat),
-        valid=np.ascontiguousarray(valid),
-        squared=np.ascontiguousarray(squared),
+    cylinders = Cylinders.of(
+        values=flat,
+        valid=valid,
+        squared=squared,
         index=index,
         angle=theta[index].astype(np.float32),
-        x=x[index].astype(np.float32),
-        y=y[index].astype(np.float32),
+        x=x[index],
+        y=y[index],
     )
     return dataclasses.replace(template, cylinders=cylinders)

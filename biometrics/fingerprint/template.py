@@ -29,19 +29,71 @@ class Cylinders:
     ``index`` maps rows to minutiae of the template; ``x``, ``y`` and
     ``angle`` are those minutiae's position and direction (LSS-R's relaxation
     computes the pairwise geometry of the pairs it relaxes from them).
+
+    Stored as two row-major blocks, ``cells`` (values | valid | squared per row)
+    and ``points`` (angle, x, y, cos, sin per row), so that a gallery stacks a
+    template with two copies instead of six (the all-pairs evaluation builds a
+    gallery per probe); the named arrays are views of them. Build with :meth:`of`.
     """
 
-    values: F32
-    valid: F32
-    squared: F32
+    cells: F32
+    points: F32
     index: npt.NDArray[np.intp]
-    angle: F32
-    x: F32
-    y: F32
+    spatial: int  # spatial cells per cylinder
+
+    @classmethod
+    def of(
+        cls,
+        values: npt.ArrayLike,
+        valid: npt.ArrayLike,
+        squared: npt.ArrayLike,
+        index: npt.ArrayLike,
+        angle: npt.ArrayLike,
+        x: npt.ArrayLike,
+        y: npt.ArrayLike,
+    ) -> Cylinders:
+        valid_ = np.asarray(valid, np.float32)
+        spatial = valid_.shape[1]
+        cells = np.concatenate(
+            [np.asarray(values, np.float32), valid_, np.asarray(squared, np.float32)], axis=1
+        )
+        angle_ = np.asarray(angle, np.float32)
+        points = np.stack([angle_, x, y, np.cos(angle_), np.sin(angle_)], axis=1)
+        return cls(
+            np.ascontiguousarray(cells, np.float32),
+            np.ascontiguousarray(points, np.float32),
+            np.asarray(index, np.intp),
+            int(spatial),
+        )
 
     @property
     def count(self) -> int:
         return int(self.index.size)
+
+    @property
+    def values(self) -> F32:
+        return self.cells[:, : self.cells.shape[1] - 2 * self.spatial]
+
+    @property
+    def valid(self) -> F32:
+        end = self.cells.shape[1] - self.spatial
+        return self.cells[:, end - self.spatial : end]
+
+    @property
+    def squared(self) -> F32:
+        return self.cells[:, self.cells.shape[1] - self.spatial :]
+
+    @property
+    def angle(self) -> F32:
+        return self.points[:, 0]
+
+    @property
+    def x(self) -> F32:
+        return self.points[:, 1]
+
+    @property
+    def y(self) -> F32:
+        return self.points[:, 2]
 
 
 @dataclass(frozen=True, slots=True)

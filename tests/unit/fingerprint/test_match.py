@@ -9,7 +9,7 @@ import pytest
 
 from biometrics.fingerprint import match, mcc
 from biometrics.fingerprint.params import CYLINDER
-from biometrics.fingerprint.template import MinutiaeTemplate
+from biometrics.fingerprint.template import Cylinders, MinutiaeTemplate
 from tests.unit.fingerprint.synthetic import moved, random_template
 
 
@@ -88,3 +88,21 @@ def test_few_minutiae_score_zero_not_crash() -> None:
 def test_unencoded_template_is_refused() -> None:
     with pytest.raises(ValueError, match="cylinders"):
         match.compare(random_template(10), encoded(random_template(10)))
+
+
+def test_cylinders_of_keeps_each_array_as_a_view_of_two_blocks() -> None:
+    rng = np.random.default_rng(3)
+    values = rng.random((4, 12), dtype=np.float32)
+    valid = (rng.random((4, 2)) > 0.5).astype(np.float32)
+    squared = rng.random((4, 2), dtype=np.float32)
+    angle = rng.uniform(-math.pi, math.pi, 4)
+    x, y = rng.random(4) * 300, rng.random(4) * 300
+    c = Cylinders.of(values, valid, squared, [0, 2, 3, 5], angle, x, y)
+    assert c.count == 4 and c.cells.shape == (4, 16) and c.points.shape == (4, 5)
+    assert np.array_equal(c.values, values) and np.array_equal(c.valid, valid)
+    assert np.array_equal(c.squared, squared) and c.index.tolist() == [0, 2, 3, 5]
+    assert np.allclose(c.angle, angle) and np.allclose(c.x, x) and np.allclose(c.y, y)
+    assert np.allclose(c.points[:, 3], np.cos(angle), atol=1e-6)
+    assert np.allclose(c.points[:, 4], np.sin(angle), atol=1e-6)
+    empty = Cylinders.of(np.zeros((0, 12)), np.zeros((0, 2)), np.zeros((0, 2)), [], [], [], [])
+    assert empty.count == 0 and empty.values.shape == (0, 12) and empty.valid.shape == (0, 2)
