@@ -24,6 +24,7 @@ both give the same scores.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import ModuleType
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +34,24 @@ from biometrics.fingerprint.params import CYLINDER, MATCH, CylinderParams, Match
 from biometrics.fingerprint.template import Cylinders, MinutiaeTemplate
 
 F32 = npt.NDArray[np.float32]
+
+
+def _load_kernel() -> ModuleType | None:
+    """The one-pass C version of the similarity's element-wise work (``_simkernel.c``,
+    built by setup.py), or None when it was not compiled: then the NumPy passes."""
+    try:
+        from biometrics.fingerprint import _simkernel
+    except ImportError:
+        return None
+    return _simkernel
+
+
+_KERNEL = _load_kernel()
+
+
+def native() -> bool:
+    """Whether the local similarities use the C kernel (same scores either way)."""
+    return _KERNEL is not None
 
 
 def _sigmoid(v: npt.ArrayLike, mu: float, tau: float) -> npt.NDArray[np.floating]:
@@ -75,8 +94,17 @@ def _similarity_t(
     # |a - b|² = a2 + b2 - 2 ab on the cells valid in both: -2 ab from the first product
     difference = b_values @ (np.float32(-2.0) * a.values).T
     both = b_valid @ np.concatenate([a.squared, a.valid]).T  # a2 and common in one product
-    a2, common = both[:, :n_a], both[:, n_a:]
     b2 = b_squared @ a.valid.T
+    cells = a.valid.shape[1]
+    min_common = np.float32(params.min_matchable_cells * cells)
+    min_cos = np.float32(np.cos(params.delta_theta) - 1e-6)
+    if _KERNEL is not None:
+        rows = difference.shape[0]
+        a_direction = np.ascontiguousarray(a.points[:, 3:5].T)
+        b_dir = np.ascontiguousarray(b_direction, np.float32)  # the gallery's already is
+        _KERNEL.similarity(difference, both, b2, b_dir, a_direction, rows, n_a, min_common, min_cos)
+        return difference
+    a2, common = both[:, :n_a], both[:, n_a:]
     difference += a2
     difference += b2
     # floored at 1e-36 (not 0), and 1e-18 added to the denominator: where both norms
@@ -92,11 +120,10 @@ def _similarity_t(
     np.subtract(np.float32(1.0), difference, out=difference)
     # no negative values (rounding): LSS-R ranks the float bits as integers
     np.maximum(difference, np.float32(0.0), out=difference)
-    cells = a.valid.shape[1]
     # |angle difference| <= delta_theta, as cos(difference) >= cos(delta_theta): one product
     cosine = b_direction @ a.points[:, 3:5].T
-    allowed = common >= np.float32(params.min_matchable_cells * cells)
-    allowed &= cosine >= np.float32(np.cos(params.delta_theta) - 1e-6)
+    allowed = common >= min_common
+    allowed &= cosine >= min_cos
     # (>= +0.0) x (0 or 1): never -0.0
     result: F32 = np.multiply(difference, allowed, out=difference)
     return result
@@ -160,7 +187,7 @@ class Gallery:
         self.valid = cells[:, width - 2 * spatial : width - spatial]
         self.squared = cells[:, width - spatial :]
         self.angle, self.x, self.y = points[:, 0], points[:, 1], points[:, 2]
-        self.direction = points[:, 3:5]  # cos, sin of the angle
+        self.direction = np.ascontiguousarray(points[:, 3:5])  # cos, sin of the angle
 
     def __len__(self) -> int:
         return len(self.cylinders)

@@ -292,6 +292,7 @@ def bench_fingerprint_match(
     import subprocess
 
     from biometrics.fingerprint import dataset as ds
+    from biometrics.fingerprint import match as fpmatch
     from biometrics.fingerprint import matchbench
     from biometrics.fingerprint.extract import extract
     from biometrics.fingerprint.image import load_print
@@ -323,6 +324,8 @@ def bench_fingerprint_match(
         "baseline_ref": baseline_ref,
         "sets": sets,
         "cpu": cpu,
+        # the current side's local similarities: the C kernel or NumPy (same scores)
+        "similarity_kernel": "c" if fpmatch.native() else "numpy",
         "load_average_1min": {"start": load_start, "end": round(os.getloadavg()[0], 2)},
     }
     if as_json:

@@ -126,3 +126,26 @@ def test_bench_images_refuses_nothing_to_time() -> None:
 
     with pytest.raises(ValueError, match="no images"):
         bench_images([])
+
+
+def test_bench_fingerprint_match_reports_the_kernel_and_the_eer(fvc2002: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "bench",
+            "fingerprint-match",
+            "--dataset",
+            str(fvc2002 / "DB1_B"),
+            "--runs",
+            "1",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["similarity_kernel"] == "c"  # the compiled loop, not the NumPy fallback
+    one = report["sets"]["DB1_B"]
+    assert one["comparisons"] == 3160
+    assert one["current"]["eer"] == pytest.approx(0.025)  # docs/fingerprint.md, all pairs
+    assert one["current"]["comparisons_per_cpu_s"] > 0
+    assert one["current"]["prepared_gallery"]["max_score_difference"] < 1e-6

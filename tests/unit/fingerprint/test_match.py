@@ -106,3 +106,57 @@ def test_cylinders_of_keeps_each_array_as_a_view_of_two_blocks() -> None:
     assert np.allclose(c.points[:, 4], np.sin(angle), atol=1e-6)
     empty = Cylinders.of(np.zeros((0, 12)), np.zeros((0, 2)), np.zeros((0, 2)), [], [], [], [])
     assert empty.count == 0 and empty.values.shape == (0, 12) and empty.valid.shape == (0, 2)
+
+
+def test_c_kernel_is_built() -> None:
+    """setup.py compiles it as an optional extension: a failed build must not go unnoticed."""
+    assert match.native(), "biometrics/fingerprint/_simkernel.c was not compiled (pip install -e .)"
+
+
+def test_c_kernel_gives_the_numpy_scores(monkeypatch: pytest.MonkeyPatch) -> None:
+    probe = encoded(random_template(45, seed=7))
+    references = [encoded(random_template(n, seed=60 + n)) for n in (40, 2, 55, 0, 30)]
+    references.append(encoded(moved(probe, rotation=-0.4, shift=(8, -6), jitter=1.5)))
+    gallery = match.Gallery(references, chunk=2)
+    a, g = probe.cylinders, gallery
+    assert a is not None
+    native_gamma = match.local_similarity(a, g.values, g.valid, g.squared, g.angle)
+    native_scores = match.compare_many(probe, gallery)
+    monkeypatch.setattr(match, "_KERNEL", None)
+    assert not match.native()
+    numpy_gamma = match.local_similarity(a, g.values, g.valid, g.squared, g.angle)
+    numpy_scores = match.compare_many(probe, gallery)
+    assert numpy_gamma.shape == native_gamma.shape == (a.count, g.values.shape[0])
+    assert np.count_nonzero(numpy_gamma) > 100  # the comparison covers real similarities
+    assert np.allclose(native_gamma, numpy_gamma, rtol=0, atol=1e-6)
+    assert np.allclose(native_scores, numpy_scores, rtol=0, atol=1e-6)
+    assert int(np.argmax(numpy_scores)) == 5
+
+
+def test_c_kernel_refuses_wrong_sizes() -> None:
+    kernel = match._KERNEL
+    assert kernel is not None
+    rows, n = 3, 4
+    f32 = np.float32
+    ok = {
+        "difference": np.zeros((rows, n), f32),
+        "both": np.zeros((rows, 2 * n), f32),
+        "b2": np.zeros((rows, n), f32),
+        "b_direction": np.zeros((rows, 2), f32),
+        "a_direction": np.zeros((2, n), f32),
+    }
+    kernel.similarity(*ok.values(), rows, n, 1.0, 0.0)
+    for name in ok:
+        bad = dict(ok, **{name: np.zeros(1, f32)})
+        with pytest.raises(ValueError, match=name):
+            kernel.similarity(*bad.values(), rows, n, 1.0, 0.0)
+    with pytest.raises(ValueError, match="negative"):
+        kernel.similarity(*ok.values(), -1, n, 1.0, 0.0)
+    with pytest.raises(ValueError, match="contiguous"):  # refused, never read past it
+        kernel.similarity(
+            *dict(ok, both=np.zeros((rows, 4 * n), f32)[:, ::2]).values(), rows, n, 1.0, 0.0
+        )
+    with pytest.raises(TypeError):  # read-only output
+        readonly = np.zeros((rows, n), f32)
+        readonly.flags.writeable = False
+        kernel.similarity(readonly, *list(ok.values())[1:], rows, n, 1.0, 0.0)
