@@ -17,3 +17,31 @@ def similarity(
     min_cos: float,
     /,
 ) -> None: ...
+
+_I64 = npt.NDArray[np.int64]
+
+def relax(
+    xa: _F32,
+    ya: _F32,
+    ta: _F32,
+    xb: _F32,
+    yb: _F32,
+    tb: _F32,
+    lam0: _F32,
+    m: _I64,
+    n_p: _I64,
+    weight: _F32,
+    out: npt.NDArray[np.float64],
+    batch: int,
+    k: int,
+    rounds: int,
+    keep: float,
+    mu1: float,
+    tau1: float,
+    mu2: float,
+    tau2: float,
+    mu3: float,
+    tau3: float,
+    cap: float,
+    /,
+) -> None: ...

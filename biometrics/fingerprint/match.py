@@ -37,8 +37,9 @@ F32 = npt.NDArray[np.float32]
 
 
 def _load_kernel() -> ModuleType | None:
-    """The one-pass C version of the similarity's element-wise work (``_simkernel.c``,
-    built by setup.py), or None when it was not compiled: then the NumPy passes."""
+    """The C versions of two inner loops (``_simkernel.c``, built by setup.py): the local
+    similarity's element-wise work and LSS-R's compatibility and relaxation. None when it
+    was not compiled: then the NumPy code below, same scores within float32 rounding."""
     try:
         from biometrics.fingerprint import _simkernel
     except ImportError:
@@ -50,7 +51,7 @@ _KERNEL = _load_kernel()
 
 
 def native() -> bool:
-    """Whether the local similarities use the C kernel (same scores either way)."""
+    """Whether the C kernel is in use (scores within float32 rounding either way)."""
     return _KERNEL is not None
 
 
@@ -251,9 +252,24 @@ def _lss_r_batch(
     lam0 *= active
     slot, r = np.divmod(top, n_a)
     row = slot + (first + side * np.arange(batch))[:, None]  # padding slots are never active
-    rho = _compatibility(
-        a.x[r], a.y[r], a.angle[r], gallery.x[row], gallery.y[row], gallery.angle[row], params
-    )
+    xa, ya, ta = a.x[r], a.y[r], a.angle[r]
+    xb, yb, tb = gallery.x[row], gallery.y[row], gallery.angle[row]
+    n_p = np.minimum(_n_p(n_r, params), active.sum(1))
+    if _KERNEL is not None:
+        # lam0 > 0 is a prefix of the sorted pairs, as is slot < nR: the active pairs
+        # are each row's first ``m``
+        out = np.zeros(batch)
+        _KERNEL.relax(
+            xa, ya, ta, xb, yb, tb, lam0,
+            active.sum(1).astype(np.int64),
+            np.where(n_r >= 2, n_p, 0).astype(np.int64),
+            ((1.0 - params.relaxation_weight) / np.maximum(n_r - 1, 1)).astype(np.float32),
+            out, batch, k_max, params.relaxation_rounds, params.relaxation_weight,
+            params.mu_1, params.tau_1, params.mu_2, params.tau_2, params.mu_3, params.tau_3,
+            _EXP_CAP,
+        )  # fmt: skip
+        return out
+    rho = _compatibility(xa, ya, ta, xb, yb, tb, params)
     weight = np.where(active, np.float32(1.0 - params.relaxation_weight), np.float32(0.0))
     weight /= np.maximum(n_r - 1, 1).astype(np.float32)[:, None]
     rho *= weight[:, :, None]
@@ -268,7 +284,6 @@ def _lss_r_batch(
         efficiency = np.where(active, lam / np.where(active, lam0, 1.0), -np.inf)
     chosen = np.argsort(-efficiency, axis=1, kind="stable")
     ranked = np.take_along_axis(lam, chosen, axis=1).astype(np.float64)
-    n_p = np.minimum(_n_p(n_r, params), active.sum(1))
     totals = np.cumsum(ranked, axis=1)
     usable = (n_r >= 2) & (n_p > 0)
     picked = totals[np.arange(batch), np.maximum(n_p - 1, 0)]

@@ -143,7 +143,7 @@ def test_bench_fingerprint_match_reports_the_kernel_and_the_eer(fvc2002: Path) -
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert report["similarity_kernel"] == "c"  # the compiled loop, not the NumPy fallback
+    assert report["matcher_kernel"] == "c"  # the compiled loop, not the NumPy fallback
     one = report["sets"]["DB1_B"]
     assert one["comparisons"] == 3160
     assert one["current"]["eer"] == pytest.approx(0.025)  # docs/fingerprint.md, all pairs

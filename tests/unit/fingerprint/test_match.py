@@ -113,9 +113,12 @@ def test_c_kernel_is_built() -> None:
     assert match.native(), "biometrics/fingerprint/_simkernel.c was not compiled (pip install -e .)"
 
 
-def test_c_kernel_gives_the_numpy_scores(monkeypatch: pytest.MonkeyPatch) -> None:
-    probe = encoded(random_template(45, seed=7))
-    references = [encoded(random_template(n, seed=60 + n)) for n in (40, 2, 55, 0, 30)]
+@pytest.mark.parametrize("probe_size", [45, 8, 150])
+def test_c_kernel_gives_the_numpy_scores(monkeypatch: pytest.MonkeyPatch, probe_size: int) -> None:
+    """Both loops (local similarity, LSS-R) against NumPy; 150 minutiae: more than any
+    template we extract (80), as an imported one may have."""
+    probe = encoded(random_template(probe_size, seed=7, size=200 if probe_size < 20 else 600))
+    references = [encoded(random_template(n, seed=60 + n, size=600)) for n in (40, 2, 160, 0, 30)]
     references.append(encoded(moved(probe, rotation=-0.4, shift=(8, -6), jitter=1.5)))
     gallery = match.Gallery(references, chunk=2)
     a, g = probe.cylinders, gallery
@@ -127,10 +130,12 @@ def test_c_kernel_gives_the_numpy_scores(monkeypatch: pytest.MonkeyPatch) -> Non
     numpy_gamma = match.local_similarity(a, g.values, g.valid, g.squared, g.angle)
     numpy_scores = match.compare_many(probe, gallery)
     assert numpy_gamma.shape == native_gamma.shape == (a.count, g.values.shape[0])
-    assert np.count_nonzero(numpy_gamma) > 100  # the comparison covers real similarities
+    assert np.count_nonzero(numpy_gamma) > 0  # the comparison covers real similarities
     assert np.allclose(native_gamma, numpy_gamma, rtol=0, atol=1e-6)
     assert np.allclose(native_scores, numpy_scores, rtol=0, atol=1e-6)
-    assert int(np.argmax(numpy_scores)) == 5
+    assert numpy_scores[1] == numpy_scores[3] == 0.0
+    if probe_size > 8:
+        assert int(np.argmax(numpy_scores)) == 5 and numpy_scores[5] > 0.1
 
 
 def test_c_kernel_refuses_wrong_sizes() -> None:
@@ -160,3 +165,59 @@ def test_c_kernel_refuses_wrong_sizes() -> None:
         readonly = np.zeros((rows, n), f32)
         readonly.flags.writeable = False
         kernel.similarity(readonly, *list(ok.values())[1:], rows, n, 1.0, 0.0)
+
+
+def _relax_arguments(batch: int = 2, k: int = 3) -> list[object]:
+    f32 = np.float32
+    rng = np.random.default_rng(5)
+    points = [rng.uniform(0, 200, (batch, k)).astype(f32) for _ in range(6)]
+    lam0 = np.sort(rng.uniform(0.1, 0.9, (batch, k)).astype(f32), axis=1)[:, ::-1].copy()
+    m = np.full(batch, k, np.int64)
+    n_p = np.full(batch, 2, np.int64)
+    weight = np.full(batch, 0.25, f32)
+    out = np.zeros(batch)
+    return [
+        *points,
+        lam0,
+        m,
+        n_p,
+        weight,
+        out,
+        batch,
+        k,
+        5,
+        0.5,
+        5.0,
+        -1.6,
+        0.26,
+        -30.0,
+        0.26,
+        -30.0,
+        23.0,
+    ]
+
+
+def test_c_relax_scores_and_refuses_bad_arguments() -> None:
+    kernel = match._KERNEL
+    assert kernel is not None
+    good = _relax_arguments()
+    kernel.relax(*good)
+    out = good[10]
+    assert isinstance(out, np.ndarray) and np.all(out > 0) and np.all(np.isfinite(out))
+    cases = {
+        0: np.zeros(1, np.float32),  # xa of the wrong size
+        6: np.zeros((2, 3), np.float64),  # lam0 not float32 (byte count)
+        7: np.array([4, 3], np.int64),  # more active pairs than k: never read past a row
+        8: np.zeros(2, np.int32),  # n_p not int64
+        10: np.zeros(2, np.float32),  # out not float64
+        11: -1,  # negative batch
+    }
+    for position, value in cases.items():
+        bad = list(good)
+        bad[position] = value
+        with pytest.raises(ValueError, match=r"expected|outside|negative"):
+            kernel.relax(*bad)
+    skip = _relax_arguments()
+    skip[8] = np.zeros(2, np.int64)  # nP 0: score 0, as the NumPy path for nR < 2
+    kernel.relax(*skip)
+    assert np.all(skip[10] == 0.0)
