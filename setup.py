@@ -3,13 +3,25 @@
 ``biometrics.fingerprint._simkernel`` runs two inner loops of the MCC
 matcher: the local similarity's element-wise work in one pass (the same
 float32 results as the NumPy passes it replaces) and LSS-R's compatibility
-and relaxation (glibc's libmvec SIMD ``expf``/``atan2f``, glibc 2.35 or
-newer; scores within float32 rounding of NumPy's). It is optional: when it
-cannot be compiled, the install goes on and the matcher uses NumPy
-(``match.native()`` says which).
+and relaxation (on x86-64 with glibc 2.35 or newer vectorised with libmvec's
+SIMD ``expf``/``atan2f``; scores within float32 rounding of NumPy's). It is
+optional: when it cannot be compiled, the install goes on and the matcher
+uses NumPy (``match.native()`` says which; a unit test fails then).
 """
 
+import platform
+
 from setuptools import Extension, setup
+
+
+def _libmvec() -> bool:
+    """glibc's vector math library with SIMD atan2f (2.35) on x86-64."""
+    name, version = platform.libc_ver()
+    if platform.machine() != "x86_64" or name != "glibc":
+        return False
+    major, minor = (int(part) for part in version.split(".")[:2])
+    return (major, minor) >= (2, 35)
+
 
 setup(
     ext_modules=[
@@ -17,9 +29,15 @@ setup(
             "biometrics.fingerprint._simkernel",
             sources=["biometrics/fingerprint/_simkernel.c"],
             # IEEE results kept (no -ffast-math): only errno and trap semantics are dropped,
-            # which lets the compiler vectorise sqrtf
-            extra_compile_args=["-O3", "-fno-math-errno", "-fno-trapping-math"],
-            libraries=["mvec", "m"],  # glibc's SIMD expf / atan2f
+            # which lets the compiler vectorise sqrtf; no FMA contraction, so that the
+            # AVX-512 clones round as the others
+            extra_compile_args=[
+                "-O3",
+                "-fno-math-errno",
+                "-fno-trapping-math",
+                "-ffp-contract=off",
+            ],
+            libraries=["mvec", "m"] if _libmvec() else ["m"],
             optional=True,
         )
     ]

@@ -40,9 +40,22 @@
 #include <stdlib.h>
 
 /* glibc's libmvec (2.22 expf, 2.35 atan2f) has SIMD versions; declaring them lets gcc
-   vectorise the compatibility loop with IEEE semantics otherwise kept */
+   vectorise the compatibility loop with IEEE semantics otherwise kept. x86-64 only, with
+   AVX-512 / AVX2 / baseline clones picked at load time; elsewhere plain scalar loops. */
+#if defined(__x86_64__) && defined(__GLIBC__) && defined(__GLIBC_PREREQ)
+#if __GLIBC_PREREQ(2, 35)
 __attribute__((simd("notinbranch"))) float expf(float);
 __attribute__((simd("notinbranch"))) float atan2f(float, float);
+#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+#endif
+#ifndef CLONES
+#define CLONES
+#endif
+
+/* the most pairs (k) or probe cylinders (n) accepted: far above any template's minutiae
+   (ISO/IEC 19794-2 allows 255), and small enough for int indices and k * k buffers */
+#define MAX_SIDE 4096
 
 static void similarity_loop(float *diff, const float *both, const float *b2m, const float *bdir,
                             const float *adir, Py_ssize_t rows, Py_ssize_t n, float min_common,
@@ -69,41 +82,69 @@ static void similarity_loop(float *diff, const float *both, const float *b2m, co
     }
 }
 
-static int check_size(Py_buffer *view, Py_ssize_t items, Py_ssize_t item_size, const char *name);
+/* Acquires obj's buffer: C-contiguous, elements of `type` ('f' float32, 'd' float64,
+   'q' int64), rows x cols of them (overflow-checked), writable if asked. 0 with an
+   exception set (and nothing held) on failure. */
+static int get_buffer(PyObject *obj, Py_buffer *view, char type, int writable, Py_ssize_t rows,
+                      Py_ssize_t cols, const char *name) {
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj, view, flags) != 0) return 0;
+    const char *format = view->format != NULL ? view->format : "B";
+    if (*format == '@' || *format == '=' || (PY_LITTLE_ENDIAN && *format == '<')) format++;
+    const Py_ssize_t size = type == 'f' ? 4 : 8;
+    const int type_ok = view->itemsize == size && format[0] != '\0' && format[1] == '\0' &&
+                        (type == 'q' ? (format[0] == 'q' || format[0] == 'l') : format[0] == type);
+    const char *type_name = type == 'f' ? "float32" : type == 'd' ? "float64" : "int64";
+    Py_ssize_t items;
+    if (!type_ok) {
+        PyErr_Format(PyExc_ValueError, "%s: expected %s values", name, type_name);
+    } else if (__builtin_mul_overflow(rows, cols, &items) || view->len % size != 0 ||
+               view->len / size != items) {
+        PyErr_Format(PyExc_ValueError, "%s: expected %zd x %zd %s values, got %zd bytes", name,
+                     rows, cols, type_name, view->len);
+    } else {
+        return 1;
+    }
+    PyBuffer_Release(view);
+    return 0;
+}
 
 static PyObject *similarity(PyObject *self, PyObject *args) {
-    Py_buffer diff, both, b2, bdir, adir;
+    PyObject *objects[5];
+    Py_buffer views[5];
     Py_ssize_t rows, n;
     float min_common, min_cos;
     (void)self;
-    if (!PyArg_ParseTuple(args, "w*y*y*y*y*nnff", &diff, &both, &b2, &bdir, &adir, &rows, &n,
-                          &min_common, &min_cos))
+    if (!PyArg_ParseTuple(args, "OOOOOnnff", &objects[0], &objects[1], &objects[2], &objects[3],
+                          &objects[4], &rows, &n, &min_common, &min_cos))
         return NULL;
+    if (rows < 0 || n < 0 || n > MAX_SIDE) {
+        PyErr_Format(PyExc_ValueError, "rows must not be negative and n within 0..%d", MAX_SIDE);
+        return NULL;
+    }
+    /* difference (writable), both, b2, b_direction, a_direction */
+    const Py_ssize_t shape[5][2] = {{rows, n}, {rows, 2 * n}, {rows, n}, {rows, 2}, {2, n}};
+    static const char *names[5] = {"difference", "both", "b2", "b_direction", "a_direction"};
+    int held = 0;
+    while (held < 5 && get_buffer(objects[held], &views[held], 'f', held == 0, shape[held][0],
+                                  shape[held][1], names[held]))
+        held++;
     PyObject *result = NULL;
-    if (rows < 0 || n < 0) {
-        PyErr_SetString(PyExc_ValueError, "rows and n must not be negative");
-    } else if (check_size(&diff, rows * n, 4, "difference") &&
-               check_size(&both, rows * 2 * n, 4, "both") && check_size(&b2, rows * n, 4, "b2") &&
-               check_size(&bdir, rows * 2, 4, "b_direction") &&
-               check_size(&adir, 2 * n, 4, "a_direction")) {
+    if (held == 5) {
         Py_BEGIN_ALLOW_THREADS
-        similarity_loop((float *)diff.buf, (const float *)both.buf, (const float *)b2.buf,
-                        (const float *)bdir.buf, (const float *)adir.buf, rows, n, min_common,
-                        min_cos);
+        similarity_loop((float *)views[0].buf, (const float *)views[1].buf,
+                        (const float *)views[2].buf, (const float *)views[3].buf,
+                        (const float *)views[4].buf, rows, n, min_common, min_cos);
         Py_END_ALLOW_THREADS
         result = Py_NewRef(Py_None);
     }
-    PyBuffer_Release(&diff);
-    PyBuffer_Release(&both);
-    PyBuffer_Release(&b2);
-    PyBuffer_Release(&bdir);
-    PyBuffer_Release(&adir);
+    while (held > 0) PyBuffer_Release(&views[--held]);
     return result;
 }
 
 /* rho_ij for every i of one j (a column, vectorised over i), times the row weight;
    out[i] = rho_ij * w, 0 on the diagonal */
-__attribute__((target_clones("avx512f", "avx2", "default"))) static void
+CLONES static void
 compatibility_column(const float *restrict xa, const float *restrict ya, const float *restrict xb,
                      const float *restrict yb, const float *restrict delta, int j, int m, float w,
                      const float *restrict mu, const float *restrict tau, float cap,
@@ -131,7 +172,7 @@ compatibility_column(const float *restrict xa, const float *restrict ya, const f
 }
 
 /* the rounds: lam <- keep * lam + rho lam, rho stored by column (rho_t[j * m + i]) */
-__attribute__((target_clones("avx512f", "avx2", "default"))) static void
+CLONES static void
 relaxation_rounds(const float *restrict rho_t, const float *restrict lam0, float *restrict lam,
                   float *restrict support, int m, int rounds, float keep) {
     for (int i = 0; i < m; i++) lam[i] = lam0[i];
@@ -174,10 +215,13 @@ static int relax_loop(const float *xa, const float *ya, const float *ta, const f
     float *delta = rho_t + k * k, *lam = delta + k, *support = lam + k;
     for (Py_ssize_t b = 0; b < batch; b++) {
         out[b] = 0.0;
-        const int m = (int)m_count[b];
+        /* checked before the GIL was released; clamped again, as another thread could have
+           written to the array since */
+        const int64_t m_b = m_count[b];
+        const int m = m_b < 0 ? 0 : m_b > k ? (int)k : (int)m_b;
         if (n_p[b] <= 0 || m <= 0) continue;
         const Py_ssize_t at = b * k;
-        for (int i = 0; i < m; i++) { /* direction difference of each pair, in [-pi, pi) */
+        for (int i = 0; i < m; i++) { /* direction difference of each pair, in [-pi, pi] */
             float d = fmodf(ta[at + i] - tb[at + i] + pi, two_pi);
             if (d < 0.0f) d += two_pi;
             delta[i] = d - pi;
@@ -201,56 +245,53 @@ static int relax_loop(const float *xa, const float *ya, const float *ta, const f
     return 0;
 }
 
-static int check_size(Py_buffer *view, Py_ssize_t items, Py_ssize_t item_size, const char *name) {
-    if (view->len != items * item_size) {
-        PyErr_Format(PyExc_ValueError, "%s: expected %zd values of %zd bytes, got %zd bytes",
-                     name, items, item_size, view->len);
-        return 0;
-    }
-    return 1;
-}
-
 static PyObject *relax(PyObject *self, PyObject *args) {
-    Py_buffer v[11]; /* xa ya ta xb yb tb lam0 m n_p weight out */
+    PyObject *objects[11]; /* xa ya ta xb yb tb lam0 m n_p weight out */
+    Py_buffer views[11];
     static const char *names[11] = {"xa", "ya", "ta", "xb", "yb", "tb", "lam0",
                                     "m", "n_p", "weight", "out"};
+    static const char types[11] = {'f', 'f', 'f', 'f', 'f', 'f', 'f', 'q', 'q', 'f', 'd'};
     Py_ssize_t batch, k;
     int rounds;
     float keep, mu[3], tau[3], cap;
     (void)self;
-    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*y*y*y*w*nniffffffff", &v[0], &v[1], &v[2], &v[3],
-                          &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &v[10], &batch, &k, &rounds,
-                          &keep, &mu[0], &tau[0], &mu[1], &tau[1], &mu[2], &tau[2], &cap))
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOnniffffffff", &objects[0], &objects[1], &objects[2],
+                          &objects[3], &objects[4], &objects[5], &objects[6], &objects[7],
+                          &objects[8], &objects[9], &objects[10], &batch, &k, &rounds, &keep,
+                          &mu[0], &tau[0], &mu[1], &tau[1], &mu[2], &tau[2], &cap))
         return NULL;
-    PyObject *result = NULL;
-    int ok = 1;
-    if (batch < 0 || k < 0 || rounds < 0) {
-        PyErr_SetString(PyExc_ValueError, "batch, k and rounds must not be negative");
-        ok = 0;
+    if (batch < 0 || k < 0 || k > MAX_SIDE || rounds < 0) {
+        PyErr_Format(PyExc_ValueError,
+                     "batch and rounds must not be negative and k within 0..%d", MAX_SIDE);
+        return NULL;
     }
-    for (int i = 0; ok && i < 7; i++) ok = check_size(&v[i], batch * k, 4, names[i]);
-    if (ok) ok = check_size(&v[7], batch, 8, names[7]) && check_size(&v[8], batch, 8, names[8]) &&
-                 check_size(&v[9], batch, 4, names[9]) && check_size(&v[10], batch, 8, names[10]);
-    const int64_t *m_count = v[7].buf;
+    int held = 0;
+    while (held < 11 && get_buffer(objects[held], &views[held], types[held], held == 10, batch,
+                                   held < 7 ? k : 1, names[held]))
+        held++;
+    PyObject *result = NULL;
+    int ok = held == 11;
+    const int64_t *m_count = ok ? views[7].buf : NULL;
     for (Py_ssize_t b = 0; ok && b < batch; b++) {
         if (m_count[b] < 0 || m_count[b] > k) {
-            PyErr_Format(PyExc_ValueError, "m[%zd] = %lld is outside 0..k", b, (long long)m_count[b]);
+            PyErr_Format(PyExc_ValueError, "m[%zd] = %lld is outside 0..k", b,
+                         (long long)m_count[b]);
             ok = 0;
         }
     }
     if (ok) {
         int status;
         Py_BEGIN_ALLOW_THREADS
-        status = relax_loop(v[0].buf, v[1].buf, v[2].buf, v[3].buf, v[4].buf, v[5].buf, v[6].buf,
-                            m_count, v[8].buf, v[9].buf, batch, k, rounds, keep, mu, tau, cap,
-                            v[10].buf);
+        status = relax_loop(views[0].buf, views[1].buf, views[2].buf, views[3].buf, views[4].buf,
+                            views[5].buf, views[6].buf, m_count, views[8].buf, views[9].buf,
+                            batch, k, rounds, keep, mu, tau, cap, views[10].buf);
         Py_END_ALLOW_THREADS
         if (status != 0)
             PyErr_NoMemory();
         else
             result = Py_NewRef(Py_None);
     }
-    for (int i = 0; i < 11; i++) PyBuffer_Release(&v[i]);
+    while (held > 0) PyBuffer_Release(&views[--held]);
     return result;
 }
 
@@ -263,7 +304,11 @@ static PyMethodDef methods[] = {
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_simkernel", "Inner loops of the MCC matcher (float32).", -1, methods,
+    PyModuleDef_HEAD_INIT,
+    .m_name = "_simkernel",
+    .m_doc = "Inner loops of the MCC matcher (float32).",
+    .m_size = -1,
+    .m_methods = methods,
 };
 
 PyMODINIT_FUNC PyInit__simkernel(void) { return PyModule_Create(&module); }

@@ -23,6 +23,7 @@ both give the same scores.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from types import ModuleType
 
@@ -42,7 +43,10 @@ def _load_kernel() -> ModuleType | None:
     was not compiled: then the NumPy code below, same scores within float32 rounding."""
     try:
         from biometrics.fingerprint import _simkernel
-    except ImportError:
+    except ModuleNotFoundError:  # not built (no C compiler at install)
+        return None
+    except ImportError as exc:  # built but cannot load (e.g. a missing libmvec symbol)
+        warnings.warn(f"fingerprint matcher: C kernel not loaded, NumPy used ({exc})", stacklevel=2)
         return None
     return _simkernel
 
@@ -73,7 +77,10 @@ def local_similarity(
     params: CylinderParams = CYLINDER,
 ) -> F32:
     """nA x nB similarities of a's cylinders against the (stacked) cylinders of b."""
-    direction = np.stack([np.cos(b_angle), np.sin(b_angle)], axis=1)
+    direction = np.stack([np.cos(b_angle), np.sin(b_angle)], axis=1, dtype=np.float32)
+    b_values, b_valid, b_squared = (
+        np.asarray(v, np.float32) for v in (b_values, b_valid, b_squared)
+    )
     transposed = _similarity_t(a, b_values, b_valid, b_squared, direction, params)
     return np.ascontiguousarray(transposed.T)
 
@@ -180,8 +187,12 @@ class Gallery:
         else:
             zero_cells = np.zeros((pad, first.cells.shape[1]), np.float32)
             zero_points = np.zeros((pad, 5), np.float32)
-            cells = np.concatenate([c.cells if c else zero_cells[:n] for c, n in layout])
-            points = np.concatenate([c.points if c else zero_points[:n] for c, n in layout])
+            cells = np.concatenate(
+                [c.cells if c is not None else zero_cells[:n] for c, n in layout]
+            )
+            points = np.concatenate(
+                [c.points if c is not None else zero_points[:n] for c, n in layout]
+            )
         spatial = first.spatial if first is not None else 0
         width = cells.shape[1]
         self.values = cells[:, : width - 2 * spatial]
@@ -256,7 +267,7 @@ def _lss_r_batch(
     xb, yb, tb = gallery.x[row], gallery.y[row], gallery.angle[row]
     n_p = np.minimum(_n_p(n_r, params), active.sum(1))
     if _KERNEL is not None:
-        # lam0 > 0 is a prefix of the sorted pairs, as is slot < nR: the active pairs
+        # lam0 > 0 is a prefix of the sorted pairs, as is position < nR: the active pairs
         # are each row's first ``m``
         out = np.zeros(batch)
         _KERNEL.relax(

@@ -123,6 +123,7 @@ def test_c_kernel_gives_the_numpy_scores(monkeypatch: pytest.MonkeyPatch, probe_
     gallery = match.Gallery(references, chunk=2)
     a, g = probe.cylinders, gallery
     assert a is not None
+    assert match.native()  # else this compares NumPy with NumPy
     native_gamma = match.local_similarity(a, g.values, g.valid, g.squared, g.angle)
     native_scores = match.compare_many(probe, gallery)
     monkeypatch.setattr(match, "_KERNEL", None)
@@ -131,7 +132,7 @@ def test_c_kernel_gives_the_numpy_scores(monkeypatch: pytest.MonkeyPatch, probe_
     numpy_scores = match.compare_many(probe, gallery)
     assert numpy_gamma.shape == native_gamma.shape == (a.count, g.values.shape[0])
     assert np.count_nonzero(numpy_gamma) > 0  # the comparison covers real similarities
-    assert np.allclose(native_gamma, numpy_gamma, rtol=0, atol=1e-6)
+    assert np.array_equal(native_gamma, numpy_gamma)  # same float32 operations, same order
     assert np.allclose(native_scores, numpy_scores, rtol=0, atol=1e-6)
     assert numpy_scores[1] == numpy_scores[3] == 0.0
     if probe_size > 8:
@@ -157,11 +158,17 @@ def test_c_kernel_refuses_wrong_sizes() -> None:
             kernel.similarity(*bad.values(), rows, n, 1.0, 0.0)
     with pytest.raises(ValueError, match="negative"):
         kernel.similarity(*ok.values(), -1, n, 1.0, 0.0)
+    with pytest.raises(ValueError, match="within"):  # rows * n would overflow
+        kernel.similarity(*ok.values(), rows, 2**62 + 1, 1.0, 0.0)
+    with pytest.raises(ValueError, match="difference: expected float32"):
+        kernel.similarity(
+            *dict(ok, difference=np.zeros((rows, n), np.float64)).values(), rows, n, 1.0, 0.0
+        )
     with pytest.raises(ValueError, match="contiguous"):  # refused, never read past it
         kernel.similarity(
             *dict(ok, both=np.zeros((rows, 4 * n), f32)[:, ::2]).values(), rows, n, 1.0, 0.0
         )
-    with pytest.raises(TypeError):  # read-only output
+    with pytest.raises(ValueError, match="read-only"):  # the output must be writable
         readonly = np.zeros((rows, n), f32)
         readonly.flags.writeable = False
         kernel.similarity(readonly, *list(ok.values())[1:], rows, n, 1.0, 0.0)
@@ -217,6 +224,10 @@ def test_c_relax_scores_and_refuses_bad_arguments() -> None:
         bad[position] = value
         with pytest.raises(ValueError, match=r"expected|outside|negative"):
             kernel.relax(*bad)
+    huge = list(good)
+    huge[12] = 2**62 + 1  # k: batch * k would overflow; refused before any size check
+    with pytest.raises(ValueError, match="within"):
+        kernel.relax(*huge)
     skip = _relax_arguments()
     skip[8] = np.zeros(2, np.int64)  # nP 0: score 0, as the NumPy path for nR < 2
     kernel.relax(*skip)
