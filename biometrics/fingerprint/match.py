@@ -19,6 +19,11 @@ measured, a random gather of k x k x 3 values costs about as much as the ~45
 element-wise passes that recompute them, and templates no longer carry the
 tables. :func:`compare` is ``compare_many`` with a one-reference gallery, so
 both give the same scores.
+
+Two inner loops run in C when the extension ``_simkernel`` was built (the
+local similarity's element-wise work, LSS-R's compatibility and relaxation);
+the NumPy code here is the fallback and the reference the tests compare it
+with (scores within float32 rounding, docs/fingerprint.md).
 """
 
 from __future__ import annotations
