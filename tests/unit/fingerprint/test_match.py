@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import math
 
 import numpy as np
@@ -232,3 +233,19 @@ def test_c_relax_scores_and_refuses_bad_arguments() -> None:
     skip[8] = np.zeros(2, np.int64)  # nP 0: score 0, as the NumPy path for nR < 2
     kernel.relax(*skip)
     assert np.all(skip[10] == 0.0)
+
+
+def test_a_kernel_that_cannot_load_warns_and_numpy_takes_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_import = builtins.__import__
+
+    def failing(name: str, *args: object, **kwargs: object) -> object:
+        fromlist = args[2] if len(args) > 2 else kwargs.get("fromlist")
+        if name == "biometrics.fingerprint" and fromlist and "_simkernel" in fromlist:
+            raise ImportError("undefined symbol: _ZGVdN8vv_atan2f")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", failing)
+    with pytest.warns(UserWarning, match="C kernel not loaded, NumPy used"):
+        assert match._load_kernel() is None
