@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from types import ModuleType
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -42,7 +42,56 @@ from biometrics.fingerprint.template import Cylinders, MinutiaeTemplate
 F32 = npt.NDArray[np.float32]
 
 
-def _load_kernel() -> ModuleType | None:
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+
+
+class _Kernel(Protocol):
+    """The C module's functions (``_simkernel.pyi``), so that their calls are type-checked."""
+
+    def similarity(
+        self,
+        difference: F32,
+        both: F32,
+        b2: F32,
+        b_direction: F32,
+        a_direction: F32,
+        rows: int,
+        n: int,
+        min_common: float,
+        min_cos: float,
+        /,
+    ) -> None: ...
+
+    def relax(
+        self,
+        xa: F32,
+        ya: F32,
+        ta: F32,
+        xb: F32,
+        yb: F32,
+        tb: F32,
+        lam0: F32,
+        m: I64,
+        n_p: I64,
+        weight: F32,
+        out: F64,
+        batch: int,
+        k: int,
+        rounds: int,
+        keep: float,
+        mu1: float,
+        tau1: float,
+        mu2: float,
+        tau2: float,
+        mu3: float,
+        tau3: float,
+        cap: float,
+        /,
+    ) -> None: ...
+
+
+def _load_kernel() -> _Kernel | None:
     """The C versions of two inner loops (``_simkernel.c``, built by setup.py): the local
     similarity's element-wise work and LSS-R's compatibility and relaxation. None when it
     was not compiled: then the NumPy code below, same scores within float32 rounding."""
@@ -115,7 +164,10 @@ def _similarity_t(
         rows = difference.shape[0]
         a_direction = np.ascontiguousarray(a.points[:, 3:5].T)
         b_dir = np.ascontiguousarray(b_direction, np.float32)  # the gallery's already is
-        _KERNEL.similarity(difference, both, b2, b_dir, a_direction, rows, n_a, min_common, min_cos)
+        # the float32 thresholds as Python floats: exact, and read back as float32 in C
+        _KERNEL.similarity(
+            difference, both, b2, b_dir, a_direction, rows, n_a, float(min_common), float(min_cos)
+        )
         return difference
     a2, common = both[:, :n_a], both[:, n_a:]
     difference += a2
