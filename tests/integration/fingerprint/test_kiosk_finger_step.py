@@ -244,6 +244,42 @@ def test_counter_deduplication_finds_an_enrolled_finger(enrolled_store: Store, d
     assert [c.subject_id for c in strict.candidates(None, [same])] == []
 
 
+def test_counter_deduplication_in_chunks_gives_the_pairwise_scores(
+    enrolled_store: Store, db1: Path
+) -> None:
+    """The stored templates are stacked a chunk at a time; any chunk size gives the same
+    candidates, and a candidate's score is the pairwise comparison's."""
+    from biometrics.fingerprint import api, record
+    from enrollment.gallery import FaceGallery, GalleryDeduplicator
+
+    probes = [
+        _template(db1, "101_4", RIGHT, "new-person"),
+        _template(db1, "105_2", RIGHT, "new-person"),
+    ]
+    gallery = FaceGallery.in_memory(enrolled_store)
+    loose = 0.0  # every stored finger a candidate: all the scores are compared
+    runs = [
+        GalleryDeduplicator(gallery, finger_threshold=loose, finger_chunk=chunk).candidates(
+            None, probes
+        )
+        for chunk in (1, 2, 1000)
+    ]
+    assert runs[0] == runs[1] == runs[2] and len(runs[0]) >= 2
+    comparable = [t for t in (record.comparable(p) for p in probes) if t is not None]
+    stored = list(enrolled_store.fingerprint_templates.iter_format(record.FORMAT))
+    for candidate in runs[0]:
+        pairwise = max(
+            api.compare(probe, reference)
+            for _, row in stored
+            if row.subject_id == candidate.subject_id
+            and (reference := record.comparable(row)) is not None
+            for probe in comparable
+        )
+        assert candidate.score == round(pairwise, 4)
+    with pytest.raises(ValueError, match="finger_chunk"):
+        GalleryDeduplicator(gallery, finger_chunk=0)
+
+
 def _saved_policy(tmp_path: Path, **points: float) -> FingerPolicy:
     """What the kiosk builds from a settings file with a saved [calibration.fingerprint]."""
     values = {
