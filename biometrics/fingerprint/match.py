@@ -28,9 +28,10 @@ with (scores within float32 rounding, docs/fingerprint.md).
 
 from __future__ import annotations
 
+import importlib
 import warnings
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -47,7 +48,7 @@ I64 = npt.NDArray[np.int64]
 
 
 class _Kernel(Protocol):
-    """The C module's functions (``_simkernel.pyi``), so that their calls are type-checked."""
+    """The C module's functions (``_simkernel.c``), so that their calls are type-checked."""
 
     def similarity(
         self,
@@ -96,13 +97,13 @@ def _load_kernel() -> _Kernel | None:
     similarity's element-wise work and LSS-R's compatibility and relaxation. None when it
     was not compiled: then the NumPy code below, same scores within float32 rounding."""
     try:
-        from biometrics.fingerprint import _simkernel
+        module = importlib.import_module("biometrics.fingerprint._simkernel")
     except ModuleNotFoundError:  # not built (no C compiler at install)
         return None
     except ImportError as exc:  # built but cannot load (e.g. a missing libmvec symbol)
         warnings.warn(f"fingerprint matcher: C kernel not loaded, NumPy used ({exc})", stacklevel=2)
         return None
-    return _simkernel
+    return cast("_Kernel", module)  # its functions as _simkernel.c defines them
 
 
 _KERNEL = _load_kernel()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import builtins
+import importlib
 import math
+import types
 
 import numpy as np
 import pytest
@@ -238,14 +239,13 @@ def test_c_relax_scores_and_refuses_bad_arguments() -> None:
 def test_a_kernel_that_cannot_load_warns_and_numpy_takes_over(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real_import = builtins.__import__
+    real_import = importlib.import_module
 
-    def failing(name: str, *args: object, **kwargs: object) -> object:
-        fromlist = args[2] if len(args) > 2 else kwargs.get("fromlist")
-        if name == "biometrics.fingerprint" and fromlist and "_simkernel" in fromlist:
+    def failing(name: str, package: str | None = None) -> types.ModuleType:
+        if name == "biometrics.fingerprint._simkernel":
             raise ImportError("undefined symbol: _ZGVdN8vv_atan2f")
-        return real_import(name, *args, **kwargs)
+        return real_import(name, package)
 
-    monkeypatch.setattr(builtins, "__import__", failing)
+    monkeypatch.setattr(importlib, "import_module", failing)
     with pytest.warns(UserWarning, match="C kernel not loaded, NumPy used"):
         assert match._load_kernel() is None
