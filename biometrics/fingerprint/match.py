@@ -163,7 +163,7 @@ def _similarity_t(
     min_cos = np.float32(np.cos(params.delta_theta) - 1e-6)
     if _KERNEL is not None:
         rows = difference.shape[0]
-        a_direction = np.ascontiguousarray(a.points[:, 3:5].T)
+        a_direction = np.ascontiguousarray(a.direction.T)
         b_dir = np.ascontiguousarray(b_direction, np.float32)  # the gallery's already is
         # the float32 thresholds as Python floats: exact, and read back as float32 in C
         _KERNEL.similarity(
@@ -187,7 +187,7 @@ def _similarity_t(
     # no negative values (rounding): LSS-R ranks the float bits as integers
     np.maximum(difference, np.float32(0.0), out=difference)
     # |angle difference| <= delta_theta, as cos(difference) >= cos(delta_theta): one product
-    cosine = b_direction @ a.points[:, 3:5].T
+    cosine = b_direction @ a.direction.T
     allowed = common >= min_common
     allowed &= cosine >= min_cos
     # (>= +0.0) x (0 or 1): never -0.0
@@ -251,13 +251,12 @@ class Gallery:
             points = np.concatenate(
                 [c.points if c is not None else zero_points[:n] for c, n in layout]
             )
-        spatial = first.spatial if first is not None else 0
-        width = cells.shape[1]
-        self.values = cells[:, : width - 2 * spatial]
-        self.valid = cells[:, width - 2 * spatial : width - spatial]
-        self.squared = cells[:, width - spatial :]
-        self.angle, self.x, self.y = points[:, 0], points[:, 1], points[:, 2]
-        self.direction = np.ascontiguousarray(points[:, 3:5])  # cos, sin of the angle
+        # the stack in the templates' own layout, one row per cylinder or padding
+        row_index = np.arange(cells.shape[0])
+        stacked = Cylinders(cells, points, row_index, first.spatial if first is not None else 0)
+        self.values, self.valid, self.squared = stacked.values, stacked.valid, stacked.squared
+        self.angle, self.x, self.y = stacked.angle, stacked.x, stacked.y
+        self.direction = np.ascontiguousarray(stacked.direction)  # contiguous for the kernel
 
     def __len__(self) -> int:
         return len(self.cylinders)
@@ -323,14 +322,15 @@ def _lss_r_batch(
     row = slot + (first + side * np.arange(batch))[:, None]  # padding slots are never active
     xa, ya, ta = a.x[r], a.y[r], a.angle[r]
     xb, yb, tb = gallery.x[row], gallery.y[row], gallery.angle[row]
-    n_p = np.minimum(_n_p(n_r, params), active.sum(1))
+    m = active.sum(1)  # active pairs per reference
+    n_p = np.minimum(_n_p(n_r, params), m)
     if _KERNEL is not None:
         # lam0 > 0 is a prefix of the sorted pairs, as is position < nR: the active pairs
         # are each row's first ``m``
         out = np.zeros(batch)
         _KERNEL.relax(
             xa, ya, ta, xb, yb, tb, lam0,
-            active.sum(1).astype(np.int64),
+            m.astype(np.int64),
             np.where(n_r >= 2, n_p, 0).astype(np.int64),
             ((1.0 - params.relaxation_weight) / np.maximum(n_r - 1, 1)).astype(np.float32),
             out, batch, k_max, params.relaxation_rounds, params.relaxation_weight,

@@ -95,6 +95,11 @@ class Cylinders:
     def y(self) -> F32:
         return self.points[:, 2]
 
+    @property
+    def direction(self) -> F32:
+        """(cos, sin) of each row's angle, rows x 2."""
+        return self.points[:, 3:5]
+
 
 @dataclass(frozen=True, slots=True)
 class MinutiaeTemplate:
