@@ -5,9 +5,12 @@ from __future__ import annotations
 import io
 import math
 
+import cv2
 import numpy as np
 from PIL import Image
 
+from biometrics.fingerprint import enhance, flow
+from biometrics.fingerprint.flow import RidgeFlow
 from biometrics.fingerprint.template import MinutiaeTemplate
 
 
@@ -75,3 +78,26 @@ def moved(
         )
     ]
     return MinutiaeTemplate.from_lists(template.width + 100, template.height + 100, rows)
+
+
+def arch(size: int = 300, period: float = 9.0, bend: float = 0.004) -> np.ndarray:
+    """Bent parallel ridges (a plain arch): no rotational symmetry, unlike :func:`ridges`."""
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float64)
+    phase = yy + bend * (xx - size / 2) ** 2
+    return (40 + 170 * (0.5 + 0.5 * np.cos(2 * np.pi * phase / period))).astype(np.uint8)
+
+
+def flow_of(pixels: np.ndarray, turn_degrees: float = 0.0, margin: int = 24) -> RidgeFlow:
+    """The ridge flow of ``pixels`` turned ``turn_degrees`` counter-clockwise (as shown)
+    first; the print area is the turned image less ``margin`` pixels."""
+    height, width = pixels.shape
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), turn_degrees, 1.0)
+    turned = cv2.warpAffine(pixels, matrix, (width, height), borderValue=255)
+    area = cv2.warpAffine(np.ones_like(pixels), matrix, (width, height)) > 0
+    kernel = np.ones((2 * margin + 1, 2 * margin + 1), np.uint8)
+    area = (
+        cv2.erode(area.astype(np.uint8), kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0
+    )
+    image = enhance.normalise(turned, 8.0)
+    theta, coherence = enhance.orientation_field(image, 1.0, 8.0)
+    return flow.from_field(theta, coherence, area)
