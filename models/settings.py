@@ -233,6 +233,10 @@ class FingerprintOperatingPoint(_Section):
     dual_fused_reject: float | None = Field(default=None, ge=0.0, le=2.0)
     dual_fused_accept_fmr: float | None = Field(default=None, ge=0, le=1)
     dual_fused_reject_fmr: float | None = Field(default=None, ge=0, le=1)
+    # True when the dual_* points were measured on ``gerbang_dual`` with the ridge flow
+    # (biometrics.fingerprint.flow, since 2026-11-26). Points measured before it are on
+    # another score scale: they are kept in the file but not used (dual off).
+    dual_with_flow: bool = False
 
     @model_validator(mode="after")
     def _order(self) -> FingerprintOperatingPoint:
@@ -268,7 +272,7 @@ class FingerprintOperatingPoint(_Section):
 
     @property
     def has_dual(self) -> bool:
-        return self.dual_accept is not None
+        return self.dual_accept is not None and self.dual_with_flow
 
 
 class CameraCalibration(_Section):

@@ -18,6 +18,7 @@ from pathlib import Path
 from biometrics.fingerprint import iso, match, mcc
 from biometrics.fingerprint.dual import FingerSets
 from biometrics.fingerprint.extract import Extraction, extract, usable_enhanced
+from biometrics.fingerprint.flow import RidgeFlow
 from biometrics.fingerprint.image import PrintImage, load_print
 from biometrics.fingerprint.nbisx import Nbis
 from biometrics.fingerprint.params import EXTRACTION, FUSION, VERIFICATION
@@ -55,10 +56,15 @@ def compare(probe: MinutiaeTemplate, reference: MinutiaeTemplate) -> float:
 
 
 def to_iso(
-    template: MinutiaeTemplate, *, position: int = 0, enhanced: MinutiaeTemplate | None = None
+    template: MinutiaeTemplate,
+    *,
+    position: int = 0,
+    enhanced: MinutiaeTemplate | None = None,
+    flow: RidgeFlow | None = None,
 ) -> bytes:
-    """ISO 19794-2:2005 record; ``enhanced`` goes into a marked second view (:mod:`iso`)."""
-    return iso.dump(template, position=position, enhanced=enhanced)
+    """ISO 19794-2:2005 record; ``enhanced`` (and ``flow``, with it) go into a marked
+    second view (:mod:`iso`)."""
+    return iso.dump(template, position=position, enhanced=enhanced, flow=flow)
 
 
 def from_iso(data: bytes) -> MinutiaeTemplate:
@@ -68,10 +74,13 @@ def from_iso(data: bytes) -> MinutiaeTemplate:
 
 def finger_from_iso(data: bytes) -> FingerSets:
     """Both minutiae sets of a record we wrote (the second only when marked, and only with
-    at least ``EXTRACTION.min_minutiae``, as extraction keeps it), encoded."""
+    at least ``EXTRACTION.min_minutiae``, as extraction keeps it), encoded, and the ridge
+    flow stored with the second."""
     record = iso.parse(data)
     second = usable_enhanced(record.enhanced)
-    return FingerSets(mcc.encode(record.template), None if second is None else mcc.encode(second))
+    if second is None:
+        return FingerSets(mcc.encode(record.template))
+    return FingerSets(mcc.encode(record.template), mcc.encode(second), record.flow)
 
 
 def _encoded(template: MinutiaeTemplate) -> MinutiaeTemplate:

@@ -1,16 +1,19 @@
-"""Two minutiae sets of one print, one score: mindtct on the raw and on the enhanced image.
+"""Two minutiae sets of one print and its ridge flow, one score (``gerbang_dual``).
 
 mindtct on the raw print and mindtct on its Gabor-enhanced image
-(``extract.enhanced_template``) miss and invent different minutiae; the MCC
+(``extract.enhanced_set``) miss and invent different minutiae; the MCC
 scores of the two template pairs are averaged (sum-rule score fusion). On the
 FVC2002 B sets the average beats either score alone on all four sets
-(docs/fingerprint.md, "Enhancement"). Uses only :mod:`match`'s public functions.
+(docs/fingerprint.md, "Enhancement"). The ridge flow of the same enhancement
+(:mod:`flow`) then breaks ties: :func:`combine` adds ``FlowParams.weight`` times
+its agreement above ``FlowParams.floor`` (docs/fingerprint.md, "Ridge flow").
+Uses only :mod:`match`'s and :mod:`flow`'s public functions.
 
 :class:`FingerSets` is a finger as the kiosk holds it: the raw set always, the
-enhanced set when it was extracted (captures) or stored (records written since
-the enhanced view exists, :mod:`iso`). :func:`score_pairs` scores a decision's
-pairs with ``gerbang_dual`` only when every pair has both sets on both sides,
-else with the raw sets alone: the two matchers have their own measured
+enhanced set and the flow when they were extracted (captures) or stored (records
+written since the flow is stored, :mod:`iso`). :func:`score_pairs` scores a
+decision's pairs with ``gerbang_dual`` only when every pair has all three on both
+sides, else with the raw sets alone: the two matchers have their own measured
 operating points, so one decision never mixes them.
 """
 
@@ -22,7 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from biometrics.fingerprint import match
+from biometrics.fingerprint import flow, match
+from biometrics.fingerprint.flow import RidgeFlow
+from biometrics.fingerprint.params import FLOW, FlowParams
 from biometrics.fingerprint.template import MinutiaeTemplate
 
 RAW_MATCHER = "gerbang"  # our matcher on the raw sets (the name reports and events use)
@@ -32,17 +37,21 @@ DUAL_MATCHER = "gerbang_dual"  # ... on both sets, scores averaged
 @dataclass(frozen=True, slots=True)
 class DualTemplate:
     raw: MinutiaeTemplate  # mindtct on the raw print (``extract.extract``)
-    enhanced: MinutiaeTemplate  # mindtct on the enhanced print (``extract.enhanced_template``)
+    enhanced: MinutiaeTemplate  # mindtct on the enhanced print (``extract.enhanced_set``)
+    flow: RidgeFlow  # the ridge flow of the same enhancement
 
 
 @dataclass(frozen=True, slots=True)
 class FingerSets:
     raw: MinutiaeTemplate
     enhanced: MinutiaeTemplate | None = None
+    flow: RidgeFlow | None = None
 
     @property
     def dual(self) -> DualTemplate | None:
-        return None if self.enhanced is None else DualTemplate(self.raw, self.enhanced)
+        if self.enhanced is None or self.flow is None:
+            return None
+        return DualTemplate(self.raw, self.enhanced, self.flow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +75,16 @@ def score_pairs(
     return PairScores(tuple(match.compare(a.raw, b.raw) for a, b in pairs), dual=False)
 
 
+def combine(minutiae: float, agreement: float, params: FlowParams = FLOW) -> float:
+    """``gerbang_dual``'s score (0..1) from the minutiae score and the flow agreement."""
+    bonus = params.weight * max(agreement - params.floor, 0.0)
+    return (minutiae + bonus) / (1.0 + params.weight * (1.0 - params.floor))
+
+
 def compare(a: DualTemplate, b: DualTemplate) -> float:
-    """Mean of the raw-raw and enhanced-enhanced MCC scores (0..1)."""
-    return 0.5 * (match.compare(a.raw, b.raw) + match.compare(a.enhanced, b.enhanced))
+    """Mean of the raw-raw and enhanced-enhanced MCC scores, with the flow's tie-break."""
+    minutiae = 0.5 * (match.compare(a.raw, b.raw) + match.compare(a.enhanced, b.enhanced))
+    return combine(minutiae, flow.compare(a.flow, b.flow))
 
 
 def compare_many(
@@ -79,4 +95,8 @@ def compare_many(
         return np.zeros(0)
     raw = match.compare_many(probe.raw, match.Gallery([r.raw for r in references]))
     enhanced = match.compare_many(probe.enhanced, match.Gallery([r.enhanced for r in references]))
-    return 0.5 * (np.asarray(raw, np.float64) + np.asarray(enhanced, np.float64))
+    minutiae = 0.5 * (np.asarray(raw, np.float64) + np.asarray(enhanced, np.float64))
+    agreement = flow.compare_many(flow.Probe(probe.flow), [r.flow for r in references])
+    return np.array(
+        [combine(m, f) for m, f in zip(minutiae.tolist(), agreement.tolist(), strict=True)]
+    )

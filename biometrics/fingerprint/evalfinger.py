@@ -13,9 +13,11 @@ Figures per matcher: ``eer``; ``fmr100`` / ``fmr1000`` = FNMR at FMR 1% / 0.1%
 ``comparisons_per_s`` on one core; ``extract_ms`` per image.
 
 A third matcher, ``gerbang_dual``, is ours on two minutiae sets per image
-(mindtct on the raw print and on its Gabor-enhanced image, scores averaged:
-:mod:`dual`); its ``extract_ms`` includes the enhancement and the second
-mindtct run. The shipped pipeline (``api``) is still the single raw set.
+(mindtct on the raw print and on its Gabor-enhanced image, scores averaged)
+with the ridge flow of the enhancement as a tie-break (:mod:`dual`); its
+``extract_ms`` includes the enhancement, the second mindtct run and the flow.
+The kiosk's 1:1 verification compares with it when both sides hold all three;
+1:N and de-duplication use ``gerbang``.
 """
 
 from __future__ import annotations
@@ -36,10 +38,11 @@ from biometrics.fingerprint.dataset import FvcSet, pairs
 from biometrics.fingerprint.errors import FingerprintError
 from biometrics.fingerprint.extract import (
     Extraction,
-    enhanced_template,
+    enhanced_set,
     extract,
     usable_enhanced,
 )
+from biometrics.fingerprint.flow import RidgeFlow
 from biometrics.fingerprint.image import load_print
 from biometrics.fingerprint.nbisx import Nbis, bozorth3
 from biometrics.fingerprint.params import EXTRACTION
@@ -69,6 +72,7 @@ class Extracted:
     mindtct_seconds: float = 0.0
     encode_seconds: float = 0.0
     enhanced: list[MinutiaeTemplate | None] = field(default_factory=list)
+    flows: list[RidgeFlow | None] = field(default_factory=list)  # with each enhanced set
     enhanced_seconds: float = 0.0  # enhancement, second mindtct run and its cylinders
 
 
@@ -94,11 +98,11 @@ def extract_all(
             out.encode_seconds += encode
             started = time.perf_counter()
             second: MinutiaeTemplate | None = None
+            ridge_flow: RidgeFlow | None = None
             try:
                 if enhanced:
-                    second = enhanced_template(
-                        image.pixels, result.segmentation, nbis, result.quality
-                    )
+                    found = enhanced_set(image.pixels, result.segmentation, nbis, result.quality)
+                    second, ridge_flow = found.template, found.flow
                 if second is not None and usable_enhanced(second) is None:
                     out.failures["enhanced_too_few_minutiae"] += 1  # as the kiosk drops it
                     second = None
@@ -109,14 +113,17 @@ def extract_all(
             out.failures[exc.code] += 1
             out.extractions.append(None)
             out.enhanced.append(None)
+            out.flows.append(None)
         else:
             if result.too_few_minutiae:
                 out.failures["too_few_minutiae"] += 1
                 out.extractions.append(None)
                 out.enhanced.append(None)
+                out.flows.append(None)
             else:
                 out.extractions.append(result)
                 out.enhanced.append(second)
+                out.flows.append(ridge_flow if second is not None else None)
         if progress:
             progress("extract", k + 1, len(dataset.images))
     return out
@@ -145,11 +152,13 @@ def score_ours(
 def score_dual(
     extracted: Extracted, a: npt.NDArray[np.intp], b: npt.NDArray[np.intp]
 ) -> tuple[npt.NDArray[np.float64], float]:
-    """Like ``score_ours`` on both minutiae sets of each image, scores averaged (``dual``)."""
+    """Like ``score_ours`` with ``gerbang_dual``: both minutiae sets and the ridge flow."""
     scores = np.zeros(a.size)
     templates = [
-        dual.DualTemplate(e.template, s) if e is not None and s is not None else None
-        for e, s in zip(extracted.extractions, extracted.enhanced, strict=True)
+        dual.DualTemplate(e.template, s, f)
+        if e is not None and s is not None and f is not None
+        else None
+        for e, s, f in zip(extracted.extractions, extracted.enhanced, extracted.flows, strict=True)
     ]
     started = time.perf_counter()
     for probe in np.unique(a):

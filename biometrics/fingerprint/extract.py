@@ -16,18 +16,21 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
-from biometrics.fingerprint import mcc
+from biometrics.fingerprint import flow, mcc
 from biometrics.fingerprint.enhance import enhance
 from biometrics.fingerprint.errors import FingerprintError
+from biometrics.fingerprint.flow import RidgeFlow
 from biometrics.fingerprint.image import GrayImage, PrintImage, encode_png
 from biometrics.fingerprint.nbisx import MindtctOutput, Nbis, RawMinutia
 from biometrics.fingerprint.params import (
     CYLINDER,
     ENHANCEMENT,
     EXTRACTION,
+    FLOW,
     CylinderParams,
     EnhancementParams,
     ExtractionParams,
+    FlowParams,
 )
 from biometrics.fingerprint.quality import NFIQ2, Quality, fallback_quality
 from biometrics.fingerprint.segment import Segmentation, segment
@@ -45,6 +48,15 @@ class Extraction:
     # usable: None when not asked, when the raw set has too few minutiae, when the
     # enhancement fails or its set has too few minutiae (the raw set then stands alone)
     enhanced: MinutiaeTemplate | None = None
+    flow: RidgeFlow | None = None  # the print's ridge flow, given with ``enhanced``
+
+
+@dataclass(frozen=True, slots=True)
+class EnhancedSet:
+    """What the enhanced print gives ``gerbang_dual``: its minutiae and the ridge flow."""
+
+    template: MinutiaeTemplate
+    flow: RidgeFlow
 
 
 def extract(
@@ -76,13 +88,14 @@ def extract(
     encoded = _template(raw.minutiae, mask, quality, params, cylinder)
     too_few = encoded.count < params.min_minutiae
     second: MinutiaeTemplate | None = None
+    ridge_flow: RidgeFlow | None = None
     if enhanced and not too_few:
         try:
-            second = usable_enhanced(
-                enhanced_template(pixels, segmentation, nbis, quality, params=params), params
-            )
+            found = enhanced_set(pixels, segmentation, nbis, quality, params=params)
         except FingerprintError:
-            second = None  # the raw set stands alone
+            found = None  # the raw set stands alone
+        if found is not None and usable_enhanced(found.template, params) is not None:
+            second, ridge_flow = found.template, found.flow
     return Extraction(
         template=encoded,
         quality=quality,
@@ -90,6 +103,7 @@ def extract(
         mindtct=raw,
         too_few_minutiae=too_few,
         enhanced=second,
+        flow=ridge_flow,
     )
 
 
@@ -103,7 +117,7 @@ def usable_enhanced(
     return template
 
 
-def enhanced_template(
+def enhanced_set(
     pixels: GrayImage,
     segmentation: Segmentation,
     nbis: Nbis,
@@ -112,8 +126,10 @@ def enhanced_template(
     params: ExtractionParams = EXTRACTION,
     enhancement: EnhancementParams = ENHANCEMENT,
     cylinder: CylinderParams = CYLINDER,
-) -> MinutiaeTemplate:
-    """Second template of the same print: mindtct on the Gabor-enhanced image (``enhance``).
+    flow_params: FlowParams = FLOW,
+) -> EnhancedSet:
+    """Second template of the same print, mindtct on the Gabor-enhanced image
+    (``enhance``), and the print's ridge flow (:mod:`flow`) from the same enhancement.
 
     The enhanced image is flat white outside the print area, so mindtct finds
     ridge "endings" along that border; minutiae closer than
@@ -122,7 +138,23 @@ def enhanced_template(
     enhanced = enhance(pixels, segmentation.mask, enhancement)
     raw = nbis.mindtct(encode_png(enhanced.pixels), nfiq2=False)
     inside = ndimage.distance_transform_edt(np.pad(enhanced.area, 1))[1:-1, 1:-1]
-    return _template(raw.minutiae, inside >= params.enhanced_border, quality, params, cylinder)
+    template = _template(raw.minutiae, inside >= params.enhanced_border, quality, params, cylinder)
+    ridge_flow = flow.from_field(
+        enhanced.orientation, enhanced.coherence, enhanced.area, flow_params
+    )
+    return EnhancedSet(template, ridge_flow)
+
+
+def enhanced_template(
+    pixels: GrayImage,
+    segmentation: Segmentation,
+    nbis: Nbis,
+    quality: Quality,
+    *,
+    params: ExtractionParams = EXTRACTION,
+) -> MinutiaeTemplate:
+    """The minutiae of :func:`enhanced_set` alone."""
+    return enhanced_set(pixels, segmentation, nbis, quality, params=params).template
 
 
 def _template(

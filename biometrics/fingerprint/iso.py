@@ -21,7 +21,11 @@ Gabor-enhanced image of the same capture (``gerbang_dual``, :mod:`dual`),
 marked by a vendor-defined extended data block (type ``ENHANCED_BLOCK``,
 content ``ENHANCED_TAG``) so that a second view written by another system
 (another impression of the finger) is never taken for it; other readers see
-an ordinary second view. nbis-py's
+an ordinary second view. That view's extended data may go on with a second
+vendor-defined block (type ``FLOW_BLOCK``) holding the print's ridge flow
+(:func:`flow.to_bytes`), which ``gerbang_dual`` needs too; a flow block that
+does not parse costs the flow (``flow`` None, ``flow_problem`` says why), not
+the record. nbis-py's
 exporter writes 0 views and 0 resolution with one view following; such a
 record is read (``views`` says 0). The FVC2002
 shared templates say 300x400 px at 197 px/cm whatever the image size: their
@@ -38,7 +42,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from biometrics.fingerprint import flow as ridge_flow
 from biometrics.fingerprint.errors import TemplateError
+from biometrics.fingerprint.flow import RidgeFlow
 from biometrics.fingerprint.template import MinutiaeTemplate
 
 MAGIC = b"FMR\x00 20\x00"
@@ -49,6 +55,7 @@ ANGLE_UNIT = 2 * math.pi / 256
 PPCM_500_PPI = 197  # 500 ppi in pixels per centimetre, rounded
 ENHANCED_BLOCK = 0x0100  # first vendor-defined extended data type
 ENHANCED_TAG = b"gerbang:enhanced-minutiae"
+FLOW_BLOCK = 0x0101  # the ridge flow of the enhanced view's print
 BLOCK = struct.Struct(">HH")  # extended data block: type, length of the data that follows
 
 
@@ -65,6 +72,8 @@ class IsoRecord:
     more_views: int = 0  # views after the first that are not our enhanced set
     # a view after the first that could not be read: the first stands, no enhanced set
     later_views_problem: str = ""
+    flow: RidgeFlow | None = None  # the enhanced view's ridge flow block, if any and valid
+    flow_problem: str = ""  # why a flow block present was not taken
 
 
 def parse(data: bytes) -> IsoRecord:
@@ -80,6 +89,7 @@ def parse(data: bytes) -> IsoRecord:
         raise TemplateError("record holds no finger view", offset=22)
     first, offset = _view(data, HEADER.size, width, height)
     enhanced: MinutiaeTemplate | None = None
+    flow_data: bytes | None = None
     more = 0
     problem = ""
     for number in range(2, views + 1):
@@ -92,9 +102,16 @@ def parse(data: bytes) -> IsoRecord:
             problem = f"view {number} of {views} unreadable: {exc}"
             break
         if enhanced is None and view.marked and view.position == first.position:
-            enhanced = view.template
+            enhanced, flow_data = view.template, view.flow
         else:
             more += 1
+    flow: RidgeFlow | None = None
+    flow_problem = ""
+    if flow_data is not None and enhanced is not None and not problem:
+        try:
+            flow = ridge_flow.from_bytes(flow_data)
+        except TemplateError as exc:
+            flow_problem = str(exc)
     return IsoRecord(
         template=first.template,
         position=first.position,
@@ -106,6 +123,8 @@ def parse(data: bytes) -> IsoRecord:
         enhanced=None if problem else enhanced,
         more_views=more,
         later_views_problem=problem,
+        flow=flow,
+        flow_problem=flow_problem,
     )
 
 
@@ -116,6 +135,7 @@ class _View:
     impression: int
     quality: int
     marked: bool  # carries our ENHANCED_BLOCK
+    flow: bytes | None  # the data of a FLOW_BLOCK after it, if any (not yet checked)
 
 
 def _view(data: bytes, offset: int, width: int, height: int) -> tuple[_View, int]:
@@ -144,10 +164,33 @@ def _view(data: bytes, offset: int, width: int, height: int) -> tuple[_View, int
     (extended,) = struct.unpack_from(">H", data, end)
     if end + 2 + extended > len(data):
         raise TemplateError("extended data runs past the record", offset=end)
-    marked = data[end + 2 : end + 2 + extended] == enhanced_block()
+    blocks = data[end + 2 : end + 2 + extended]
+    tag = enhanced_block()
+    marked = blocks[: len(tag)] == tag
     template = MinutiaeTemplate.from_lists(width, height, rows, quality=finger_quality)
-    view = _View(template, position, view_impression & 0x0F, finger_quality, marked)
+    flow = _flow_block(blocks[len(tag) :]) if marked else None
+    view = _View(template, position, view_impression & 0x0F, finger_quality, marked, flow)
     return view, end + 2 + extended
+
+
+def _flow_block(rest: bytes) -> bytes | None:
+    """The data of a ``FLOW_BLOCK`` among the blocks after our tag (others are skipped)."""
+    offset = 0
+    while offset + BLOCK.size <= len(rest):
+        kind, size = BLOCK.unpack_from(rest, offset)
+        offset += BLOCK.size
+        if kind == FLOW_BLOCK:
+            return rest[offset : offset + size]  # a short block fails in flow.from_bytes
+        offset += size
+    return None
+
+
+def flow_block(flow: RidgeFlow) -> bytes:
+    """The extended data block that carries a ridge flow."""
+    data = ridge_flow.to_bytes(flow)
+    if len(data) + BLOCK.size + len(enhanced_block()) > 0xFFFF:
+        raise TemplateError("the ridge flow is too large for an extended data block")
+    return BLOCK.pack(FLOW_BLOCK, len(data)) + data
 
 
 def enhanced_block() -> bytes:
@@ -171,9 +214,13 @@ def dump(
     finger_quality: int | None = None,
     equipment: int = 0,
     enhanced: MinutiaeTemplate | None = None,
+    flow: RidgeFlow | None = None,
 ) -> bytes:
     """ISO 19794-2:2005 record of ``template`` (at most 255 minutiae, most reliable); with
-    ``enhanced``, a second, marked view of the same finger holding that set (same frame)."""
+    ``enhanced``, a second, marked view of the same finger holding that set (same frame),
+    and ``flow`` (only with ``enhanced``) in that view's extended data."""
+    if flow is not None and enhanced is None:
+        raise TemplateError("a ridge flow is stored with the enhanced set only")
     if not frame_fits(template):
         raise TemplateError("frame too large for 14-bit coordinates")
     if enhanced is not None and (enhanced.width, enhanced.height) != (
@@ -185,7 +232,8 @@ def dump(
     quality = min(max(quality or 0, 0), 100)
     body = _dump_view(template, position, 0, impression, quality, b"")
     if enhanced is not None:
-        body += _dump_view(enhanced, position, 1, impression, quality, enhanced_block())
+        extended = enhanced_block() + (b"" if flow is None else flow_block(flow))
+        body += _dump_view(enhanced, position, 1, impression, quality, extended)
     length = HEADER.size + len(body)
     header = HEADER.pack(
         MAGIC,

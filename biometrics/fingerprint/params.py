@@ -184,16 +184,16 @@ class FusionPolicy:
     reject_fmr: float = 0.01
 
 
-# ``gerbang_dual`` (both minutiae sets of each finger, :mod:`dual`; the kiosk's 1:1
-# comparison when the enrolled record holds both), measured like the points above by
-# ``gerbang eval fingerprint --protocol all-pairs`` on the four FVC2002 B sets pooled
-# (docs/fingerprint-eval/all_pairs.json, "pooled"), thresholds rounded up:
-# one finger: FMR 0.01% at 0.030359 (FNMR 5.3%), FMR 1% at 0.024788 (FNMR 2.5%);
-# two fingers summed: above every one of the 2,560 chimeric impostor sums at 0.050963
-# (FNMR 0.18%), FMR 1% at 0.045929 (FNMR 0.18%); max: 0.030359 / 0.025839.
-DUAL_VERIFICATION = VerificationPolicy(accept=0.0304, reject=0.0248)
+# ``gerbang_dual`` (both minutiae sets of each finger and the ridge flow, :mod:`dual`; the
+# kiosk's 1:1 comparison when the enrolled record holds all three), measured like the
+# points above by ``gerbang eval fingerprint --protocol all-pairs`` on the four FVC2002 B
+# sets pooled (docs/fingerprint-eval/all_pairs_flow.json, "pooled", 2026-11-26), thresholds
+# rounded up: one finger: FMR 0.01% at 0.031317 (FNMR 4.3%), FMR 1% at 0.024914 (FNMR
+# 2.3%); two fingers summed: above every one of the 2,560 chimeric impostor sums at
+# 0.05353 (FNMR 0.18%), FMR 1% at 0.045949 (FNMR 0.18%); max: 0.030058 / 0.025703.
+DUAL_VERIFICATION = VerificationPolicy(accept=0.0314, reject=0.0250)
 DUAL_FUSION = FusionPolicy(
-    sum_accept=0.0510, sum_reject=0.0460, max_accept=0.0304, max_reject=0.0259
+    sum_accept=0.0536, sum_reject=0.0460, max_accept=0.0301, max_reject=0.0258
 )
 
 

@@ -12,7 +12,8 @@ compared; when that gives too few minutiae or fails, :func:`comparable` returns
 None and callers say so.
 
 A record stored from a capture with its enhanced set (``extract_pixels(...,
-enhanced=True)``) holds that set as a marked second view (:mod:`iso`);
+enhanced=True)``) holds that set as a marked second view with the print's
+ridge flow (:mod:`iso`);
 :func:`finger_sets` reads both, :func:`comparable` the first (raw) set only,
 which is what the 1:N galleries compare.
 """
@@ -64,7 +65,12 @@ def stored(
         subject_id=subject_id,
         position=position,
         format=FORMAT,
-        data=api.to_iso(template, position=int(position), enhanced=extraction.enhanced),
+        data=api.to_iso(
+            template,
+            position=int(position),
+            enhanced=extraction.enhanced,
+            flow=extraction.flow,
+        ),
         minutiae_count=len(template.x),
         created_at=created_at,
         source=source,

@@ -8,10 +8,10 @@ quality, mindtct minutiae, cylinders). A print too poor to use is a *retry*
   template of the same position; two fingers are decided on their summed score
   (the fused operating points of :mod:`biometrics.fingerprint.params`), one
   finger on its own score. A capture carries two minutiae sets (mindtct on the
-  raw and on the Gabor-enhanced print); when every enrolled finger compared
-  holds both too (records stored since the enhanced view exists), the scores
-  are ``gerbang_dual``'s with its own operating points, else the raw sets'
-  (``biometrics.fingerprint.dual.score_pairs``);
+  raw and on the Gabor-enhanced print) and the ridge flow; when every enrolled
+  finger compared holds all three too (records stored since the flow is
+  stored), the scores are ``gerbang_dual``'s with its own operating points, else
+  the raw sets' (``biometrics.fingerprint.dual.score_pairs``);
 - 1:N: every finger is searched in the fingerprint gallery of the watchlist
   entries active now (:mod:`kiosk.traveller.watchlist_fingers`: built once per
   watchlist change; exhaustive below ``IndexParams.exhaustive_below`` references,
@@ -123,7 +123,7 @@ class FingerStep:
                 return FingerprintOutcome(None, None, retry=LOW_QUALITY)
             if extraction.too_few_minutiae or extraction.quality.score < MIN_QUALITY:
                 return FingerprintOutcome(None, None, retry=LOW_QUALITY)
-            probes[position] = FingerSets(extraction.template, extraction.enhanced)
+            probes[position] = FingerSets(extraction.template, extraction.enhanced, extraction.flow)
             qualities.append(float(extraction.quality.score))
         self._lap("capture", started)
         started = time.perf_counter()
@@ -136,10 +136,11 @@ class FingerStep:
 
     def _dual_possible(self, positions: tuple[FingerPosition, ...], enrolled: Enrolled) -> bool:
         """Whether the enhanced set can decide (see ``score_pairs``): the policy has dual
-        points and every enrolled finger to compare holds both sets. Otherwise it is not
+        points and every enrolled finger to compare holds both sets and the flow. Otherwise
+        it is not
         extracted (74-147 ms a finger saved; 1:N compares the raw sets)."""
         compared = [enrolled.fingers[p] for p in positions if p in enrolled.fingers]
-        return self.policy.dual and bool(compared) and all(f.enhanced is not None for f in compared)
+        return self.policy.dual and bool(compared) and all(f.dual is not None for f in compared)
 
     def _lap(self, name: str, started: float) -> None:
         self.timings[name] = (time.perf_counter() - started) * 1000

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from biometrics.fingerprint import api, dual
+from biometrics.fingerprint import api, dual, flow
 from biometrics.fingerprint.dataset import load_fvc
 from biometrics.fingerprint.evalfinger import DUAL, evaluate
-from biometrics.fingerprint.extract import enhanced_template
+from biometrics.fingerprint.extract import enhanced_set
 from biometrics.fingerprint.image import load_print
+from biometrics.fingerprint.params import FLOW
 
 pytestmark = pytest.mark.dataset
 
@@ -18,11 +20,13 @@ pytestmark = pytest.mark.dataset
 def _dual(fvc2002: Path, name: str) -> dual.DualTemplate:
     image = load_print(fvc2002 / "DB3_B" / "images" / f"{name}.tif")
     extraction = api.extract_fingerprint(image, nfiq2=False)
-    second = enhanced_template(
+    found = enhanced_set(
         image.pixels, extraction.segmentation, api.default_nbis(), extraction.quality
     )
+    second = found.template
     assert 15 <= second.count <= 80 and second.cylinders is not None
-    return dual.DualTemplate(extraction.template, second)
+    assert found.flow.valid_blocks > 600  # most of a 300x300 print's 37x37 blocks
+    return dual.DualTemplate(extraction.template, second, found.flow)
 
 
 def test_db3_genuine_pairs_score_above_impostors(fvc2002: Path) -> None:
@@ -43,3 +47,31 @@ def test_eval_reports_gerbang_dual_unless_told_not_to(fvc2002: Path) -> None:
     alone, curves = evaluate(dataset, protocol="all-pairs", dual=False)
     assert DUAL not in alone["matchers"] and DUAL not in curves
     assert alone["matchers"]["gerbang"]["eer"] == report["matchers"]["gerbang"]["eer"]
+
+
+def test_extraction_gives_the_flow_with_the_enhanced_set_and_the_record_keeps_it(
+    fvc2002: Path,
+) -> None:
+    image = load_print(fvc2002 / "DB1_B" / "images" / "103_4.tif")
+    plain = api.extract_fingerprint(image, nfiq2=False)
+    assert plain.enhanced is None and plain.flow is None  # not asked: neither
+    both = api.extract_fingerprint(image, nfiq2=False, enhanced=True)
+    assert both.enhanced is not None and both.flow is not None
+    stored = api.to_iso(both.template, position=2, enhanced=both.enhanced, flow=both.flow)
+    sets = api.finger_from_iso(stored)
+    assert sets.flow is not None and np.array_equal(sets.flow.degrees, both.flow.degrees)
+    assert sets.dual is not None
+
+
+def test_the_flow_rescues_a_pair_that_shares_only_the_core(fvc2002: Path) -> None:
+    """DB1_B 103_4 is cut off at its core; 103_8 shows the whole finger. Their minutiae
+    score like impostors (docs/fingerprint.md, "Ridge flow"); their flows agree above
+    the floor, and above those of 103_4 and other fingers' prints."""
+    folder = fvc2002 / "DB1_B" / "images"
+    flows = []
+    for name in ("103_4", "103_8", "101_1", "105_2", "108_3"):
+        found = api.extract_fingerprint(load_print(folder / f"{name}.tif"), enhanced=True).flow
+        assert found is not None
+        flows.append(found)
+    genuine, *impostors = flow.compare_many(flow.Probe(flows[0]), flows[1:]).tolist()
+    assert genuine > FLOW.floor and genuine > max(impostors), (genuine, impostors)

@@ -33,11 +33,20 @@ RIGHT, LEFT = FingerPosition.RIGHT_INDEX, FingerPosition.LEFT_INDEX
 
 
 def _template(
-    db1: Path, name: str, position: FingerPosition, subject: str, *, enhanced: bool = False
+    db1: Path,
+    name: str,
+    position: FingerPosition,
+    subject: str,
+    *,
+    enhanced: bool = False,
+    flow: bool = True,
 ) -> FingerprintTemplate:
+    """A stored record; ``flow=False``: both sets without the ridge flow, as records were
+    stored before the flow joined gerbang_dual."""
     gray = cv2.imread(str(db1 / f"{name}.tif"), cv2.IMREAD_GRAYSCALE)
+    extraction = record.extract_pixels(gray, enhanced=enhanced)
     return record.stored(
-        record.extract_pixels(gray, enhanced=enhanced),
+        extraction if flow else dataclasses.replace(extraction, flow=None),
         position,
         subject_id=subject,
         created_at=factories.NOW,
@@ -128,6 +137,7 @@ def test_records_with_both_sets_are_verified_with_gerbang_dual(
     left = _template(db1, "102_1", LEFT, "t-1", enhanced=True)
     sets = record.finger_sets(right)
     assert sets is not None and sets.enhanced is not None and sets.enhanced.count >= 6
+    assert sets.flow is not None and sets.flow.valid_blocks > 600
     raw_only = record.finger_sets(_template(db1, "101_1", RIGHT, "t-1"))
     assert raw_only is not None and raw_only.enhanced is None
     _enrol(store, right, left)
@@ -185,6 +195,24 @@ def test_one_raw_only_record_makes_the_decision_raw(
     alone = _step(_scanner(tmp_path / "right", db1, ["101_3"]), store)
     one = alone.run((RIGHT,), enrolled, lambda: False)
     assert one.fingerprint is not None and one.fingerprint.matcher == "gerbang_dual"
+
+
+def test_records_stored_before_the_flow_are_verified_with_the_raw_sets(
+    store: Store, db1: Path, tmp_path: Path
+) -> None:
+    from biometrics.fingerprint.params import FUSION
+
+    right = _template(db1, "101_1", RIGHT, "t-1", enhanced=True, flow=False)
+    left = _template(db1, "102_1", LEFT, "t-1", enhanced=True)
+    _enrol(store, right, left)
+    step = _step(_scanner(tmp_path, db1, ["101_2", "102_3"]), store)
+    enrolled = step.enrolled("IDN", "C1234567")
+    older = enrolled.fingers[RIGHT]
+    assert older.enhanced is not None and older.flow is None and older.dual is None
+    outcome = step.run((RIGHT, LEFT), enrolled, lambda: False)
+    assert outcome.fingerprint is not None and outcome.fingerprint.matcher == "gerbang"
+    assert outcome.fingerprint.threshold == FUSION.sum_accept
+    assert outcome.fingerprint.match is CheckOutcome.PASSED
 
 
 def test_a_watchlisted_finger_is_a_hit(enrolled_store: Store, db1: Path, tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""gerbang_dual at the kiosk: one matcher per decision, dual only when every side has both sets."""
+"""gerbang_dual at the kiosk: one matcher per decision, dual only when every side has both
+sets and the ridge flow."""
 
 from __future__ import annotations
 
@@ -6,21 +7,25 @@ import math
 
 import pytest
 
-from biometrics.fingerprint import dual, match, mcc
-from biometrics.fingerprint.dual import DualTemplate, FingerSets, score_pairs
+from biometrics.fingerprint import dual, flow, match, mcc
+from biometrics.fingerprint.dual import FingerSets, score_pairs
+from biometrics.fingerprint.params import FLOW
 from biometrics.fingerprint.template import MinutiaeTemplate
-from tests.unit.fingerprint.synthetic import moved, random_template
+from tests.unit.fingerprint.synthetic import arch, flow_of, moved, random_template
 
 
 def _finger(seed: int) -> tuple[FingerSets, FingerSets]:
-    """A finger's two captures, each with a raw and an enhanced set."""
+    """A finger's two captures, each with a raw and an enhanced set and the ridge flow."""
     raw, enhanced = random_template(40, seed=seed), random_template(35, seed=seed + 100)
 
     def again(template: MinutiaeTemplate, k: int) -> MinutiaeTemplate:
         return moved(template, rotation=math.radians(10), shift=(8, -5), jitter=1.5, seed=k)
 
-    first = FingerSets(mcc.encode(raw), mcc.encode(enhanced))
-    second = FingerSets(mcc.encode(again(raw, 1)), mcc.encode(again(enhanced, 2)))
+    pattern = arch(bend=0.002 * seed)
+    first = FingerSets(mcc.encode(raw), mcc.encode(enhanced), flow_of(pattern))
+    second = FingerSets(
+        mcc.encode(again(raw, 1)), mcc.encode(again(enhanced, 2)), flow_of(pattern, 10.0)
+    )
     return first, second
 
 
@@ -29,17 +34,37 @@ def test_every_side_with_both_sets_gives_gerbang_dual_scores() -> None:
     scored = score_pairs(pairs)
     assert scored.dual
     for (a, b), score in zip(pairs, scored.scores, strict=True):
-        assert a.enhanced is not None and b.enhanced is not None
-        expected = dual.compare(DualTemplate(a.raw, a.enhanced), DualTemplate(b.raw, b.enhanced))
+        assert a.dual is not None and b.dual is not None
+        expected = dual.compare(a.dual, b.dual)
         assert score == pytest.approx(expected)
         assert score != pytest.approx(match.compare(a.raw, b.raw))
+        minutiae = 0.5 * (
+            match.compare(a.raw, b.raw) + match.compare(a.dual.enhanced, b.dual.enhanced)
+        )
+        agreement = flow.compare(a.dual.flow, b.dual.flow)
+        assert agreement > FLOW.floor  # the same pattern turned: the flow adds to the score
+        assert score == pytest.approx(dual.combine(minutiae, agreement))
+        assert score > dual.combine(minutiae, FLOW.floor)
 
 
-def test_one_side_without_the_enhanced_set_makes_the_whole_decision_raw() -> None:
+@pytest.mark.parametrize("kept", ["raw", "raw and enhanced"])
+def test_one_side_without_the_enhanced_set_or_flow_makes_the_whole_decision_raw(
+    kept: str,
+) -> None:
     (a, b), (c, d) = _finger(1), _finger(2)
-    mixed = [(a, b), (c, FingerSets(d.raw))]  # one enrolled record holds the raw set only
-    scored = score_pairs(mixed)
+    # one enrolled record holds the raw set only, or both sets but no flow (stored before
+    # the flow was)
+    partial = FingerSets(d.raw) if kept == "raw" else FingerSets(d.raw, d.enhanced)
+    assert partial.dual is None
+    scored = score_pairs([(a, b), (c, partial)])
     assert not scored.dual
     assert scored.scores == (match.compare(a.raw, b.raw), match.compare(c.raw, d.raw))
     assert not score_pairs([(a, b)], allow_dual=False).dual  # a policy without dual points
     assert score_pairs([]).scores == () and not score_pairs([]).dual
+
+
+def test_combine_rescales_to_one_and_ignores_agreement_below_the_floor() -> None:
+    top = dual.combine(1.0, 1.0)
+    assert top == pytest.approx(1.0) and dual.combine(0.0, -1.0) == 0.0
+    assert dual.combine(0.3, FLOW.floor) == dual.combine(0.3, 0.2)
+    assert dual.combine(0.3, 0.99) > dual.combine(0.3, 0.97) > dual.combine(0.3, FLOW.floor)

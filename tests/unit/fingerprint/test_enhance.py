@@ -8,12 +8,12 @@ import cv2
 import numpy as np
 import pytest
 
-from biometrics.fingerprint import dual, enhance, match, mcc
+from biometrics.fingerprint import dual, enhance, flow, match, mcc
 from biometrics.fingerprint.extract import enhanced_template
 from biometrics.fingerprint.nbisx import Nbis
 from biometrics.fingerprint.quality import Quality
 from biometrics.fingerprint.segment import Segmentation
-from tests.unit.fingerprint.synthetic import moved, random_template, ridges
+from tests.unit.fingerprint.synthetic import arch, flow_of, moved, random_template, ridges
 
 
 def _straight(period: float, angle: float, size: int = 256) -> np.ndarray:
@@ -60,15 +60,19 @@ def test_enhancement_restores_noisy_ridges_and_whitens_the_background() -> None:
     assert after > 0.8 > before  # dark ridges stay dark, and the noise is gone
 
 
-def test_dual_score_is_the_mean_of_the_two_sets() -> None:
+def test_dual_score_is_the_mean_of_the_two_sets_with_the_flow_tie_break() -> None:
     a_raw, a_enh = mcc.encode(random_template(40, seed=1)), mcc.encode(random_template(35, seed=2))
     b_raw = mcc.encode(moved(a_raw, rotation=0.2, shift=(10, -5), jitter=1.0, drop=5))
     b_enh = mcc.encode(moved(a_enh, rotation=0.2, shift=(10, -5), jitter=1.0, drop=5))
+    a_flow, b_flow = flow_of(arch()), flow_of(arch(), math.degrees(0.2))
     other = dual.DualTemplate(
-        mcc.encode(random_template(40, seed=7)), mcc.encode(random_template(40, seed=8))
+        mcc.encode(random_template(40, seed=7)),
+        mcc.encode(random_template(40, seed=8)),
+        flow_of(ridges((300, 300), period=9.0)),
     )
-    a, b = dual.DualTemplate(a_raw, a_enh), dual.DualTemplate(b_raw, b_enh)
-    expected = 0.5 * (match.compare(a_raw, b_raw) + match.compare(a_enh, b_enh))
+    a, b = dual.DualTemplate(a_raw, a_enh, a_flow), dual.DualTemplate(b_raw, b_enh, b_flow)
+    minutiae = 0.5 * (match.compare(a_raw, b_raw) + match.compare(a_enh, b_enh))
+    expected = dual.combine(minutiae, flow.compare(a_flow, b_flow))
     assert dual.compare(a, b) == pytest.approx(expected)
     many = dual.compare_many(a, [b, other])
     assert many[0] == pytest.approx(expected, abs=5e-4)

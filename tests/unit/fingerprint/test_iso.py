@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from biometrics.fingerprint import iso
+from biometrics.fingerprint import flow, iso
 from biometrics.fingerprint.errors import TemplateError
-from tests.unit.fingerprint.synthetic import random_template
+from tests.unit.fingerprint.synthetic import arch, flow_of, random_template
 
 
 def test_round_trip_keeps_minutiae_within_quantisation() -> None:
@@ -80,6 +80,34 @@ def test_the_enhanced_set_travels_as_a_marked_second_view() -> None:
     views = incits378.parse(data).views
     assert [(v.position, v.view, v.template.count) for v in views] == [(2, 0, 30), (2, 1, 25)]
     assert [v.enhanced_set for v in views] == [False, True]  # our importers skip it
+
+
+def test_the_ridge_flow_travels_in_the_enhanced_view() -> None:
+    raw, enhanced = random_template(30, seed=8), random_template(25, seed=9)
+    ridge = flow_of(arch())
+    data = iso.dump(raw, position=2, enhanced=enhanced, flow=ridge)
+    record = iso.parse(data)
+    assert record.enhanced is not None and record.enhanced.count == 25
+    assert record.flow is not None and np.array_equal(record.flow.degrees, ridge.degrees)
+    assert record.flow_problem == "" and record.more_views == 0
+    assert iso.dump(record.template, position=2, enhanced=record.enhanced, flow=record.flow) == data
+    # a record written before the flow was stored: both sets, no flow
+    older = iso.parse(iso.dump(raw, position=2, enhanced=enhanced))
+    assert older.enhanced is not None and older.flow is None and older.flow_problem == ""
+    with pytest.raises(TemplateError, match="with the enhanced set only"):
+        iso.dump(raw, flow=ridge)
+
+
+def test_a_damaged_flow_block_costs_the_flow_not_the_sets() -> None:
+    raw, enhanced = random_template(30, seed=8), random_template(25, seed=9)
+    ridge = flow_of(arch())
+    data = bytearray(iso.dump(raw, position=2, enhanced=enhanced, flow=ridge))
+    stored = flow.to_bytes(ridge)
+    at = bytes(data).index(stored)
+    data[at + flow.HEADER.size + 3] = 200  # a direction outside 0..179
+    record = iso.parse(bytes(data))
+    assert record.enhanced is not None and record.template.count == 30
+    assert record.flow is None and "outside 0..179" in record.flow_problem
 
 
 def test_a_second_view_without_our_mark_is_not_taken_for_the_enhanced_set() -> None:

@@ -247,6 +247,7 @@ DUAL_POINT = {
     "dual_fused_reject": 0.055,
     "dual_fused_accept_fmr": 0.0,
     "dual_fused_reject_fmr": 0.007,
+    "dual_with_flow": True,
 }
 
 
@@ -268,6 +269,12 @@ def test_dual_points_are_all_or_none_and_only_calibrated_ones_are_used() -> None
     assert (both.dual_verification.accept, both.dual_verification.reject) == (0.045, 0.028)
     assert (both.dual_fusion.sum_accept, both.dual_fusion.sum_reject) == (0.075, 0.055)
     assert both.verification.accept == 0.05  # the raw-set points stay their own
+    # measured before the ridge flow joined gerbang_dual: another score scale, not used
+    before_flow = FingerprintOperatingPoint.model_validate(
+        {**POINT.model_dump(), **DUAL_POINT, "dual_with_flow": False}
+    )
+    assert before_flow.dual_accept == 0.045 and not before_flow.has_dual
+    assert not policy_from_settings(before_flow).dual
 
 
 def test_the_saved_point_round_trips_and_decides(tmp_path: Path, data_dir: Path) -> None:
