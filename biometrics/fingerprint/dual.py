@@ -31,7 +31,7 @@ from biometrics.fingerprint.params import FLOW, FlowParams
 from biometrics.fingerprint.template import MinutiaeTemplate
 
 RAW_MATCHER = "gerbang"  # our matcher on the raw sets (the name reports and events use)
-DUAL_MATCHER = "gerbang_dual"  # ... on both sets, scores averaged
+DUAL_MATCHER = "gerbang_dual"  # ... on both sets (scores averaged) and the ridge flow
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,7 +44,7 @@ class Extraction:
     segmentation: Segmentation
     mindtct: MindtctOutput  # raw output, including the nbis handle for bozorth3
     too_few_minutiae: bool
-    # the second set of ``gerbang_dual`` (:func:`enhanced_template`), when asked for and
+    # the second set of ``gerbang_dual`` (:func:`enhanced_set`), when asked for and
     # usable: None when not asked, when the raw set has too few minutiae, when the
     # enhancement fails or its set has too few minutiae (the raw set then stands alone)
     enhanced: MinutiaeTemplate | None = None
@@ -143,18 +143,6 @@ def enhanced_set(
         enhanced.orientation, enhanced.coherence, enhanced.area, flow_params
     )
     return EnhancedSet(template, ridge_flow)
-
-
-def enhanced_template(
-    pixels: GrayImage,
-    segmentation: Segmentation,
-    nbis: Nbis,
-    quality: Quality,
-    *,
-    params: ExtractionParams = EXTRACTION,
-) -> MinutiaeTemplate:
-    """The minutiae of :func:`enhanced_set` alone."""
-    return enhanced_set(pixels, segmentation, nbis, quality, params=params).template
 
 
 def _template(

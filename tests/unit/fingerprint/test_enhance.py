@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from biometrics.fingerprint import dual, enhance, flow, match, mcc
-from biometrics.fingerprint.extract import enhanced_template
+from biometrics.fingerprint.extract import enhanced_set
 from biometrics.fingerprint.nbisx import Nbis
 from biometrics.fingerprint.quality import Quality
 from biometrics.fingerprint.segment import Segmentation
@@ -88,11 +88,11 @@ def test_no_print_area_gives_a_white_image_and_no_minutiae() -> None:
     assert result.period == enhance.ENHANCEMENT.default_period
 
 
-def test_enhanced_template_of_a_print_without_area_is_empty_not_an_error() -> None:
+def test_enhanced_set_of_a_print_without_area_is_empty_not_an_error() -> None:
     pixels = ridges((200, 200), period=9.0)
     nothing = Segmentation(np.zeros(pixels.shape, bool), np.zeros((13, 13)), 16)
-    template = enhanced_template(pixels, nothing, Nbis(), Quality(50, "test"))
-    assert template.count == 0
+    found = enhanced_set(pixels, nothing, Nbis(), Quality(50, "test"))
+    assert found.template.count == 0 and found.flow.valid_blocks == 0
 
 
 @pytest.mark.parametrize("period", [6.5, 9.0, 13.0])
