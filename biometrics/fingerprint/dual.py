@@ -49,7 +49,9 @@ class FingerSets:
 
     @property
     def dual(self) -> DualTemplate | None:
-        if self.enhanced is None or self.flow is None:
+        """Both sets and the flow, when this finger holds all three and the flow is on the
+        block grid this version measures (its operating points were measured on it)."""
+        if self.enhanced is None or self.flow is None or self.flow.block != FLOW.block:
             return None
         return DualTemplate(self.raw, self.enhanced, self.flow)
 

@@ -9,6 +9,7 @@ import pytest
 
 from biometrics.fingerprint import dual, flow, match, mcc
 from biometrics.fingerprint.dual import FingerSets, score_pairs
+from biometrics.fingerprint.flow import RidgeFlow
 from biometrics.fingerprint.params import FLOW
 from biometrics.fingerprint.template import MinutiaeTemplate
 from tests.unit.fingerprint.synthetic import arch, flow_of, moved, random_template
@@ -47,14 +48,20 @@ def test_every_side_with_both_sets_gives_gerbang_dual_scores() -> None:
         assert score > dual.combine(minutiae, FLOW.floor)
 
 
-@pytest.mark.parametrize("kept", ["raw", "raw and enhanced"])
+@pytest.mark.parametrize("kept", ["raw", "raw and enhanced", "a flow on another grid"])
 def test_one_side_without_the_enhanced_set_or_flow_makes_the_whole_decision_raw(
     kept: str,
 ) -> None:
     (a, b), (c, d) = _finger(1), _finger(2)
     # one enrolled record holds the raw set only, or both sets but no flow (stored before
-    # the flow was)
-    partial = FingerSets(d.raw) if kept == "raw" else FingerSets(d.raw, d.enhanced)
+    # the flow was), or a flow this version cannot compare
+    if kept == "raw":
+        partial = FingerSets(d.raw)
+    elif kept == "raw and enhanced":
+        partial = FingerSets(d.raw, d.enhanced)
+    else:  # e.g. a record from a version with another block size: not comparable
+        assert d.flow is not None
+        partial = FingerSets(d.raw, d.enhanced, RidgeFlow(16, d.flow.degrees[::2, ::2]))
     assert partial.dual is None
     scored = score_pairs([(a, b), (c, partial)])
     assert not scored.dual
