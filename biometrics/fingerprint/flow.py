@@ -12,13 +12,17 @@ hybrid matchers, kept small:
   agree). A block counts when at least ``min_area`` of it is print. Stored as
   one byte a block: the direction in whole degrees (0..179), 255 off the print.
 - **Comparison.** One field is rotated (``FlowParams.rotations``); at each
-  rotation the agreement sum cos(2 * angle difference) and the overlap are
-  correlated with the other field over every translation at once (FFT), and
-  the best mean agreement over an overlap of at least ``min_overlap`` blocks is
-  the result (-1..1; 0 when the prints never overlap that much).
+  rotation the agreement and the overlap are correlated with the other field
+  over every translation at once (FFT), and the best mean agreement over an
+  overlap of at least ``min_overlap`` blocks is the result (-1..1; 0 when the
+  prints never overlap that much). The agreement of two blocks is a narrow
+  kernel of their angle difference d, sum of w_n cos(2nd) over
+  ``FlowParams.harmonics`` harmonics (Fejer weights, 1 at d = 0): with one
+  harmonic, cos 2d, smooth fields of different fingers agree too easily; each
+  harmonic is one more correlation, summed before the inverse FFT.
 
 On its own the flow separates poorly (most loops look alike from afar: EER
-8.5-16% on the FVC2002 B sets); ``gerbang_dual`` uses it only as a tie-breaker
+6.9-14.6% on the FVC2002 B sets); ``gerbang_dual`` uses it only as a tie-breaker
 (:func:`dual.combine`). Measured figures in docs/fingerprint.md ("Ridge flow").
 """
 
@@ -55,13 +59,19 @@ class RidgeFlow:
     def valid_blocks(self) -> int:
         return int(np.count_nonzero(self.degrees != OFF_PRINT))
 
-    def vectors(self) -> tuple[F32, F32, F32]:
-        """(cos 2a, sin 2a, on print) per block, zero off the print, float32."""
+    def harmonics(self, count: int) -> tuple[list[tuple[F32, F32]], F32]:
+        """([(cos 2na, sin 2na) for n = 1..count], on print) per block, zero off the
+        print, float32."""
         on = self.degrees != OFF_PRINT
-        doubled = np.deg2rad(self.degrees.astype(np.float32)) * 2.0
-        cos = np.where(on, np.cos(doubled), 0.0).astype(np.float32)
-        sin = np.where(on, np.sin(doubled), 0.0).astype(np.float32)
-        return cos, sin, on.astype(np.float32)
+        angle = np.deg2rad(self.degrees.astype(np.float32))
+        parts = [
+            (
+                np.where(on, np.cos(2.0 * n * angle), 0.0).astype(np.float32),
+                np.where(on, np.sin(2.0 * n * angle), 0.0).astype(np.float32),
+            )
+            for n in range(1, count + 1)
+        ]
+        return parts, on.astype(np.float32)
 
 
 def from_field(
@@ -119,6 +129,14 @@ def from_bytes(data: bytes) -> RidgeFlow:
     return RidgeFlow(block, degrees.copy())
 
 
+def kernel_weights(params: FlowParams = FLOW) -> npt.NDArray[np.float64]:
+    """Weights of cos(2n * angle difference), n = 1..harmonics: Fejer's, summing to 1, so
+    that full agreement is 1 and the kernel narrows as harmonics are added."""
+    n = np.arange(1, params.harmonics + 1, dtype=np.float64)
+    weights = 1.0 - n / (params.harmonics + 1)
+    return np.asarray(weights / weights.sum(), dtype=np.float64)
+
+
 @dataclass(slots=True)
 class Probe:
     """One flow turned through every rotation once, for comparing against many."""
@@ -126,41 +144,48 @@ class Probe:
     flow: RidgeFlow
     params: FlowParams = FLOW
     side: int = 0  # the rotated fields' square canvas
-    rotated: list[tuple[F32, F32, F32]] = field(default_factory=list)
-    # per canvas shape: the conjugated FFTs of the rotated (cos, sin, on), each stacked
-    # rotations x FFT shape
-    spectra: dict[tuple[int, int], tuple[C64, C64, C64]] = field(default_factory=dict)
+    # per rotation: the turned harmonics [(cos, sin) for n = 1..] and the turned mask
+    rotated: list[tuple[list[tuple[F32, F32]], F32]] = field(default_factory=list)
+    # per canvas shape: the conjugated FFTs of each harmonic's cos and sin, then of the
+    # mask, each stacked rotations x FFT shape
+    spectra: dict[tuple[int, int], list[C64]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        cos, sin, on = self.flow.vectors()
+        parts, on = self.flow.harmonics(self.params.harmonics)
         rows, cols = on.shape
         self.side = math.ceil(math.hypot(rows, cols))
         centre = (cols / 2.0, rows / 2.0)
+        size = (self.side, self.side)
         for degrees in self.params.rotations:
             matrix = cv2.getRotationMatrix2D(centre, degrees, 1.0)
             matrix[:, 2] += ((self.side - cols) // 2, (self.side - rows) // 2)
-            size = (self.side, self.side)
-            c = cv2.warpAffine(cos, matrix, size, flags=cv2.INTER_LINEAR)
-            s = cv2.warpAffine(sin, matrix, size, flags=cv2.INTER_LINEAR)
             mask = cv2.warpAffine(on, matrix, size, flags=cv2.INTER_NEAREST)
-            # turning the picture by +t (counter-clockwise as shown, y down) turns each
-            # direction by -t: the doubled angle by -2t
-            turn = -2.0 * math.radians(degrees)
-            ct, st = math.cos(turn), math.sin(turn)
-            self.rotated.append(
-                (
-                    ((c * ct - s * st) * mask).astype(np.float32),
-                    ((c * st + s * ct) * mask).astype(np.float32),
-                    mask.astype(np.float32),
+            turned = []
+            for n, (cos, sin) in enumerate(parts, start=1):
+                c = cv2.warpAffine(cos, matrix, size, flags=cv2.INTER_LINEAR)
+                s = cv2.warpAffine(sin, matrix, size, flags=cv2.INTER_LINEAR)
+                # turning the picture by +t (counter-clockwise as shown, y down) turns
+                # each direction by -t: harmonic n of the doubled angle by -2nt
+                turn = -2.0 * n * math.radians(degrees)
+                ct, st = math.cos(turn), math.sin(turn)
+                turned.append(
+                    (
+                        ((c * ct - s * st) * mask).astype(np.float32),
+                        ((c * st + s * ct) * mask).astype(np.float32),
+                    )
                 )
-            )
+            self.rotated.append((turned, mask.astype(np.float32)))
 
-    def spectra_for(self, shape: tuple[int, int]) -> tuple[C64, C64, C64]:
-        """The rotated fields' conjugated FFTs on a canvas of ``shape`` (cached per shape)."""
+    def spectra_for(self, shape: tuple[int, int]) -> list[C64]:
+        """The rotated fields' conjugated FFTs on a canvas of ``shape`` (cached per shape):
+        cos and sin of each harmonic in turn, the mask last."""
         if shape not in self.spectra:
-            stacked = [np.stack([part[k] for part in self.rotated]) for k in range(3)]
-            cos, sin, on = (np.conj(_spectrum(x, shape)) for x in stacked)
-            self.spectra[shape] = (cos, sin, on)
+            planes: list[F32] = []
+            for n in range(self.params.harmonics):
+                planes.append(np.stack([turned[n][0] for turned, _ in self.rotated]))
+                planes.append(np.stack([turned[n][1] for turned, _ in self.rotated]))
+            planes.append(np.stack([mask for _, mask in self.rotated]))
+            self.spectra[shape] = [np.conj(_spectrum(x, shape)) for x in planes]
         return self.spectra[shape]
 
 
@@ -184,19 +209,23 @@ def compare_many(probe: Probe, references: Sequence[RidgeFlow]) -> npt.NDArray[n
 
 
 def _best(probe: Probe, reference: RidgeFlow) -> float:
-    cos, sin, on = reference.vectors()
+    parts, on = reference.harmonics(probe.params.harmonics)
     rows, cols = on.shape
     shape = (
         scipy.fft.next_fast_len(rows + probe.side - 1, real=True),
         scipy.fft.next_fast_len(cols + probe.side - 1, real=True),
     )
-    rc, rs, rm = (_spectrum(x, shape) for x in (cos, sin, on))
-    pc, ps, pm = probe.spectra_for(shape)  # all rotations at once
-    overlap = scipy.fft.irfft2(rm * pm, s=shape, workers=1)
+    turned = probe.spectra_for(shape)  # all rotations at once
+    overlap = scipy.fft.irfft2(_spectrum(on, shape) * turned[-1], s=shape, workers=1)
     enough = overlap >= probe.params.min_overlap - 0.5  # the FFT's counts carry rounding noise
     if not enough.any():
         return 0.0
-    agreement = scipy.fft.irfft2(rc * pc + rs * ps, s=shape, workers=1)
+    # sum over harmonics of w_n * (cos . cos + sin . sin) = w_n * cos(2n * difference)
+    total = np.zeros_like(turned[-1])
+    for n, ((cos, sin), weight) in enumerate(zip(parts, kernel_weights(probe.params), strict=True)):
+        term = _spectrum(cos, shape) * turned[2 * n] + _spectrum(sin, shape) * turned[2 * n + 1]
+        total += np.complex64(weight) * term
+    agreement = scipy.fft.irfft2(total, s=shape, workers=1)
     best = float(np.max(agreement[enough] / overlap[enough]))
     return min(max(best, -1.0), 1.0)
 

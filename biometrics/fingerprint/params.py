@@ -188,12 +188,12 @@ class FusionPolicy:
 # kiosk's 1:1 comparison when the enrolled record holds all three), measured like the
 # points above by ``gerbang eval fingerprint --protocol all-pairs`` on the four FVC2002 B
 # sets pooled (docs/fingerprint-eval/all_pairs_flow.json, "pooled", 2026-11-26), thresholds
-# rounded up: one finger: FMR 0.01% at 0.031317 (FNMR 4.3%), FMR 1% at 0.024914 (FNMR
-# 2.3%); two fingers summed: above every one of the 2,560 chimeric impostor sums at
-# 0.05353 (FNMR 0.18%), FMR 1% at 0.045949 (FNMR 0.18%); max: 0.030058 / 0.025703.
-DUAL_VERIFICATION = VerificationPolicy(accept=0.0314, reject=0.0250)
+# rounded up: one finger: FMR 0.01% at 0.03018 (FNMR 3.9%), FMR 1% at 0.024598 (FNMR
+# 2.2%); two fingers summed: above every one of the 2,560 chimeric impostor sums at
+# 0.051072 (FNMR 0.18%), FMR 1% at 0.045789 (FNMR 0.18%); max: 0.030058 / 0.025583.
+DUAL_VERIFICATION = VerificationPolicy(accept=0.0302, reject=0.0246)
 DUAL_FUSION = FusionPolicy(
-    sum_accept=0.0536, sum_reject=0.0460, max_accept=0.0301, max_reject=0.0258
+    sum_accept=0.0511, sum_reject=0.0458, max_accept=0.0301, max_reject=0.0256
 )
 
 
@@ -205,13 +205,16 @@ class FlowParams:
     ``-max_rotation .. max_rotation`` degrees and keeps the best mean agreement
     cos(2 * angle difference) over an overlap of at least ``min_overlap`` blocks
     (150 blocks of 8 px: about 2.4 cm^2, a fifth of a small print).
-    ``gerbang_dual`` adds ``weight * max(agreement - floor, 0)`` to its minutiae
-    score (then rescales to 0..1): only near-perfect agreement counts, so the flow
-    breaks ties among pairs whose minutiae cannot decide (prints that overlap little)
-    and barely moves the others. ``floor`` and ``weight`` were chosen on the four
-    FVC2002 B sets (all pairs) among 0.80-0.97 and 0.03-0.3: the lowest pooled FNMR
-    at FMR 0.01%, which is also the lowest worst-set EER ratio to bozorth3;
-    docs/fingerprint.md ("Ridge flow") gives the grid and a leave-one-set-out check.
+    The agreement of two blocks is a kernel of their angle difference with
+    ``harmonics`` terms (:func:`flow.kernel_weights`). ``gerbang_dual`` adds
+    ``weight * max(agreement - floor, 0)`` to its minutiae score (then rescales to
+    0..1): only near-perfect agreement counts, so the flow breaks ties among pairs
+    whose minutiae cannot decide (prints that overlap little) and barely moves the
+    others. ``floor`` and ``weight``: the lowest pooled FNMR at FMR 0.01% over
+    0.6-0.97 x 0.03-0.3 on the four FVC2002 B sets (all pairs); ``harmonics``: the
+    fewest (of 1-5) with which constants chosen that way on three sets meet half of
+    bozorth3's EER on the fourth, for each set held out. docs/fingerprint.md
+    ("Ridge flow") has the grid and the check.
     """
 
     block: int = 8  # px at 500 ppi, a little under one ridge period
@@ -219,8 +222,9 @@ class FlowParams:
     max_rotation: float = 40.0  # degrees either way
     rotation_step: float = 4.0
     min_overlap: int = 150  # blocks
-    floor: float = 0.95
-    weight: float = 0.2
+    harmonics: int = 3  # of the agreement kernel (1: plain cos 2d); see flow.kernel_weights
+    floor: float = 0.9
+    weight: float = 0.1
 
     @property
     def rotations(self) -> tuple[float, ...]:
