@@ -39,11 +39,15 @@ import numpy.typing as npt
 import scipy.fft
 
 from biometrics.fingerprint.errors import TemplateError
-from biometrics.fingerprint.params import FLOW, FlowParams
+from biometrics.fingerprint.params import FLOW, IMAGE, FlowParams
 
 OFF_PRINT = 255  # byte of a block outside the print
 HEADER = struct.Struct(">BHH")  # block size (px), rows, columns
-MAX_CELLS = 65535 - HEADER.size  # what one ISO extended data block can carry
+# the largest grid stored or read: a print of ImageParams.max_side (2,000 px) at 8 px
+# blocks. The comparison's work grows with rows + cols, so a stored flow of one row and
+# thousands of columns (which would fit in an extended data block) would cost seconds
+# and gigabytes at the kiosk: refused as a TemplateError instead.
+MAX_BLOCKS_PER_SIDE = IMAGE.max_side // 8
 F32 = npt.NDArray[np.float32]
 C64 = npt.NDArray[np.complex64]
 
@@ -93,9 +97,10 @@ def from_field(
         cells = values[: rows * b, : cols * b].reshape(rows, b, cols, b)
         return np.asarray(cells.mean(axis=(1, 3)), dtype=np.float64)
 
-    inside = area.astype(np.float64)
-    weight = coherence.astype(np.float64) * inside
-    doubled = 2.0 * orientation.astype(np.float64)
+    finite = np.isfinite(orientation) & np.isfinite(coherence)
+    inside = (area & finite).astype(np.float64)  # a pixel that is not a number is not print
+    weight = np.clip(np.where(finite, coherence, 0.0), 0.0, 1.0) * inside
+    doubled = 2.0 * np.where(finite, orientation, 0.0).astype(np.float64)
     c, s = blocks(weight * np.cos(doubled)), blocks(weight * np.sin(doubled))
     share = blocks(inside)
     on = (share >= params.min_area) & (np.hypot(c, s) > 1e-6)
@@ -103,11 +108,19 @@ def from_field(
     return RidgeFlow(b, np.where(on, degrees, OFF_PRINT).astype(np.uint8))
 
 
+def _check_size(block: int, rows: int, cols: int) -> None:
+    side = range(1, MAX_BLOCKS_PER_SIDE + 1)
+    if not 4 <= block <= 32 or rows not in side or cols not in side:
+        raise TemplateError(
+            f"ridge flow of block {block} px, {rows}x{cols} blocks is outside what is read "
+            f"(blocks of 4-32 px, 1-{MAX_BLOCKS_PER_SIDE} blocks a side)"
+        )
+
+
 def to_bytes(flow: RidgeFlow) -> bytes:
     """The stored form: ``HEADER`` then one byte a block, row by row."""
     rows, cols = flow.degrees.shape
-    if rows * cols > MAX_CELLS:
-        raise TemplateError(f"a ridge flow of {rows}x{cols} blocks is too large to store")
+    _check_size(flow.block, rows, cols)
     return HEADER.pack(flow.block, rows, cols) + flow.degrees.tobytes()
 
 
@@ -116,8 +129,7 @@ def from_bytes(data: bytes) -> RidgeFlow:
     if len(data) < HEADER.size:
         raise TemplateError(f"ridge flow of {len(data)} bytes is shorter than its header")
     block, rows, cols = HEADER.unpack_from(data)
-    if not 4 <= block <= 32 or rows < 1 or cols < 1:
-        raise TemplateError(f"ridge flow header says block {block} px, {rows}x{cols} blocks")
+    _check_size(block, rows, cols)
     if len(data) != HEADER.size + rows * cols:
         raise TemplateError(
             f"ridge flow of {rows}x{cols} blocks needs {HEADER.size + rows * cols} bytes, "

@@ -80,8 +80,11 @@ def test_bytes_round_trip() -> None:
     ("data", "message"),
     [
         (b"\x08\x00", "shorter than its header"),
-        (b"\x02\x00\x02\x00\x02" + bytes(4), "header says"),
-        (b"\x08\x00\x00\x00\x02", "header says"),
+        (b"\x02\x00\x02\x00\x02" + bytes(4), "outside what is read"),
+        (b"\x08\x00\x00\x00\x02", "outside what is read"),
+        # one row of thousands of blocks fits an extended data block, but would cost the
+        # comparison seconds and gigabytes: refused like any other bad record
+        (b"\x08\x00\x01\xff\xd9" + bytes(65497), "outside what is read"),
         (b"\x08\x00\x02\x00\x02" + bytes(3), "needs 9 bytes"),
         (b"\x08\x00\x01\x00\x02" + bytes([10, 200]), "outside 0..179"),
     ],
@@ -89,6 +92,72 @@ def test_bytes_round_trip() -> None:
 def test_corrupt_bytes_are_a_template_error(data: bytes, message: str) -> None:
     with pytest.raises(TemplateError, match=message):
         flow.from_bytes(data)
+
+
+def test_a_flow_larger_than_any_print_is_not_stored() -> None:
+    side = flow.MAX_BLOCKS_PER_SIDE
+    assert flow.from_bytes(flow.to_bytes(RidgeFlow(8, np.zeros((side, side), np.uint8))))
+    with pytest.raises(TemplateError, match="outside what is read"):
+        flow.to_bytes(RidgeFlow(8, np.zeros((side + 1, 4), np.uint8)))
+
+
+def test_every_turn_keeps_the_whole_field_on_its_canvas() -> None:
+    # a long 20 x 60 strip: turned 40 degrees it must be re-centred on its square
+    # canvas, or a part falls off and can never be compared
+    strip = RidgeFlow(8, np.full((20, 60), 45, np.uint8))
+    probe = flow.Probe(strip)
+    for degrees, (_, mask) in zip(FLOW.rotations, probe.rotated, strict=True):
+        assert mask.sum() == pytest.approx(strip.valid_blocks, rel=0.03), degrees
+    assert flow.compare(strip, strip) > 0.99
+
+
+def test_the_match_may_lie_at_any_shift_without_wrapping_round() -> None:
+    upright = flow_of(arch())
+    rows, cols = upright.degrees.shape
+    shifted = np.full((rows + 30, cols + 40), OFF_PRINT, np.uint8)
+    shifted[30:, 40:] = upright.degrees  # the same field far down and right on a wider grid
+    far = RidgeFlow(upright.block, shifted)
+    assert flow.compare(upright, far) == pytest.approx(flow.compare(upright, upright), abs=0.01)
+    assert flow.compare(far, upright) == pytest.approx(flow.compare(upright, upright), abs=0.01)
+
+
+def test_the_correlation_does_not_wrap_round_the_canvas() -> None:
+    # the probe: 10 x 15 blocks, exactly the overlap floor; the reference holds its two
+    # halves at opposite edges of a 64-block-wide grid. Only a correlation that wraps
+    # round would see them as one piece; unwrapped they overlap 80 blocks at most.
+    probe = RidgeFlow(8, np.full((10, 15), 90, np.uint8))
+    assert probe.valid_blocks == FLOW.min_overlap
+    halves = np.full((64, 64), OFF_PRINT, np.uint8)
+    halves[20:30, 57:] = 90  # the probe's first 7 columns at the right edge
+    halves[20:30, :8] = 90  # its last 8 at the left edge
+    reference = RidgeFlow(8, halves)
+    assert flow.compare(probe, reference) == 0.0
+    whole = halves.copy()
+    whole[40:50, 20:35] = 90  # and the same piece whole: found
+    assert flow.compare(probe, RidgeFlow(8, whole)) > 0.99
+
+
+def test_fields_that_can_never_overlap_enough_score_zero_even_when_large() -> None:
+    across = np.full((80, 80), OFF_PRINT, np.uint8)
+    down = across.copy()
+    across[40:42, :] = 90  # 160 blocks in a flat strip
+    down[:, 40:42] = 90  # 160 blocks in an upright strip: at most ~4-20 overlap
+    a, b = RidgeFlow(8, across), RidgeFlow(8, down)
+    assert min(a.valid_blocks, b.valid_blocks) >= FLOW.min_overlap
+    assert flow.compare(a, b) == 0.0
+
+
+def test_blocks_mostly_off_the_print_or_not_numbers_are_off_the_print() -> None:
+    theta = np.full((32, 32), 0.5, np.float32)
+    coherence = np.ones_like(theta)
+    area = np.ones((32, 32), bool)
+    area[:8, :4] = False  # the first block: half on the print (min_area 75%)
+    theta[8:16, 8:16] = np.nan  # the second row's second block: no direction at all
+    coherence[24:, 24:] = np.inf
+    found = flow.from_field(theta, coherence, area)
+    assert found.degrees[0, 0] == OFF_PRINT and found.degrees[1, 1] == OFF_PRINT
+    assert found.degrees[3, 3] == OFF_PRINT  # infinite coherence is not a number we use
+    assert found.degrees[0, 1] == round(np.rad2deg(0.5)) and found.valid_blocks == 13
 
 
 def test_from_field_checks_its_inputs() -> None:

@@ -110,6 +110,37 @@ def test_a_damaged_flow_block_costs_the_flow_not_the_sets() -> None:
     assert record.flow is None and "outside 0..179" in record.flow_problem
 
 
+def _with_extended(data: bytes, extra: bytes) -> bytes:
+    """``data`` (a record whose last view is our marked view, no flow) with ``extra``
+    appended to that view's extended data: the length fields patched to match."""
+    tag = iso.enhanced_block()
+    at = data.rindex(tag) - 2  # the view's extended data length field
+    (length,) = struct.unpack_from(">H", data, at)
+    patched = bytearray(data[:at] + struct.pack(">H", length + len(extra)) + data[at + 2 :])
+    patched += extra
+    struct.pack_into(">I", patched, 8, len(patched))
+    return bytes(patched)
+
+
+def test_flow_blocks_are_read_leniently_and_oversized_ones_refused() -> None:
+    raw, enhanced = random_template(30, seed=8), random_template(25, seed=9)
+    plain = iso.dump(raw, position=2, enhanced=enhanced)
+    ridge = flow_of(arch())
+    good = iso.flow_block(ridge)
+    other = struct.pack(">HH", 0x0102, 3) + b"abc"  # another vendor block before the flow
+    record = iso.parse(_with_extended(plain, other + good + b"\x00\x07"))  # junk after it
+    assert record.flow is not None and np.array_equal(record.flow.degrees, ridge.degrees)
+    # two flow blocks: the first is taken
+    first = iso.parse(_with_extended(plain, good + iso.flow_block(flow_of(arch(), 20.0))))
+    assert first.flow is not None and np.array_equal(first.flow.degrees, ridge.degrees)
+    # one row of 65,000 blocks fits an extended data block but is refused: at the kiosk
+    # it would cost seconds and gigabytes a comparison; the sets stay, dual is off
+    huge = b"\x08\x00\x01\xfd\xe8" + bytes(65000)
+    crafted = iso.parse(_with_extended(plain, struct.pack(">HH", iso.FLOW_BLOCK, len(huge)) + huge))
+    assert crafted.enhanced is not None and crafted.flow is None
+    assert "outside what is read" in crafted.flow_problem
+
+
 def test_a_second_view_without_our_mark_is_not_taken_for_the_enhanced_set() -> None:
     data = iso.dump(random_template(30, seed=8), position=2, enhanced=random_template(25, seed=9))
     other = data.replace(iso.ENHANCED_TAG, b"x" * len(iso.ENHANCED_TAG))  # another vendor's block
