@@ -32,8 +32,11 @@ def test_a_turned_print_agrees_with_itself_and_not_with_another_pattern() -> Non
 def test_comparison_is_symmetric_enough_and_many_equals_one_by_one() -> None:
     a, b, c = flow_of(arch()), flow_of(arch(), 16.0), flow_of(arch(bend=0.01), -8.0)
     assert flow.compare(a, b) == pytest.approx(flow.compare(b, a), abs=0.02)
-    many = flow.compare_many(flow.Probe(a), [b, c])
-    assert many.tolist() == pytest.approx([flow.compare(a, b), flow.compare(a, c)])
+    d = flow_of(arch(size=400), 4.0)  # another grid size: another FFT canvas, cached apart
+    many = flow.compare_many(flow.Probe(a), [b, d, c, d])
+    expected = [flow.compare(a, b), flow.compare(a, d), flow.compare(a, c), flow.compare(a, d)]
+    assert many.tolist() == pytest.approx(expected)
+    assert d.degrees.shape != a.degrees.shape and expected[1] > 0.95
 
 
 def test_fields_that_cannot_overlap_enough_score_zero() -> None:
