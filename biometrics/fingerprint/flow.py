@@ -155,49 +155,48 @@ class Probe:
 
     flow: RidgeFlow
     params: FlowParams = FLOW
-    side: int = 0  # the rotated fields' square canvas
-    # per rotation: the turned harmonics [(cos, sin) for n = 1..] and the turned mask
-    rotated: list[tuple[list[tuple[F32, F32]], F32]] = field(default_factory=list)
-    # per canvas shape: the conjugated FFTs of each harmonic's cos and sin, then of the
-    # mask, each stacked rotations x FFT shape
+    # the turned field as planes stacked rotations x side x side: cos and sin of each
+    # harmonic in turn, the mask last
+    planes: list[F32] = field(default_factory=list)
+    # per canvas shape: the planes' conjugated FFTs
     spectra: dict[tuple[int, int], list[C64]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         parts, on = self.flow.harmonics(self.params.harmonics)
         rows, cols = on.shape
-        self.side = math.ceil(math.hypot(rows, cols))
+        side = math.ceil(math.hypot(rows, cols))
         centre = (cols / 2.0, rows / 2.0)
-        size = (self.side, self.side)
-        for degrees in self.params.rotations:
+        count = len(self.params.rotations)
+        self.planes = [np.zeros((count, side, side), np.float32) for _ in range(2 * len(parts) + 1)]
+        for k, degrees in enumerate(self.params.rotations):
             matrix = cv2.getRotationMatrix2D(centre, degrees, 1.0)
-            matrix[:, 2] += ((self.side - cols) // 2, (self.side - rows) // 2)
-            mask = cv2.warpAffine(on, matrix, size, flags=cv2.INTER_NEAREST)
-            turned = []
+            matrix[:, 2] += ((side - cols) // 2, (side - rows) // 2)
+            mask = cv2.warpAffine(on, matrix, (side, side), flags=cv2.INTER_NEAREST)
+            self.planes[-1][k] = mask
             for n, (cos, sin) in enumerate(parts, start=1):
-                c = cv2.warpAffine(cos, matrix, size, flags=cv2.INTER_LINEAR)
-                s = cv2.warpAffine(sin, matrix, size, flags=cv2.INTER_LINEAR)
+                c = cv2.warpAffine(cos, matrix, (side, side), flags=cv2.INTER_LINEAR)
+                s = cv2.warpAffine(sin, matrix, (side, side), flags=cv2.INTER_LINEAR)
                 # turning the picture by +t (counter-clockwise as shown, y down) turns
                 # each direction by -t: harmonic n of the doubled angle by -2nt
                 turn = -2.0 * n * math.radians(degrees)
                 ct, st = math.cos(turn), math.sin(turn)
-                turned.append(
-                    (
-                        ((c * ct - s * st) * mask).astype(np.float32),
-                        ((c * st + s * ct) * mask).astype(np.float32),
-                    )
-                )
-            self.rotated.append((turned, mask.astype(np.float32)))
+                self.planes[2 * n - 2][k] = (c * ct - s * st) * mask
+                self.planes[2 * n - 1][k] = (c * st + s * ct) * mask
+
+    @property
+    def side(self) -> int:
+        """The square canvas the turned field lies on."""
+        return int(self.planes[-1].shape[-1])
+
+    @property
+    def masks(self) -> F32:
+        """The turned print area, rotations x side x side."""
+        return self.planes[-1]
 
     def spectra_for(self, shape: tuple[int, int]) -> list[C64]:
-        """The rotated fields' conjugated FFTs on a canvas of ``shape`` (cached per shape):
-        cos and sin of each harmonic in turn, the mask last."""
+        """The planes' conjugated FFTs on a canvas of ``shape`` (cached per shape)."""
         if shape not in self.spectra:
-            planes: list[F32] = []
-            for n in range(self.params.harmonics):
-                planes.append(np.stack([turned[n][0] for turned, _ in self.rotated]))
-                planes.append(np.stack([turned[n][1] for turned, _ in self.rotated]))
-            planes.append(np.stack([mask for _, mask in self.rotated]))
-            self.spectra[shape] = [np.conj(_spectrum(x, shape)) for x in planes]
+            self.spectra[shape] = [np.conj(_spectrum(plane, shape)) for plane in self.planes]
         return self.spectra[shape]
 
 

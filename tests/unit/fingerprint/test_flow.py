@@ -109,7 +109,7 @@ def test_every_turn_keeps_the_whole_field_on_its_canvas() -> None:
     # canvas, or a part falls off and can never be compared
     strip = RidgeFlow(8, np.full((20, 60), 45, np.uint8))
     probe = flow.Probe(strip)
-    for degrees, (_, mask) in zip(FLOW.rotations, probe.rotated, strict=True):
+    for degrees, mask in zip(FLOW.rotations, probe.masks, strict=True):
         assert mask.sum() == pytest.approx(strip.valid_blocks, rel=0.03), degrees
     assert flow.compare(strip, strip) > 0.99
 
