@@ -108,6 +108,33 @@ def from_field(
     return RidgeFlow(b, np.where(on, degrees, OFF_PRINT).astype(np.uint8))
 
 
+def moved(flow: RidgeFlow, *, mirror: bool = False, degrees: float = 0.0) -> RidgeFlow:
+    """The field of the print mirrored left to right (when ``mirror``), then turned by
+    ``degrees`` (counter-clockwise as shown, as ``cv2.getRotationMatrix2D``), on a grid
+    large enough to hold it. For 1:N distractors made from real prints
+    (``indexbench``); a mirrored print is another finger's."""
+    degrees_of = flow.degrees.astype(np.float64)
+    on = flow.degrees != OFF_PRINT
+    if mirror:
+        # x -> width - x: the direction (cos a, sin a) becomes (-cos a, sin a), 180 - a
+        degrees_of, on = (180.0 - degrees_of[:, ::-1]) % 180.0, on[:, ::-1]
+    rows, cols = on.shape
+    side = math.ceil(math.hypot(rows, cols))
+    if side > MAX_BLOCKS_PER_SIDE:
+        raise TemplateError(f"a turned {rows}x{cols} ridge flow exceeds the stored grid")
+    matrix = cv2.getRotationMatrix2D((cols / 2.0, rows / 2.0), degrees, 1.0)
+    matrix[:, 2] += ((side - cols) // 2, (side - rows) // 2)
+    # the doubled angle is turned by -2t (see Probe) and averaged between blocks as a vector
+    doubled = np.deg2rad(2.0 * degrees_of) - 2.0 * math.radians(degrees)
+    mask = on.astype(np.float32)
+    c = cv2.warpAffine(np.where(on, np.cos(doubled), 0).astype(np.float32), matrix, (side, side))
+    s = cv2.warpAffine(np.where(on, np.sin(doubled), 0).astype(np.float32), matrix, (side, side))
+    kept = cv2.warpAffine(mask, matrix, (side, side), flags=cv2.INTER_NEAREST) > 0.5
+    kept &= np.hypot(c, s) > 1e-3
+    turned = np.round(np.rad2deg(np.arctan2(s, c) / 2.0)).astype(np.int64) % 180
+    return RidgeFlow(flow.block, np.where(kept, turned, OFF_PRINT).astype(np.uint8))
+
+
 def _check_size(block: int, rows: int, cols: int) -> None:
     side = range(1, MAX_BLOCKS_PER_SIDE + 1)
     if not 4 <= block <= 32 or rows not in side or cols not in side:

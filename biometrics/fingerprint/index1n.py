@@ -17,6 +17,13 @@ re-ranked by the full matcher (:func:`~biometrics.fingerprint.match.compare_many
 on their :class:`~biometrics.fingerprint.compact.CompactTemplate` (uint8
 cylinders, ~13 KB a finger), the only per-finger data kept besides the codes.
 
+:class:`DualIndex` does the same for fingers held as ``gerbang_dual`` templates
+(both minutiae sets and the ridge flow): one :class:`MinutiaIndex` per set, a
+finger's votes the sum of its votes in both, the shortlist re-ranked by
+``gerbang_dual`` (:func:`~biometrics.fingerprint.dual.compare_many`). The
+enhanced set finds the mates whose raw minutiae are poor (measured on
+FVC2002 DB3_B and DB4_B, docs/fingerprint.md "1:N").
+
 Building is chunked: :meth:`MinutiaIndex.train` fits the PCA and the IVF cells
 on a sample, then :meth:`MinutiaIndex.add` takes the fingers a chunk at a time
 (the full float cylinders of one chunk only are ever in memory). Adding the same
@@ -32,8 +39,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from biometrics.fingerprint import match
+from biometrics.fingerprint import dual, match
 from biometrics.fingerprint.compact import CompactTemplate
+from biometrics.fingerprint.dual import DualTemplate
+from biometrics.fingerprint.flow import RidgeFlow
 from biometrics.fingerprint.params import INDEX, IndexParams
 from biometrics.fingerprint.template import MinutiaeTemplate
 from biometrics.index._faiss import faiss
@@ -204,6 +213,100 @@ class MinutiaIndex:
         votes = self.votes(probe)
         shortlist = self.shortlist(votes)
         scores = self.rerank(probe, shortlist)
+        order = np.argsort(-scores, kind="stable")[:top]
+        return [
+            Candidate(int(shortlist[k]), float(votes[shortlist[k]]), float(scores[k]))
+            for k in order
+        ]
+
+
+class DualIndex:
+    """Fingers held with both minutiae sets and their ridge flow (``gerbang_dual``).
+
+    One :class:`MinutiaIndex` per set, trained on that set of the sample; the
+    flows are kept as they are (one byte a block, ~2 KB a finger).
+    """
+
+    def __init__(self, fingers: Sequence[DualTemplate] = (), params: IndexParams = INDEX) -> None:
+        self.params = params
+        self.raw = MinutiaIndex(params=params)
+        self.enhanced = MinutiaIndex(params=params)
+        self.flows: list[RidgeFlow] = []
+        if fingers:
+            step = max(1, len(fingers) // params.train_fingers)
+            self.train(fingers[::step])
+            for first in range(0, len(fingers), ADD_CHUNK):
+                self.add(fingers[first : first + ADD_CHUNK])
+
+    @classmethod
+    def trained(cls, sample: Sequence[DualTemplate], params: IndexParams = INDEX) -> DualIndex:
+        index = cls(params=params)
+        index.train(sample)
+        return index
+
+    def train(self, sample: Sequence[DualTemplate]) -> None:
+        self.raw.train([f.raw for f in sample])
+        self.enhanced.train([f.enhanced for f in sample])
+
+    def add(self, fingers: Iterable[DualTemplate]) -> None:
+        chunk = list(fingers)
+        self.raw.add(f.raw for f in chunk)
+        self.enhanced.add(f.enhanced for f in chunk)
+        self.flows.extend(f.flow for f in chunk)
+
+    def __len__(self) -> int:
+        return len(self.flows)
+
+    @property
+    def vectors(self) -> int:
+        return self.raw.vectors + self.enhanced.vectors
+
+    @property
+    def description(self) -> str:
+        return self.raw.description
+
+    def nbytes(self) -> dict[str, int]:
+        raw, enhanced = self.raw.nbytes(), self.enhanced.nbytes()
+        return {key: raw[key] + enhanced[key] for key in raw} | {
+            "flows": sum(f.degrees.nbytes for f in self.flows)
+        }
+
+    def votes(self, probe: DualTemplate) -> npt.NDArray[np.float64]:
+        """Per enrolled finger, its votes from the probe's raw set plus those from its
+        enhanced set (each as :meth:`MinutiaIndex.votes`)."""
+        result: npt.NDArray[np.float64] = self.raw.votes(probe.raw) + self.enhanced.votes(
+            probe.enhanced
+        )
+        return result
+
+    def shortlist(self, votes: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
+        return self.raw.shortlist(votes)
+
+    def rerank(
+        self,
+        probe: DualTemplate,
+        shortlist: npt.NDArray[np.intp],
+        *,
+        decide_at: float | None = None,
+    ) -> npt.NDArray[np.float64]:
+        """``gerbang_dual``'s scores of ``probe`` against the given fingers (with
+        ``decide_at``: exact at or above it, see :func:`dual.compare_many`)."""
+        fingers = [
+            DualTemplate(
+                self.raw.fingers[k].restore(),
+                self.enhanced.fingers[k].restore(),
+                self.flows[k],
+            )
+            for k in shortlist.tolist()
+        ]
+        return dual.compare_many(probe, fingers, decide_at=decide_at)
+
+    def search(
+        self, probe: DualTemplate, top: int = 10, *, decide_at: float | None = None
+    ) -> list[Candidate]:
+        votes = self.votes(probe)
+        shortlist = self.shortlist(votes)
+        scores = self.rerank(probe, shortlist, decide_at=decide_at)
         order = np.argsort(-scores, kind="stable")[:top]
         return [
             Candidate(int(shortlist[k]), float(votes[shortlist[k]]), float(scores[k]))

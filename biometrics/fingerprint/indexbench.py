@@ -37,9 +37,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from biometrics.fingerprint import match, mcc
-from biometrics.fingerprint.index1n import MinutiaIndex
-from biometrics.fingerprint.params import INDEX, VERIFICATION, IndexParams
+from biometrics.fingerprint import dual, flow, match, mcc
+from biometrics.fingerprint.dual import DUAL_MATCHER, RAW_MATCHER, DualTemplate
+from biometrics.fingerprint.index1n import DualIndex, MinutiaIndex
+from biometrics.fingerprint.params import DUAL_VERIFICATION, INDEX, VERIFICATION, IndexParams
 from biometrics.fingerprint.template import MinutiaeTemplate
 
 PENETRATIONS = (0.001, 0.005, 0.01, 0.05)
@@ -52,18 +53,24 @@ def distractor(
     drop: float = 0.0,
     jitter: float = 2.0,
     spurious: float = 0.0,
+    move: tuple[float, float, float] | None = None,
 ) -> MinutiaeTemplate:
-    """A mirrored, perturbed copy of ``base`` (see the module docstring), encoded."""
+    """A mirrored, perturbed copy of ``base`` (see the module docstring), encoded.
+
+    ``move`` (turn in radians, counter-clockwise as shown; shift x, y in px) is drawn
+    from ``rng`` when not given (:func:`dual_distractor` gives both sets one move)."""
     keep = rng.random(base.count) >= drop
     x = (base.width - 1 - base.x[keep]).astype(np.float64)
     y = base.y[keep].astype(np.float64)
     angle = (np.pi - base.angle[keep]).astype(np.float64)
-    turn = rng.uniform(-math.pi / 6, math.pi / 6)
+    turn = rng.uniform(-math.pi / 6, math.pi / 6) if move is None else move[0]
     cx, cy = base.width / 2, base.height / 2
     cos, sin = math.cos(turn), math.sin(turn)
     dx, dy = x - cx, y - cy
-    x = cx + dx * cos + dy * sin + rng.normal(0, jitter, dx.size) + rng.uniform(-20, 20)
-    y = cy - dx * sin + dy * cos + rng.normal(0, jitter, dx.size) + rng.uniform(-20, 20)
+    x = cx + dx * cos + dy * sin + rng.normal(0, jitter, dx.size)
+    x += rng.uniform(-20, 20) if move is None else move[1]
+    y = cy - dx * sin + dy * cos + rng.normal(0, jitter, dx.size)
+    y += rng.uniform(-20, 20) if move is None else move[2]
     angle = angle + turn
     extra = int(spurious * base.count)
     if x.size and extra:
@@ -77,6 +84,21 @@ def distractor(
         for a, b, c, d, e in zip(x, y, angle, kinds, reliability, strict=True)
     ]
     return mcc.encode(MinutiaeTemplate.from_lists(base.width + 40, base.height + 40, rows))
+
+
+def dual_distractor(base: DualTemplate, rng: np.random.Generator) -> DualTemplate:
+    """:func:`distractor` for ``gerbang_dual``: both minutiae sets mirrored and moved
+    alike (each with its own jitter), and the ridge flow mirrored and turned alike."""
+    move = (
+        rng.uniform(-math.pi / 6, math.pi / 6),
+        rng.uniform(-20, 20),
+        rng.uniform(-20, 20),
+    )
+    return DualTemplate(
+        distractor(base.raw, rng, move=move),
+        distractor(base.enhanced, rng, move=move),
+        flow.moved(base.flow, mirror=True, degrees=math.degrees(move[0])),
+    )
 
 
 CHUNK = 2_000  # distractors made, encoded and added at a time
@@ -96,7 +118,7 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _quantiles(scores: npt.NDArray[np.float64]) -> dict[str, float]:
+def _quantiles(scores: npt.NDArray[np.float64], accept: float) -> dict[str, float]:
     if scores.size == 0:
         return {"n": 0}
     return {
@@ -106,7 +128,7 @@ def _quantiles(scores: npt.NDArray[np.float64]) -> dict[str, float]:
         "p90": round(float(np.percentile(scores, 90)), 4),
         "p99": round(float(np.percentile(scores, 99)), 4),
         "max": round(float(np.max(scores)), 4),
-        "at_or_above_accept": int(np.sum(scores >= VERIFICATION.accept)),
+        "at_or_above_accept": int(np.sum(scores >= accept)),
     }
 
 
@@ -118,8 +140,53 @@ def _above(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> float:
     return float(np.mean((below + equal / 2) / max(b.size, 1)))
 
 
+Finger = MinutiaeTemplate | DualTemplate  # the raw set (``gerbang``) or both (``gerbang_dual``)
+
+
+def _make(base: Finger, rng: np.random.Generator) -> Finger:
+    return dual_distractor(base, rng) if isinstance(base, DualTemplate) else distractor(base, rng)
+
+
+def _trained(sample: Sequence[Finger], params: IndexParams) -> MinutiaIndex | DualIndex:
+    duals = [f for f in sample if isinstance(f, DualTemplate)]
+    if duals and len(duals) == len(sample):
+        return DualIndex.trained(duals, params)
+    return MinutiaIndex.trained([f for f in sample if isinstance(f, MinutiaeTemplate)], params)
+
+
+def _add(index: MinutiaIndex | DualIndex, fingers: Sequence[Finger]) -> None:
+    if isinstance(index, DualIndex):
+        index.add(f for f in fingers if isinstance(f, DualTemplate))
+    else:
+        index.add(f for f in fingers if isinstance(f, MinutiaeTemplate))
+
+
+def _search(
+    index: MinutiaIndex | DualIndex, probe: Finger
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.intp], npt.NDArray[np.float64]]:
+    """(votes, shortlist, the shortlist's scores) as the kiosk's gallery searches:
+    ``gerbang_dual`` decides at its one-finger accept point (``dual.compare_many``)."""
+    if isinstance(index, DualIndex) and isinstance(probe, DualTemplate):
+        votes = index.votes(probe)
+        shortlist = index.shortlist(votes)
+        return votes, shortlist, index.rerank(probe, shortlist, decide_at=DUAL_VERIFICATION.accept)
+    if isinstance(index, MinutiaIndex) and isinstance(probe, MinutiaeTemplate):
+        votes = index.votes(probe)
+        shortlist = index.shortlist(votes)
+        return votes, shortlist, index.rerank(probe, shortlist)
+    raise TypeError("probe and index are of different matchers")
+
+
+def _scores(probe: Finger, references: Sequence[Finger]) -> npt.NDArray[np.float64]:
+    """Full matcher scores (every flow compared) of ``probe`` against ``references``."""
+    if isinstance(probe, DualTemplate):
+        return dual.compare_many(probe, [r for r in references if isinstance(r, DualTemplate)])
+    gallery = match.Gallery([r for r in references if isinstance(r, MinutiaeTemplate)])
+    return match.compare_many(probe, gallery)
+
+
 def run(
-    templates: Sequence[MinutiaeTemplate],
+    templates: Sequence[Finger],
     fingers: Sequence[str],
     impressions: Sequence[int],
     *,
@@ -130,12 +197,15 @@ def run(
 ) -> dict[str, Any]:
     """Hit rate vs penetration, latency and memory for each gallery size (JSON-ready).
 
-    The galleries are nested (the first ``size`` fingers of one growing index):
-    mates first, then distractors made and added :data:`CHUNK` at a time. The
-    PCA and the IVF cells are trained on separate distractors (another seed),
-    none of which is in a gallery.
+    ``templates``: raw sets (``gerbang``, :class:`MinutiaIndex`) or, all of them,
+    :class:`DualTemplate` (``gerbang_dual``, :class:`DualIndex`). The galleries are
+    nested (the first ``size`` fingers of one growing index): mates first, then
+    distractors made and added :data:`CHUNK` at a time. The PCA and the IVF cells are
+    trained on separate distractors (another seed), none of which is in a gallery.
     """
     rng = np.random.default_rng(seed)
+    is_dual = bool(templates) and all(isinstance(t, DualTemplate) for t in templates)
+    accept = DUAL_VERIFICATION.accept if is_dual else VERIFICATION.accept
     mates = {f: k for k, (f, i) in enumerate(zip(fingers, impressions, strict=True)) if i == 1}
     order = sorted(mates)
     enrolled = [templates[mates[f]] for f in order]
@@ -148,11 +218,11 @@ def run(
     started = time.perf_counter()
     train_rng = np.random.default_rng(seed + TRAINING_SEED_OFFSET)
     training = min(params.train_fingers, max(sizes))
-    sample = [distractor(templates[k % len(templates)], train_rng) for k in range(training)]
-    index = MinutiaIndex.trained(sample, params)
+    sample = [_make(templates[k % len(templates)], train_rng) for k in range(training)]
+    index = _trained(sample, params)
     trained_s = time.perf_counter() - started
     del sample
-    index.add(enrolled)
+    _add(index, enrolled)
     build_s, making_s, made = trained_s, 0.0, 0
     fairness: dict[str, Any] = {}
     results = []
@@ -160,26 +230,30 @@ def run(
         while len(index) < size:
             count = min(CHUNK, size - len(index))
             started = time.perf_counter()
-            chunk = [distractor(templates[(made + k) % len(templates)], rng) for k in range(count)]
+            chunk = [_make(templates[(made + k) % len(templates)], rng) for k in range(count)]
             made += count
             making_s += time.perf_counter() - started
             started = time.perf_counter()
-            index.add(chunk)
+            _add(index, chunk)
             build_s += time.perf_counter() - started
             if not fairness:
-                fairness = _fairness(enrolled, set_of, probes, chunk, rng)
+                fairness = _fairness(enrolled, set_of, probes, chunk, rng, accept)
             del chunk
-        results.append(_evaluate(index, size, len(enrolled), probes, params, set_of))
+        results.append(_evaluate(index, size, len(enrolled), probes, params, set_of, accept))
         results[-1] |= {
             "build_s": round(build_s, 1),
             "distractors_made_s": round(making_s, 1),
             "rss_mb": round(_rss_mb(), 0),
             "peak_rss_mb": round(_peak_rss_mb(), 0),
         }
+    method = "mirrored FVC templates, rotated ±30°, shifted ±20 px, 2 px jitter"
+    if is_dual:
+        method += "; both minutiae sets moved alike, the ridge flow mirrored and turned alike"
     return {
+        "matcher": DUAL_MATCHER if is_dual else RAW_MATCHER,
         "mates": len(enrolled),
         "probe_impressions": list(probe_impressions),
-        "distractor_method": "mirrored FVC templates, rotated ±30°, shifted ±20 px, 2 px jitter "
+        "distractor_method": f"{method} "
         f"({len(templates)} base prints; see biometrics/fingerprint/indexbench.py)",
         "distractor_ms_each": round(1000 * making_s / max(made, 1), 1),
         "index": dataclasses.asdict(params) | {"faiss": f"{index.description} inner product"},
@@ -190,25 +264,28 @@ def run(
 
 
 def _evaluate(
-    index: MinutiaIndex,
+    index: MinutiaIndex | DualIndex,
     size: int,
     mates: int,
-    probes: Sequence[tuple[int, MinutiaeTemplate]],
+    probes: Sequence[tuple[int, Finger]],
     params: IndexParams,
     set_of: Sequence[str],
+    accept: float,
 ) -> dict[str, Any]:
     vote_ranks, latency, vote_quantile = [], [], []
     first: list[bool] = []
+    hits, false_hits = [], []
     for mate, probe in probes:
         started = time.perf_counter()
-        votes = index.votes(probe)
-        shortlist = index.shortlist(votes)
-        scores = index.rerank(probe, shortlist)
+        votes, shortlist, scores = _search(index, probe)
         best = int(shortlist[int(np.argmax(scores))]) if scores.size else -1
         latency.append(1000 * (time.perf_counter() - started))
         # ties count against the mate (a mate without votes ranks last)
         vote_ranks.append(int(np.sum(votes >= votes[mate])) if votes[mate] > 0 else size)
         first.append(best == mate)
+        # the kiosk's decision: a hit is a score at or above the accept point
+        hits.append(bool(np.any((shortlist == mate) & (scores >= accept))))
+        false_hits.append(bool(np.any((shortlist != mate) & (scores >= accept))))
         # the real non-mates' votes among the distractors' (0.5: they vote alike)
         others = np.delete(votes[:mates], mate)
         vote_quantile.append(_above(others, votes[mates:]))
@@ -227,6 +304,8 @@ def _evaluate(
         "shortlist": params.shortlist,
         "mate_in_shortlist": round(float(np.mean(ranks <= params.shortlist)), 4),
         "rank1_after_rerank": round(float(np.mean(rank1)) if rank1.size else 0.0, 4),
+        "mate_hit_at_accept": round(float(np.mean(hits)) if hits else 0.0, 4),
+        "probes_with_a_false_hit_at_accept": round(float(np.mean(false_hits)) if hits else 0.0, 4),
         "by_set": {
             name: {
                 "mate_in_shortlist": round(
@@ -244,35 +323,79 @@ def _evaluate(
         "vectors": index.vectors,
         "index_bytes": nbytes,
         "index_mb": round(sum(nbytes.values()) / 2**20, 1),
+    } | (
+        {"exhaustive": _exhaustive(index, probes, accept)} if size < params.exhaustive_below else {}
+    )
+
+
+def _exhaustive(
+    index: MinutiaIndex | DualIndex, probes: Sequence[tuple[int, Finger]], accept: float
+) -> dict[str, Any]:
+    """What the kiosk's gallery does below ``exhaustive_below``: every finger scored
+    (``gerbang_dual`` deciding at ``accept``), on the index's compact templates."""
+    engine: match.Gallery | dual.Gallery
+    if isinstance(index, DualIndex):
+        engine = dual.Gallery(
+            [
+                DualTemplate(r.restore(), e.restore(), f)
+                for r, e, f in zip(
+                    index.raw.fingers, index.enhanced.fingers, index.flows, strict=True
+                )
+            ]
+        )
+    else:
+        engine = match.Gallery([f.restore() for f in index.fingers])
+    latency, first, hits, false_hits = [], [], [], []
+    for mate, probe in probes:
+        started = time.perf_counter()
+        if isinstance(probe, DualTemplate) and isinstance(engine, dual.Gallery):
+            scores = dual.compare_many(probe, engine, decide_at=accept)
+        elif isinstance(probe, MinutiaeTemplate) and isinstance(engine, match.Gallery):
+            scores = match.compare_many(probe, engine)
+        else:
+            raise TypeError("probe and index are of different matchers")
+        latency.append(1000 * (time.perf_counter() - started))
+        others = np.delete(scores, mate)
+        first.append(int(np.argmax(scores)) == mate)
+        hits.append(bool(scores[mate] >= accept))
+        false_hits.append(bool(np.any(others >= accept)))
+    return {
+        "rank1": round(float(np.mean(first)), 4),
+        "mate_hit_at_accept": round(float(np.mean(hits)), 4),
+        "probes_with_a_false_hit_at_accept": round(float(np.mean(false_hits)), 4),
+        "latency_ms": {
+            "p50": round(float(np.percentile(latency, 50)), 1),
+            "p95": round(float(np.percentile(latency, 95)), 1),
+        },
     }
 
 
 def _fairness(
-    enrolled: Sequence[MinutiaeTemplate],
+    enrolled: Sequence[Finger],
     set_of: Sequence[str],
-    probes: Sequence[tuple[int, MinutiaeTemplate]],
-    distractors: Sequence[MinutiaeTemplate],
+    probes: Sequence[tuple[int, Finger]],
+    distractors: Sequence[Finger],
     rng: np.random.Generator,
+    accept: float,
 ) -> dict[str, Any]:
     """Matcher scores of the probes against real non-mates and against distractors."""
-    mates = match.Gallery(enrolled)
     picked = rng.choice(len(distractors), min(SCORE_SAMPLE, len(distractors)), replace=False)
-    pool = match.Gallery([distractors[k] for k in picked])
+    pool = [distractors[k] for k in picked]
     same: list[float] = []
     other: list[float] = []
     fake: list[float] = []
     for mate, probe in probes:
-        real = match.compare_many(probe, mates)
+        real = _scores(probe, enrolled)
         for k, score in enumerate(real):
             if k != mate:
                 (same if set_of[k] == set_of[mate] else other).append(float(score))
-        fake.extend(match.compare_many(probe, pool).tolist())
+        fake.extend(_scores(probe, pool).tolist())
     real_all = np.array(same + other)
     fake_scores = np.array(fake)
     return {
-        "real_impostors_same_set": _quantiles(np.array(same)),
-        "real_impostors_other_sets": _quantiles(np.array(other)),
-        "distractors": _quantiles(fake_scores),
+        "real_impostors_same_set": _quantiles(np.array(same), accept),
+        "real_impostors_other_sets": _quantiles(np.array(other), accept),
+        "distractors": _quantiles(fake_scores, accept),
         "real_impostor_above_distractor": round(_above(real_all, fake_scores), 4),
-        "accept_threshold": VERIFICATION.accept,
+        "accept_threshold": accept,
     }

@@ -89,7 +89,7 @@ def decide_fused(
 @dataclass(frozen=True, slots=True)
 class FingerPolicy:
     """The kiosk's fingerprint operating points: one finger, two fingers summed, watchlist hit;
-    for the raw sets (``gerbang``) and for both sets (``gerbang_dual``, 1:1 only)."""
+    for the raw sets (``gerbang``) and for both sets (``gerbang_dual``)."""
 
     verification: VerificationPolicy = VERIFICATION
     fusion: FusionPolicy = FUSION
@@ -98,6 +98,8 @@ class FingerPolicy:
     # None: ``gerbang_dual`` is not used (a calibration saved without its points)
     dual_verification: VerificationPolicy | None = DUAL_VERIFICATION
     dual_fusion: FusionPolicy | None = DUAL_FUSION
+    # a gerbang_dual 1:N score at or above it: a hit (None with the dual points above)
+    dual_watchlist_hit: float | None = DUAL_VERIFICATION.accept
 
     @property
     def dual(self) -> bool:
@@ -123,6 +125,7 @@ def policy_from_settings(
     0.01%); a point calibrated for 1:1 at a looser target (the tool's default is
     0.1%) would make 1:N false hits likely — a traveller's two fingers are
     compared with every watchlist finger — so then the stricter of the two holds.
+    ``gerbang_dual``'s watchlist hit follows the same rule with its own points.
     """
     if point is None:
         return default
@@ -146,6 +149,7 @@ def policy_from_settings(
         watchlist_hit = max(point.accept, default.watchlist_hit)
     dual_verification: VerificationPolicy | None = None
     dual_fusion: FusionPolicy | None = None
+    dual_watchlist_hit: float | None = None
     if point.has_dual and default.dual_verification and default.dual_fusion:
         dual_verification = replace(
             default.dual_verification,
@@ -161,8 +165,17 @@ def policy_from_settings(
             accept_fmr=_given(point.dual_fused_accept_fmr),
             reject_fmr=_given(point.dual_fused_reject_fmr),
         )
+        dual_watchlist_hit = dual_verification.accept
+        if point.target_fmr > default.dual_verification.accept_fmr and default.dual_watchlist_hit:
+            dual_watchlist_hit = max(dual_watchlist_hit, default.dual_watchlist_hit)
     return FingerPolicy(
-        verification, fusion, watchlist_hit, "calibrated", dual_verification, dual_fusion
+        verification,
+        fusion,
+        watchlist_hit,
+        "calibrated",
+        dual_verification,
+        dual_fusion,
+        dual_watchlist_hit,
     )
 
 

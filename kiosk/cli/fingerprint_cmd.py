@@ -191,15 +191,31 @@ def eval_slap(
     show_default=True,
     help="Gallery sizes in fingers, comma-separated (100000 takes ~15 min to make).",
 )
+@click.option(
+    "--matcher",
+    type=click.Choice(["gerbang_dual", "gerbang"]),
+    default="gerbang_dual",
+    show_default=True,
+    help="gerbang_dual: both minutiae sets and the ridge flow (records with an image); "
+    "gerbang: the raw set only (minutiae imported without an image).",
+)
 @click.option("--ppi", type=click.FloatRange(250, 2000), help="Resolution of the images.")
+@click.option("--progress", is_flag=True, help="Report extraction progress on stderr.")
 @json_option
 def bench_fingerprint_index(
-    datasets: tuple[Path, ...], sizes: str, ppi: float | None, as_json: bool
+    datasets: tuple[Path, ...],
+    sizes: str,
+    matcher: str,
+    ppi: float | None,
+    progress: bool,
+    as_json: bool,
 ) -> None:
     """1:N: hit rate against penetration and latency, real mates plus distractors."""
     from biometrics.fingerprint import dataset as ds
     from biometrics.fingerprint import indexbench
-    from biometrics.fingerprint.extract import extract
+    from biometrics.fingerprint.dual import DualTemplate
+    from biometrics.fingerprint.errors import FingerprintError
+    from biometrics.fingerprint.extract import enhanced_set, extract, usable_enhanced
     from biometrics.fingerprint.image import load_print
     from biometrics.fingerprint.nbisx import Nbis
 
@@ -208,20 +224,40 @@ def bench_fingerprint_index(
     except ValueError as exc:
         raise click.BadParameter("comma-separated integers", param_hint="--sizes") from exc
     nbis = Nbis()
-    templates, fingers, impressions = [], [], []
+    templates: list[indexbench.Finger] = []
+    fingers: list[str] = []
+    impressions: list[int] = []
+    without: list[str] = []  # images whose enhanced set gerbang_dual cannot use
     with one_core() as cpu:
         for folder in datasets:
             fvc = ds.load_fvc(folder)
-            for path, finger, impression in zip(
-                fvc.images, fvc.fingers, fvc.impressions, strict=True
+            for k, (path, finger, impression) in enumerate(
+                zip(fvc.images, fvc.fingers, fvc.impressions, strict=True)
             ):
-                result = extract(load_print(path, ppi=ppi), nbis, nfiq2=False)
-                templates.append(result.template)
+                image = load_print(path, ppi=ppi)
+                result = extract(image, nbis, nfiq2=False)
+                entry: indexbench.Finger = result.template
+                if matcher == "gerbang_dual":
+                    try:
+                        found = enhanced_set(
+                            image.pixels, result.segmentation, nbis, result.quality
+                        )
+                    except FingerprintError:
+                        found = None
+                    second = usable_enhanced(found.template) if found else None
+                    if found is None or second is None:
+                        without.append(f"{fvc.name}/{path.name}")
+                        continue
+                    entry = DualTemplate(result.template, second, found.flow)
+                templates.append(entry)
                 fingers.append(f"{fvc.name}/{finger}")
                 impressions.append(impression)
+                if progress:
+                    _progress(f"extract {fvc.name}", k + 1, len(fvc.images))
         if len({f for f, i in zip(fingers, impressions, strict=True) if i == 1}) > min(counts):
             raise click.BadParameter("more mates than the smallest gallery", param_hint="--sizes")
         output = indexbench.run(templates, fingers, impressions, sizes=counts)
+    output["images_without_enhanced_set"] = without  # left out of a gerbang_dual bench
     output["cpu"] = cpu
     output["load_average_1min"] = round(os.getloadavg()[0], 2)
     if as_json:

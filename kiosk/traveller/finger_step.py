@@ -16,7 +16,11 @@ quality, mindtct minutiae, cylinders). A print too poor to use is a *retry*
   entries active now (:mod:`kiosk.traveller.watchlist_fingers`: built once per
   watchlist change; exhaustive below ``IndexParams.exhaustive_below`` references,
   the FAISS candidate index of ``biometrics.fingerprint.index1n`` above); a score
-  at or above the one-finger accept threshold (FMR 0.01%) is a hit.
+  at or above the one-finger accept threshold (FMR 0.01%) is a hit. When every
+  watchlist finger holds both sets and the flow (entries enrolled or imported
+  from images) and so does every probe, the search is ``gerbang_dual``'s, at its
+  own one-finger accept point (``FingerPolicy.dual_watchlist_hit``); otherwise
+  the raw sets', for all probes alike.
 
 The operating points come in as a :class:`~biometrics.fingerprint.verify.FingerPolicy`:
 the technician's calibration (``[calibration.fingerprint]``) when saved, else the
@@ -108,7 +112,7 @@ class FingerStep:
     ) -> FingerprintOutcome:
         self.timings = {}
         started = time.perf_counter()
-        enhanced = self._dual_possible(positions, enrolled)
+        enhanced = self._dual_possible(positions, enrolled) or self._watchlist_dual()
         probes: dict[FingerPosition, FingerSets] = {}
         qualities: list[float] = []
         for position in positions:
@@ -130,7 +134,7 @@ class FingerStep:
         facts = self._verify(probes, enrolled, tuple(qualities))
         self._lap("verify", started)
         started = time.perf_counter()
-        watchlist = self.search_watchlist([p.raw for p in probes.values()])
+        watchlist = self.search_watchlist(list(probes.values()))
         self._lap("watchlist_search", started)
         return FingerprintOutcome(facts, watchlist)
 
@@ -141,6 +145,17 @@ class FingerStep:
         extracted (74-147 ms a finger saved; 1:N compares the raw sets)."""
         compared = [enrolled.fingers[p] for p in positions if p in enrolled.fingers]
         return self.policy.dual and bool(compared) and all(f.dual is not None for f in compared)
+
+    def _watchlist_dual(self) -> bool:
+        """Whether the watchlist's gallery is ``gerbang_dual``'s (then the probes need
+        their enhanced set too). A failing build is left to the search to report."""
+        if self.policy.dual_watchlist_hit is None:
+            return False
+        try:
+            return self.watchlist.current(self.clock()).gallery.dual
+        except Exception:  # raised again, and handled, by search_watchlist
+            log.warning("watchlist fingerprint gallery unavailable before capture", exc_info=True)
+            return False
 
     def _lap(self, name: str, started: float) -> None:
         self.timings[name] = (time.perf_counter() - started) * 1000
@@ -169,18 +184,25 @@ class FingerStep:
         match = CheckOutcome.PASSED if decision is Decision.MATCH else CheckOutcome.FAILED
         return FingerprintFacts(True, match, score, threshold, qualities, scored.matcher)
 
-    def search_watchlist(self, probes: list[MinutiaeTemplate]) -> WatchlistFacts:
-        """Every probe against the comparable fingerprints of the active watchlist."""
+    def search_watchlist(self, probes: list[FingerSets | MinutiaeTemplate]) -> WatchlistFacts:
+        """Every probe against the comparable fingerprints of the active watchlist, all
+        with one matcher (``gerbang_dual`` when the gallery and every probe allow it)."""
         best: float | None = None
         hits: list[str] = []
         built = self.watchlist.current(self.clock())
+        dual_hit = self.policy.dual_watchlist_hit
+        use_dual = dual_hit is not None and all(built.gallery.uses_dual(p) for p in probes)
+        threshold = dual_hit if use_dual and dual_hit is not None else self.policy.watchlist_hit
         for probe in probes:
-            for hit in built.gallery.search(probe):
+            found = built.gallery.search(
+                probe, dual_allowed=use_dual, decide_at=threshold if use_dual else None
+            )
+            for hit in found:
                 best = hit.score if best is None else max(best, hit.score)
                 entry_id = built.entries[hit.reference]
-                if hit.score >= self.policy.watchlist_hit and entry_id not in hits:
+                if hit.score >= threshold and entry_id not in hits:
                     hits.append(entry_id)
         if built.skipped:
             log.info("watchlist fingerprints not comparable", extra={"count": built.skipped})
         outcome = CheckOutcome.FAILED if hits else CheckOutcome.PASSED
-        return WatchlistFacts(outcome, best, self.policy.watchlist_hit, tuple(hits))
+        return WatchlistFacts(outcome, best, threshold, tuple(hits))

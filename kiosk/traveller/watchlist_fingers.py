@@ -17,6 +17,11 @@ fingers of the entries added or changed since (:class:`InterimGallery`) — the
 same entries the new gallery will hold. Only the first build, with nothing to
 serve, is waited for.
 
+Each reference is decoded with its enhanced minutiae set and ridge flow when its
+record holds them (fingers enrolled or imported from an image): when all do, the
+gallery is ``gerbang_dual``'s (:attr:`FingerGallery.dual`), else the raw sets'.
+The interim view searches with ``gerbang_dual`` only when both its parts can.
+
 A rebuild decodes only templates it has not decoded before (kept by template id
 and the entry's update time while the watchlist is small enough for the
 exhaustive gallery; a large one is decoded afresh so memory stays bounded).
@@ -40,6 +45,7 @@ from datetime import datetime
 from typing import Protocol
 
 from biometrics.fingerprint import record
+from biometrics.fingerprint.dual import FingerSets
 from biometrics.fingerprint.gallery import FingerGallery, Hit
 from biometrics.fingerprint.params import INDEX
 from biometrics.fingerprint.template import MinutiaeTemplate
@@ -55,7 +61,19 @@ RETRY_AFTER_S = 60.0  # a failed rebuild of the same watchlist is not retried be
 
 
 class Searchable(Protocol):
-    def search(self, probe: MinutiaeTemplate, top: int | None = None) -> list[Hit]: ...
+    @property
+    def dual(self) -> bool: ...
+
+    def uses_dual(self, probe: FingerSets | MinutiaeTemplate) -> bool: ...
+
+    def search(
+        self,
+        probe: FingerSets | MinutiaeTemplate,
+        top: int | None = None,
+        *,
+        dual_allowed: bool = True,
+        decide_at: float | None = None,
+    ) -> list[Hit]: ...
 
     def __len__(self) -> int: ...
 
@@ -81,15 +99,32 @@ class InterimGallery:
     def __len__(self) -> int:
         return len(self.previous.gallery) + len(self.added)
 
-    def search(self, probe: MinutiaeTemplate, top: int | None = None) -> list[Hit]:
+    @property
+    def dual(self) -> bool:
+        """Both parts ``gerbang_dual``'s (an empty addition takes the previous' matcher)."""
+        return self.previous.gallery.dual and (self.added.dual or not len(self.added))
+
+    def uses_dual(self, probe: FingerSets | MinutiaeTemplate) -> bool:
+        return self.dual and self.previous.gallery.uses_dual(probe)
+
+    def search(
+        self,
+        probe: FingerSets | MinutiaeTemplate,
+        top: int | None = None,
+        *,
+        dual_allowed: bool = True,
+        decide_at: float | None = None,
+    ) -> list[Hit]:
         entries = self.previous.entries
+        allowed = dual_allowed and self.dual  # one matcher for both parts
         hits = [
             h
-            for h in self.previous.gallery.search(probe)
+            for h in self.previous.gallery.search(probe, dual_allowed=allowed, decide_at=decide_at)
             if entries[h.reference] not in self.dropped
         ]
         offset = len(entries)
-        hits += [Hit(offset + h.reference, h.score) for h in self.added.search(probe)]
+        added = self.added.search(probe, dual_allowed=allowed, decide_at=decide_at)
+        hits += [Hit(offset + h.reference, h.score) for h in added]
         hits.sort(key=lambda h: -h.score)
         return hits[:top]
 
@@ -99,14 +134,14 @@ class WatchlistFingers:
         self,
         store: Store,
         clock: Callable[[], datetime],
-        build: Callable[[list[MinutiaeTemplate]], FingerGallery] = FingerGallery,
+        build: Callable[[list[FingerSets]], FingerGallery] = FingerGallery,
     ) -> None:
         self.store = store
         self.clock = clock
         self._build = build
         self._lock = threading.Lock()  # one build at a time; only the first is waited for
         self._built: Built | None = None
-        self._decoded: dict[tuple[str, str], MinutiaeTemplate | None] = {}  # small lists
+        self._decoded: dict[tuple[str, str], FingerSets | None] = {}  # small lists
         self._failed: tuple[Key, float, Exception] | None = None
         self._refresh_lock = threading.Lock()
         self._refresher: threading.Thread | None = None
@@ -155,13 +190,13 @@ class WatchlistFingers:
         return Built(key, interim, previous.entries + tuple(entries), previous.skipped + skipped)
 
     def _references(
-        self, active: list[WatchlistEntry], decoded: dict[tuple[str, str], MinutiaeTemplate | None]
-    ) -> tuple[list[MinutiaeTemplate], list[str], int]:
+        self, active: list[WatchlistEntry], decoded: dict[tuple[str, str], FingerSets | None]
+    ) -> tuple[list[FingerSets], list[str], int]:
         """The comparable fingerprints of ``active`` (templates, their entry, how many
         skipped), decoding those not in ``decoded`` and adding them to it. Decoded
         templates are kept by (template id, entry's update time): an entry changed by
         the feed (same template ids, new data) is decoded again."""
-        templates: list[MinutiaeTemplate] = []
+        templates: list[FingerSets] = []
         entries: list[str] = []
         skipped = 0
         for entry in active:
@@ -173,7 +208,7 @@ class WatchlistFingers:
                     except RecordNotFoundError:  # deleted by a sync page meanwhile
                         skipped += 1
                         continue
-                    decoded[template_id, stamp] = record.comparable(stored)
+                    decoded[template_id, stamp] = record.finger_sets(stored)
                 usable = decoded[template_id, stamp]
                 if usable is None:
                     skipped += 1

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from biometrics.fingerprint.params import DUAL_VERIFICATION, VERIFICATION
 from kiosk.cli import cli
 
 pytestmark = pytest.mark.dataset
@@ -62,7 +63,8 @@ def test_eval_fingerprint_refuses_a_folder_without_prints(tmp_path: Path) -> Non
     assert result.exit_code != 0
 
 
-def test_bench_fingerprint_index_small_gallery(fvc2002: Path) -> None:
+@pytest.mark.parametrize("matcher", ["gerbang", "gerbang_dual"])
+def test_bench_fingerprint_index_small_gallery(fvc2002: Path, matcher: str) -> None:
     result = CliRunner().invoke(
         cli,
         [
@@ -72,6 +74,8 @@ def test_bench_fingerprint_index_small_gallery(fvc2002: Path) -> None:
             str(fvc2002 / "DB4_B"),
             "--sizes",
             "60,40",
+            "--matcher",
+            matcher,
             "--json",
         ],
     )
@@ -86,12 +90,22 @@ def test_bench_fingerprint_index_small_gallery(fvc2002: Path) -> None:
     assert gallery["rank1_after_rerank"] >= 0.8
     assert gallery["latency_ms"]["p50"] > 0
     assert gallery["vectors"] > 60 * 10
-    assert set(gallery["index_bytes"]) == {"faiss", "templates", "owners"}
+    stored = {"faiss", "templates", "owners"} | ({"flows"} if matcher == "gerbang_dual" else set())
+    assert set(gallery["index_bytes"]) == stored
+    assert report["matcher"] == matcher and report["images_without_enhanced_set"] == []
+    # the kiosk's decision at the accept point, through the index and exhaustively
+    assert 0.7 <= gallery["mate_hit_at_accept"] <= gallery["mate_in_shortlist"]
+    assert gallery["probes_with_a_false_hit_at_accept"] <= 0.1
+    exhaustive = gallery["exhaustive"]  # 60 fingers: below IndexParams.exhaustive_below
+    assert exhaustive["rank1"] >= gallery["rank1_after_rerank"] - 0.05
+    assert exhaustive["mate_hit_at_accept"] >= 0.7 and exhaustive["latency_ms"]["p50"] > 0
     assert 0 < gallery["index_mb"] < gallery["rss_mb"] <= gallery["peak_rss_mb"]
     assert 0 <= gallery["real_non_mate_votes_above_distractors"] <= 1
     assert report["index"]["faiss"].startswith("PCA64,") and "SQ8" in report["index"]["faiss"]
     fair = report["distractors_vs_real_impostors"]
     assert fair["real_impostors_same_set"]["n"] == 30 * 9  # 3 probes x 10 fingers x 9 others
+    hit_at = DUAL_VERIFICATION.accept if matcher == "gerbang_dual" else VERIFICATION.accept
+    assert fair["accept_threshold"] == hit_at
     assert fair["distractors"]["n"] == 30 * 30  # the 40-finger gallery's 30 distractors
     assert fair["real_impostors_other_sets"] == {"n": 0}  # one set given
     assert 0 <= fair["real_impostor_above_distractor"] <= 1

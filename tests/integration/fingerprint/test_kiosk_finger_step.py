@@ -13,7 +13,7 @@ import pytest
 
 from biometrics.fingerprint import record
 from biometrics.fingerprint.gallery import FingerGallery
-from biometrics.fingerprint.params import INDEX
+from biometrics.fingerprint.params import DUAL_VERIFICATION, INDEX, VERIFICATION
 from biometrics.fingerprint.verify import FingerPolicy, policy_from_settings
 from devices.virtual.fingerprint import VirtualFingerprintScanner
 from enrollment.technician import savefile
@@ -394,31 +394,58 @@ def test_the_watchlist_gallery_is_built_once_and_again_when_the_list_changes(
     assert step.watchlist.interim_searches == 1  # the rebuilt gallery served this one
 
 
-def test_a_large_watchlist_is_searched_through_the_index(
-    enrolled_store: Store, db1: Path, tmp_path: Path
+def _watch(store: Store, db1: Path, name: str, entry_id: str, *, enhanced: bool) -> None:
+    template = _template(db1, name, RIGHT, entry_id, enhanced=enhanced)
+    entry = dataclasses.replace(
+        factories.watchlist_entry(entry_id),
+        face_template_ids=(),
+        fingerprint_template_ids=(template.template_id,),
+    )
+    with store.atomic():
+        store.fingerprint_templates.add(template)
+        store.watchlist.add(entry)
+
+
+def test_a_watchlist_of_records_with_both_sets_is_searched_with_gerbang_dual(
+    store: Store, db1: Path, tmp_path: Path
 ) -> None:
-    with enrolled_store.atomic():
-        for finger in range(106, 111):  # more entries, so that the index has something to sort
-            template = _template(db1, f"{finger}_1", RIGHT, f"wl-{finger}")
-            enrolled_store.fingerprint_templates.add(template)
-            enrolled_store.watchlist.add(
-                dataclasses.replace(
-                    factories.watchlist_entry(f"wl-{finger}"),
-                    face_template_ids=(),
-                    fingerprint_template_ids=(template.template_id,),
-                )
-            )
+    _watch(store, db1, "105_1", "wl-1", enhanced=True)
+    _watch(store, db1, "107_1", "wl-2", enhanced=True)
+    step = _step(_scanner(tmp_path, db1, ["105_4", "106_2", "105_5", "106_3"]), store)
+    assert step.watchlist.current().gallery.dual
+    first = step.run((RIGHT, LEFT), Enrolled(), lambda: False)
+    assert first.watchlist is not None and first.watchlist.hit_entry_ids == ("wl-1",)
+    assert first.watchlist.threshold == DUAL_VERIFICATION.accept  # gerbang_dual's hit point
+    # one entry imported as minutiae only: every probe is searched with the raw sets
+    _watch(store, db1, "108_1", "wl-3", enhanced=False)
+    step.watchlist.refresh().join(30)
+    assert not step.watchlist.current().gallery.dual
+    second = step.run((RIGHT, LEFT), Enrolled(), lambda: False)
+    assert second.watchlist is not None and second.watchlist.hit_entry_ids == ("wl-1",)
+    assert second.watchlist.threshold == VERIFICATION.accept
+
+
+@pytest.mark.parametrize("enhanced", [False, True], ids=["raw", "dual"])
+def test_a_large_watchlist_is_searched_through_the_index(
+    store: Store, db1: Path, tmp_path: Path, enhanced: bool
+) -> None:
+    # more entries than the (lowered) exhaustive limit, so that the index has something to sort
+    for finger in range(105, 111):
+        _watch(store, db1, f"{finger}_1", f"wl-{finger}", enhanced=enhanced)
     params = dataclasses.replace(INDEX, exhaustive_below=2, shortlist=3)
     watchlist = WatchlistFingers(
-        enrolled_store, lambda: factories.NOW, build=lambda refs: FingerGallery(refs, params)
+        store, lambda: factories.NOW, build=lambda refs: FingerGallery(refs, params)
     )
     step = FingerStep(
         _scanner(tmp_path, db1, ["105_4"]),
-        enrolled_store,
+        store,
         timeout_s=2.0,
         clock=lambda: factories.NOW,
         watchlist=watchlist,
     )
     outcome = step.run((RIGHT,), Enrolled(), lambda: False)
-    assert watchlist.current().gallery.method == "index"
-    assert outcome.watchlist is not None and outcome.watchlist.hit_entry_ids == ("wl-1",)
+    gallery = watchlist.current().gallery
+    assert gallery.method == "index" and gallery.dual is enhanced
+    assert outcome.watchlist is not None and outcome.watchlist.hit_entry_ids == ("wl-105",)
+    hit_at = DUAL_VERIFICATION.accept if enhanced else VERIFICATION.accept
+    assert outcome.watchlist.threshold == hit_at

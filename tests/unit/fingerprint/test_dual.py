@@ -75,3 +75,45 @@ def test_combine_rescales_to_one_and_ignores_agreement_below_the_floor() -> None
     assert top == pytest.approx(1.0) and dual.combine(0.0, -1.0) == 0.0
     assert dual.combine(0.3, FLOW.floor) == dual.combine(0.3, 0.2)
     assert dual.combine(0.3, 0.99) > dual.combine(0.3, 0.97) > dual.combine(0.3, FLOW.floor)
+
+
+def test_flow_gate_is_where_the_largest_bonus_just_reaches_the_threshold() -> None:
+    for threshold in (0.0302, 0.05, 0.3):
+        assert dual.combine(dual.flow_gate(threshold), 1.0) == pytest.approx(threshold)
+        assert dual.combine(dual.flow_gate(threshold) - 1e-4, 1.0) < threshold
+
+
+def test_deciding_at_a_threshold_compares_only_the_flows_that_can_change_the_decision(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fingers = [_finger(seed) for seed in range(1, 7)]
+    probe = fingers[0][1].dual
+    references = [r for r in (first.dual for first, _ in fingers) if r is not None]
+    assert probe is not None and len(references) == len(fingers)
+    gallery = dual.Gallery(references)
+    full = dual.compare_many(probe, gallery)
+    minutiae = [
+        0.5 * (match.compare(probe.raw, r.raw) + match.compare(probe.enhanced, r.enhanced))
+        for r in references
+    ]
+    compared: list[int] = []
+    original = flow.compare_many
+
+    def counting(p: flow.Probe, refs: list[RidgeFlow]) -> object:
+        compared.append(len(refs))
+        return original(p, refs)
+
+    monkeypatch.setattr(flow, "compare_many", counting)
+    # at the mate's own score: it is at the threshold only with its flow's bonus
+    threshold = float(full[0])
+    assert dual.combine(minutiae[0], 0.0) < threshold
+    gated = dual.compare_many(probe, gallery, decide_at=threshold)
+    gate = dual.flow_gate(threshold)
+    wanted = [k for k, m in enumerate(minutiae) if m >= gate]
+    assert compared == [len(wanted)] and 0 in wanted and len(wanted) < len(references)
+    for k, (g, f) in enumerate(zip(gated.tolist(), full.tolist(), strict=True)):
+        assert (g >= threshold) == (f >= threshold)  # every decision is the full score's
+        if k in wanted:
+            assert g == pytest.approx(f)  # exact where compared
+        else:
+            assert g == pytest.approx(dual.combine(minutiae[k], 0.0)) and g <= f < threshold

@@ -172,3 +172,20 @@ def test_from_field_checks_its_inputs() -> None:
         flow.from_field(small, small, np.ones((4, 4), bool))
     nothing = flow.from_field(theta, np.ones_like(theta), np.zeros((64, 64), bool))
     assert nothing.valid_blocks == 0 and nothing.degrees.shape == (8, 8)
+
+
+def test_a_moved_field_is_the_field_of_the_moved_print() -> None:
+    # no rotation search: the turn must come from ``moved`` itself, in the right direction
+    fixed = replace(FLOW, max_rotation=0.0, min_overlap=400)
+    upright = flow_of(arch())
+    for turn in (-20.0, 16.0):  # turned the wrong way: 0.66 / 0.80
+        turned = flow.moved(upright, degrees=turn)
+        assert flow.compare(turned, flow_of(arch(), turn), fixed) > 0.97
+        assert flow.compare(turned, flow_of(arch(), -turn), fixed) < 0.85
+    # the arch is left-right symmetric: its mirror turned by t is the arch turned by -t
+    mirrored = flow.moved(flow_of(arch(), 16.0), mirror=True)
+    assert flow.compare(mirrored, flow_of(arch(), -16.0), fixed) > 0.97
+    assert flow.compare(mirrored, flow_of(arch(), 16.0), fixed) < 0.9
+    twice = flow.moved(flow.moved(upright, mirror=True), mirror=True)
+    assert flow.compare(twice, upright, fixed) > 0.999
+    assert abs(twice.valid_blocks - upright.valid_blocks) <= 0.02 * upright.valid_blocks

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 
-from biometrics.fingerprint import match, mcc
+from biometrics.fingerprint import dual, match, mcc
+from biometrics.fingerprint.dual import FingerSets
+from biometrics.fingerprint.flow import RidgeFlow
 from biometrics.fingerprint.gallery import FingerGallery
+from biometrics.fingerprint.index1n import DualIndex
 from biometrics.fingerprint.params import IndexParams
-from tests.unit.fingerprint.synthetic import moved, random_template
+from biometrics.fingerprint.template import MinutiaeTemplate
+from tests.unit.fingerprint.synthetic import arch, flow_of, moved, random_template
 
 PARAMS = IndexParams(dims=32, neighbours=16, shortlist=8, exhaustive_below=50)
 
@@ -46,3 +51,82 @@ def test_an_empty_gallery_finds_nothing() -> None:
     gallery = FingerGallery([], PARAMS)
     assert gallery.search(mcc.encode(random_template(30, seed=1))) == []
     assert np.isfinite(len(gallery))
+
+
+@functools.cache
+def _flows() -> list[RidgeFlow]:
+    return [flow_of(arch(bend=0.002 * k)) for k in (1, 2, 3)]  # the flow is a tie-break
+
+
+def _dual_fingers(count: int) -> list[tuple[FingerSets, FingerSets]]:
+    """(enrolled, a second capture) per finger, both with both minutiae sets and a flow."""
+    out = []
+    for s in range(count):
+        raw, enhanced = random_template(40, seed=200 + s), random_template(34, seed=900 + s)
+        ridge = _flows()[s % 3]
+
+        def again(t: MinutiaeTemplate, k: int) -> MinutiaeTemplate:
+            return mcc.encode(moved(t, rotation=0.2, shift=(4, -6), jitter=1.0, seed=k))
+
+        out.append(
+            (
+                FingerSets(mcc.encode(raw), mcc.encode(enhanced), ridge),
+                FingerSets(again(raw, s), again(enhanced, s + 1), ridge),
+            )
+        )
+    return out
+
+
+def test_a_dual_gallery_scores_probes_with_both_sets_by_gerbang_dual() -> None:
+    fingers = _dual_fingers(12)
+    enrolled = [e for e, _ in fingers]
+    gallery = FingerGallery(enrolled, PARAMS)
+    assert gallery.dual and gallery.method == "exhaustive"
+    probe = fingers[5][1]
+    assert probe.dual is not None and gallery.uses_dual(probe)
+    hits = gallery.search(probe)
+    assert hits[0].reference == 5
+    expected = dual.compare_many(probe.dual, [e.dual for e in enrolled if e.dual is not None])
+    assert [h.score for h in hits] == sorted(expected.tolist(), reverse=True)
+    # the same gallery searched with the raw sets: a probe without its enhanced set, or
+    # the caller's choice (one matcher for all the probes of a decision)
+    raw_scores = match.compare_many(probe.raw, match.Gallery([e.raw for e in enrolled]))
+    for search in (
+        gallery.search(FingerSets(probe.raw)),
+        gallery.search(probe.raw),
+        gallery.search(probe, dual_allowed=False),
+    ):
+        assert [h.score for h in search] == sorted(raw_scores.tolist(), reverse=True)
+    assert not gallery.uses_dual(FingerSets(probe.raw))
+
+
+def test_one_reference_with_the_raw_set_only_makes_the_gallery_raw() -> None:
+    fingers = _dual_fingers(6)
+    enrolled = [e for e, _ in fingers]
+    enrolled[2] = FingerSets(enrolled[2].raw)  # e.g. minutiae imported without an image
+    gallery = FingerGallery(enrolled, PARAMS)
+    probe = fingers[4][1]
+    assert not gallery.dual and not gallery.uses_dual(probe)
+    exact = match.compare_many(probe.raw, match.Gallery([e.raw for e in enrolled]))
+    assert [h.score for h in gallery.search(probe)] == sorted(exact.tolist(), reverse=True)
+
+
+def test_a_large_dual_gallery_votes_with_both_sets_and_finds_the_same_best_hit() -> None:
+    fingers = _dual_fingers(60)
+    enrolled = [e for e, _ in fingers]
+    indexed = FingerGallery(enrolled, PARAMS)
+    exhaustive = FingerGallery(enrolled, dataclasses.replace(PARAMS, exhaustive_below=1000))
+    assert (indexed.method, exhaustive.method) == ("index", "exhaustive") and indexed.dual
+    index = DualIndex([e.dual for e in enrolled if e.dual is not None], PARAMS)
+    for mate in (0, 31, 59):
+        probe = fingers[mate][1]
+        assert probe.dual is not None
+        votes = index.votes(probe.dual)
+        both = index.raw.votes(probe.raw) + index.enhanced.votes(probe.dual.enhanced)
+        assert np.array_equal(votes, both) and int(np.argmax(votes)) == mate
+        by_index, by_all = indexed.search(probe, top=3), exhaustive.search(probe, top=3)
+        assert by_index[0].reference == by_all[0].reference == mate
+        assert abs(by_index[0].score - by_all[0].score) < 0.01  # uint8 cylinders
+        decided = indexed.search(probe, top=1, decide_at=by_index[0].score)
+        assert decided[0] == by_index[0]  # at or above the threshold: the full score
+    assert index.nbytes()["flows"] == sum(e.dual.flow.degrees.nbytes for e in enrolled if e.dual)

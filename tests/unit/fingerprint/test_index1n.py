@@ -9,12 +9,13 @@ import math
 import numpy as np
 import pytest
 
-from biometrics.fingerprint import match, mcc
+from biometrics.fingerprint import flow, match, mcc
 from biometrics.fingerprint.compact import CompactTemplate
+from biometrics.fingerprint.dual import DualTemplate
 from biometrics.fingerprint.index1n import MinutiaIndex, descriptors
-from biometrics.fingerprint.indexbench import distractor
+from biometrics.fingerprint.indexbench import distractor, dual_distractor
 from biometrics.fingerprint.params import IndexParams
-from tests.unit.fingerprint.synthetic import moved, random_template
+from tests.unit.fingerprint.synthetic import arch, flow_of, moved, random_template
 
 SMALL = IndexParams(dims=32, neighbours=16, shortlist=5)
 
@@ -54,6 +55,20 @@ def test_distractor_perturbations_are_applied() -> None:
     assert plain.count == base.count  # the default: mirrored and moved, nothing dropped or added
     noisy = distractor(base, np.random.default_rng(0), drop=0.5, spurious=0.25)
     assert noisy.count != base.count
+
+
+def test_a_dual_distractor_moves_both_sets_and_the_flow_alike() -> None:
+    base = mcc.encode(random_template(40, seed=5))
+    ridge = flow_of(arch())
+    fake = dual_distractor(DualTemplate(base, base, ridge), np.random.default_rng(3))
+    # the same set twice: moved alike, the copies differ only by their 2 px jitter
+    gap = np.hypot(fake.raw.x - fake.enhanced.x, fake.raw.y - fake.enhanced.y)
+    assert fake.raw.count == fake.enhanced.count == base.count and float(np.max(gap)) < 15
+    turn = np.random.default_rng(3).uniform(-math.pi / 6, math.pi / 6)  # the first draw
+    expected = flow.moved(ridge, mirror=True, degrees=math.degrees(turn))
+    assert np.array_equal(fake.flow.degrees, expected.degrees)
+    # the mirrored base's own minutiae: mirrored (x -> width - x), then turned by that draw
+    assert abs(float(np.mean(np.cos(fake.raw.angle - (np.pi - base.angle) - turn))) - 1) < 1e-3
 
 
 def test_building_in_chunks_equals_building_at_once() -> None:

@@ -344,6 +344,21 @@ def test_the_watchlist_hit_is_never_looser_than_the_shipped_point_unless_measure
     assert policy_from_settings(higher).watchlist_hit == 0.05
 
 
+def test_the_dual_watchlist_hit_follows_the_same_rule_with_the_dual_points() -> None:
+    def point(accept: float, target: float) -> FingerprintOperatingPoint:
+        values = {**POINT.model_dump(), **DUAL_POINT, "target_fmr": target}
+        values |= {"dual_accept": accept, "dual_reject": 0.015}
+        return FingerprintOperatingPoint.model_validate(values)
+
+    loose = policy_from_settings(point(0.02, 0.001))
+    assert loose.dual_verification is not None and loose.dual_verification.accept == 0.02
+    assert loose.dual_watchlist_hit == DUAL_VERIFICATION.accept  # the stricter shipped point
+    assert policy_from_settings(point(0.02, 0.0001)).dual_watchlist_hit == 0.02
+    assert policy_from_settings(point(0.045, 0.001)).dual_watchlist_hit == 0.045
+    without = policy_from_settings(POINT)  # saved without dual points: no gerbang_dual at all
+    assert without.dual_watchlist_hit is None and not without.dual
+
+
 def test_a_point_that_is_not_a_measurement_of_its_target_is_never_saved(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import pytest
 
 from biometrics.fingerprint import mcc, record
+from biometrics.fingerprint.dual import FingerSets
 from biometrics.fingerprint.gallery import FingerGallery
 from biometrics.fingerprint.template import MinutiaeTemplate
 from kiosk.traveller import watchlist_fingers
@@ -47,13 +48,13 @@ def test_a_rebuild_decodes_only_the_new_templates(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     decoded: list[str] = []
-    original = record.comparable
+    original = record.finger_sets
 
-    def counting(template: object) -> MinutiaeTemplate | None:
+    def counting(template: object) -> FingerSets | None:
         decoded.append(template.template_id)  # type: ignore[attr-defined]
         return original(template)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(record, "comparable", counting)
+    monkeypatch.setattr(record, "finger_sets", counting)
     _add_entry(store, "wl-1", [1, 2])
     fingers = WatchlistFingers(store, lambda: factories.NOW)
     assert len(fingers.current().gallery) == 2 and len(decoded) == 2
