@@ -52,6 +52,7 @@ class WatchlistFacts:
     best_score: float | None = None
     threshold: float | None = None
     hit_entry_ids: tuple[str, ...] = field(default=())  # for the officer's restricted view only
+    matcher: str | None = None  # fingerprints: "gerbang" or "gerbang_dual" (own score scale)
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from biometrics.fingerprint import record
-from biometrics.fingerprint.dual import FingerSets, score_pairs
+from biometrics.fingerprint.dual import DUAL_MATCHER, RAW_MATCHER, FingerSets, score_pairs
 from biometrics.fingerprint.errors import FingerprintError
 from biometrics.fingerprint.template import MinutiaeTemplate
 from biometrics.fingerprint.verify import SHIPPED, Decision, FingerPolicy, decide, decide_fused
@@ -205,4 +205,5 @@ class FingerStep:
         if built.skipped:
             log.info("watchlist fingerprints not comparable", extra={"count": built.skipped})
         outcome = CheckOutcome.FAILED if hits else CheckOutcome.PASSED
-        return WatchlistFacts(outcome, best, threshold, tuple(hits))
+        matcher = DUAL_MATCHER if use_dual else RAW_MATCHER
+        return WatchlistFacts(outcome, best, threshold, tuple(hits), matcher)

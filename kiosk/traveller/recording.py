@@ -44,7 +44,9 @@ def scores_of(transaction: Transaction) -> tuple[Score, ...]:
         found.append(Score(name, fp.score, fp.threshold))
     wl = facts.watchlist_fingerprint
     if wl is not None and wl.best_score is not None:
-        found.append(Score("watchlist_fingerprint_top1", wl.best_score, wl.threshold))
+        dual = wl.matcher == DUAL_MATCHER  # a scale of its own, as for 1:1
+        name = "watchlist_fingerprint_top1_dual" if dual else "watchlist_fingerprint_top1"
+        found.append(Score(name, wl.best_score, wl.threshold))
     return tuple(found)
 
 

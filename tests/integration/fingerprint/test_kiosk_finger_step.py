@@ -416,6 +416,7 @@ def test_a_watchlist_of_records_with_both_sets_is_searched_with_gerbang_dual(
     first = step.run((RIGHT, LEFT), Enrolled(), lambda: False)
     assert first.watchlist is not None and first.watchlist.hit_entry_ids == ("wl-1",)
     assert first.watchlist.threshold == DUAL_VERIFICATION.accept  # gerbang_dual's hit point
+    assert first.watchlist.matcher == "gerbang_dual"
     # one entry imported as minutiae only: every probe is searched with the raw sets
     _watch(store, db1, "108_1", "wl-3", enhanced=False)
     step.watchlist.refresh().join(30)
@@ -423,6 +424,7 @@ def test_a_watchlist_of_records_with_both_sets_is_searched_with_gerbang_dual(
     second = step.run((RIGHT, LEFT), Enrolled(), lambda: False)
     assert second.watchlist is not None and second.watchlist.hit_entry_ids == ("wl-1",)
     assert second.watchlist.threshold == VERIFICATION.accept
+    assert second.watchlist.matcher == "gerbang"
 
 
 @pytest.mark.parametrize("enhanced", [False, True], ids=["raw", "dual"])

@@ -62,6 +62,25 @@ def test_the_fingerprint_score_is_named_after_the_matcher_that_decided() -> None
         assert name in GENUINE_SCORES  # both feed the dashboard's genuine-score drift, apart
 
 
+def test_the_watchlist_fingerprint_score_is_named_after_its_matcher() -> None:
+    from kiosk.traveller.facts import WatchlistFacts
+    from kiosk.traveller.recording import scores_of
+
+    flow = make_flow()
+    to_face(flow)
+    transaction = completed(flow.handle(FaceDone(GOOD_FACE, NO_HIT))).transaction
+    for matcher, name in (
+        ("gerbang", "watchlist_fingerprint_top1"),
+        ("gerbang_dual", "watchlist_fingerprint_top1_dual"),
+    ):
+        facts = WatchlistFacts(CheckOutcome.PASSED, 0.021, 0.0302, (), matcher)
+        searched = dataclasses.replace(
+            transaction, facts=dataclasses.replace(transaction.facts, watchlist_fingerprint=facts)
+        )
+        (score,) = [s for s in scores_of(searched) if s.name.startswith("watchlist_finger")]
+        assert (score.name, score.value, score.threshold) == (name, 0.021, 0.0302)
+
+
 def test_a_referral_keeps_its_evidence_and_an_override_clears_it(store: Store) -> None:
     recorder = _recorder(store)
     flow = make_flow()
