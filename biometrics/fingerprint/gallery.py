@@ -2,7 +2,8 @@
 
 :class:`FingerGallery` holds the references' minutiae (:class:`~biometrics.fingerprint.dual.FingerSets`)
 and answers ``search(probe)`` with matcher scores, best first. Below
-``IndexParams.exhaustive_below`` references every reference is scored (exact:
+``IndexParams.exhaustive_below`` references (``dual_exhaustive_below`` for a dual
+gallery: its exhaustive search costs ~4x) every reference is scored (exact:
 the same scores as comparing one by one). From that size on the references go
 into the candidate index of :mod:`~biometrics.fingerprint.index1n` and only its
 vote shortlist is scored; a mate outside the shortlist is then missed
@@ -54,12 +55,13 @@ class FingerGallery:
         self.size = len(fingers)
         self.params = params
         self.dual = bool(fingers) and len(both) == len(fingers)
-        indexed = self.size >= params.exhaustive_below
         self._engine: MinutiaIndex | match.Gallery | DualIndex | dual.Gallery
         if self.dual:
+            indexed = self.size >= params.dual_exhaustive_below
             self._engine = DualIndex(both, params) if indexed else dual.Gallery(both)
         else:
             raw = [f.raw for f in fingers]
+            indexed = self.size >= params.exhaustive_below
             self._engine = MinutiaIndex(raw, params) if indexed else match.Gallery(raw)
 
     @property

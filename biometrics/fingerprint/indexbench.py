@@ -223,6 +223,9 @@ def run(
     trained_s = time.perf_counter() - started
     del sample
     _add(index, enrolled)
+    # the real finger each gallery position comes from (a distractor: its base print's):
+    # mirrors of a probe's own finger are no strangers to it (see _false_hit)
+    origin = list(order)
     build_s, making_s, made = trained_s, 0.0, 0
     fairness: dict[str, Any] = {}
     results = []
@@ -230,7 +233,9 @@ def run(
         while len(index) < size:
             count = min(CHUNK, size - len(index))
             started = time.perf_counter()
-            chunk = [_make(templates[(made + k) % len(templates)], rng) for k in range(count)]
+            bases = [(made + k) % len(templates) for k in range(count)]
+            chunk = [_make(templates[base], rng) for base in bases]
+            origin.extend(fingers[base] for base in bases)
             made += count
             making_s += time.perf_counter() - started
             started = time.perf_counter()
@@ -239,7 +244,8 @@ def run(
             if not fairness:
                 fairness = _fairness(enrolled, set_of, probes, chunk, rng, accept)
             del chunk
-        results.append(_evaluate(index, size, len(enrolled), probes, params, set_of, accept))
+        found = _evaluate(index, size, len(enrolled), probes, params, set_of, accept, origin)
+        results.append(found)
         results[-1] |= {
             "build_s": round(build_s, 1),
             "distractors_made_s": round(making_s, 1),
@@ -271,10 +277,12 @@ def _evaluate(
     params: IndexParams,
     set_of: Sequence[str],
     accept: float,
+    origin: Sequence[str],
 ) -> dict[str, Any]:
     vote_ranks, latency, vote_quantile = [], [], []
     first: list[bool] = []
-    hits, false_hits = [], []
+    hits, false_hits, own_mirror_hits = [], [], []
+    gallery_origin = np.array(origin[:size])
     for mate, probe in probes:
         started = time.perf_counter()
         votes, shortlist, scores = _search(index, probe)
@@ -285,7 +293,9 @@ def _evaluate(
         first.append(best == mate)
         # the kiosk's decision: a hit is a score at or above the accept point
         hits.append(bool(np.any((shortlist == mate) & (scores >= accept))))
-        false_hits.append(bool(np.any((shortlist != mate) & (scores >= accept))))
+        stranger, own = _false_hit(shortlist, scores >= accept, mate, gallery_origin)
+        false_hits.append(stranger)
+        own_mirror_hits.append(own)
         # the real non-mates' votes among the distractors' (0.5: they vote alike)
         others = np.delete(votes[:mates], mate)
         vote_quantile.append(_above(others, votes[mates:]))
@@ -306,6 +316,10 @@ def _evaluate(
         "rank1_after_rerank": round(float(np.mean(rank1)) if rank1.size else 0.0, 4),
         "mate_hit_at_accept": round(float(np.mean(hits)) if hits else 0.0, 4),
         "probes_with_a_false_hit_at_accept": round(float(np.mean(false_hits)) if hits else 0.0, 4),
+        "probes_hitting_a_mirror_of_their_own_finger": round(
+            float(np.mean(own_mirror_hits)) if hits else 0.0, 4
+        ),
+        "kiosk_search": "exhaustive" if size < _exhaustive_limit(index, params) else "index",
         "by_set": {
             name: {
                 "mate_in_shortlist": round(
@@ -324,15 +338,41 @@ def _evaluate(
         "index_bytes": nbytes,
         "index_mb": round(sum(nbytes.values()) / 2**20, 1),
     } | (
-        {"exhaustive": _exhaustive(index, probes, accept)} if size < params.exhaustive_below else {}
+        {"exhaustive": _exhaustive(index, probes, accept, gallery_origin)}
+        if size < params.exhaustive_below
+        else {}
     )
 
 
+def _exhaustive_limit(index: MinutiaIndex | DualIndex, params: IndexParams) -> int:
+    """The gallery size from which the kiosk's ``FingerGallery`` searches the index."""
+    dual_index = isinstance(index, DualIndex)
+    return params.dual_exhaustive_below if dual_index else params.exhaustive_below
+
+
+def _false_hit(
+    candidates: npt.NDArray[np.intp],
+    at_or_above: npt.NDArray[np.bool_],
+    mate: int,
+    origin: npt.NDArray[np.str_],
+) -> tuple[bool, bool]:
+    """(a stranger at or above accept, a mirror of the probe's own finger at or above it)
+    among the scored ``candidates``. A mirrored copy of the probe's own finger is no
+    real stranger: it shares the finger's ridge flow and minutiae layout, mirrored."""
+    own = origin[candidates] == origin[mate]
+    above = at_or_above & (candidates != mate)
+    return bool(np.any(above & ~own)), bool(np.any(above & own))
+
+
 def _exhaustive(
-    index: MinutiaIndex | DualIndex, probes: Sequence[tuple[int, Finger]], accept: float
+    index: MinutiaIndex | DualIndex,
+    probes: Sequence[tuple[int, Finger]],
+    accept: float,
+    origin: npt.NDArray[np.str_],
 ) -> dict[str, Any]:
-    """What the kiosk's gallery does below ``exhaustive_below``: every finger scored
-    (``gerbang_dual`` deciding at ``accept``), on the index's compact templates."""
+    """Every finger scored, as the kiosk's gallery does below its exhaustive limit
+    (``gerbang_dual`` deciding at ``accept``), on the index's compact templates; measured
+    up to ``exhaustive_below`` for both matchers, to compare with the index."""
     engine: match.Gallery | dual.Gallery
     if isinstance(index, DualIndex):
         engine = dual.Gallery(
@@ -345,7 +385,8 @@ def _exhaustive(
         )
     else:
         engine = match.Gallery([f.restore() for f in index.fingers])
-    latency, first, hits, false_hits = [], [], [], []
+    latency, first, hits, false_hits, own_mirror_hits = [], [], [], [], []
+    everyone = np.arange(len(index))
     for mate, probe in probes:
         started = time.perf_counter()
         if isinstance(probe, DualTemplate) and isinstance(engine, dual.Gallery):
@@ -355,14 +396,16 @@ def _exhaustive(
         else:
             raise TypeError("probe and index are of different matchers")
         latency.append(1000 * (time.perf_counter() - started))
-        others = np.delete(scores, mate)
         first.append(int(np.argmax(scores)) == mate)
         hits.append(bool(scores[mate] >= accept))
-        false_hits.append(bool(np.any(others >= accept)))
+        stranger, own = _false_hit(everyone, scores >= accept, mate, origin)
+        false_hits.append(stranger)
+        own_mirror_hits.append(own)
     return {
         "rank1": round(float(np.mean(first)), 4),
         "mate_hit_at_accept": round(float(np.mean(hits)), 4),
         "probes_with_a_false_hit_at_accept": round(float(np.mean(false_hits)), 4),
+        "probes_hitting_a_mirror_of_their_own_finger": round(float(np.mean(own_mirror_hits)), 4),
         "latency_ms": {
             "p50": round(float(np.percentile(latency, 50)), 1),
             "p95": round(float(np.percentile(latency, 95)), 1),

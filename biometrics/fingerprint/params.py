@@ -249,6 +249,12 @@ class IndexParams:
     # mate) and searches the index from it on: about 1 s a probe finger exhaustively
     # at 5,000 references on one core here, against the index's shortlist misses
     exhaustive_below: int = 5000
+    # ... and for a gerbang_dual gallery (both sets and the flow): exhaustive search at
+    # 4,999 fingers took p50 1.1 s / p95 2.3 s a probe finger (the flows compared where
+    # they can decide), the dual index 55 / 113 ms with more mates at rank 1 than the raw
+    # sets' exhaustive search (92.5% against 86.7%); at 1,000, 204 / 406 ms
+    # (docs/fingerprint.md, "Both minutiae sets in 1:N")
+    dual_exhaustive_below: int = 1000
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,8 @@ quality, mindtct minutiae, cylinders). A print too poor to use is a *retry*
   the raw sets' (``biometrics.fingerprint.dual.score_pairs``);
 - 1:N: every finger is searched in the fingerprint gallery of the watchlist
   entries active now (:mod:`kiosk.traveller.watchlist_fingers`: built once per
-  watchlist change; exhaustive below ``IndexParams.exhaustive_below`` references,
+  watchlist change; exhaustive below ``IndexParams.exhaustive_below`` references
+  (``dual_exhaustive_below`` for a ``gerbang_dual`` gallery),
   the FAISS candidate index of ``biometrics.fingerprint.index1n`` above); a score
   at or above the one-finger accept threshold (FMR 0.01%) is a hit. When every
   watchlist finger holds both sets and the flow (entries enrolled or imported

@@ -56,7 +56,8 @@ from models.watchlist import WatchlistEntry
 log = logging.getLogger(__name__)
 
 Key = tuple[tuple[str, tuple[str, ...], str], ...]
-EXHAUSTIVE = replace(INDEX, exhaustive_below=2**31)  # interim additions: always exhaustive
+# interim additions: always exhaustive
+EXHAUSTIVE = replace(INDEX, exhaustive_below=2**31, dual_exhaustive_below=2**31)
 RETRY_AFTER_S = 60.0  # a failed rebuild of the same watchlist is not retried before this
 
 

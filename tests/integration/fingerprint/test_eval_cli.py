@@ -96,6 +96,8 @@ def test_bench_fingerprint_index_small_gallery(fvc2002: Path, matcher: str) -> N
     # the kiosk's decision at the accept point, through the index and exhaustively
     assert 0.7 <= gallery["mate_hit_at_accept"] <= gallery["mate_in_shortlist"]
     assert gallery["probes_with_a_false_hit_at_accept"] <= 0.1
+    assert 0 <= gallery["probes_hitting_a_mirror_of_their_own_finger"] <= 1
+    assert gallery["kiosk_search"] == "exhaustive"  # 60 fingers: below either limit
     exhaustive = gallery["exhaustive"]  # 60 fingers: below IndexParams.exhaustive_below
     assert exhaustive["rank1"] >= gallery["rank1_after_rerank"] - 0.05
     assert exhaustive["mate_hit_at_accept"] >= 0.7 and exhaustive["latency_ms"]["p50"] > 0

@@ -434,7 +434,7 @@ def test_a_large_watchlist_is_searched_through_the_index(
     # more entries than the (lowered) exhaustive limit, so that the index has something to sort
     for finger in range(105, 111):
         _watch(store, db1, f"{finger}_1", f"wl-{finger}", enhanced=enhanced)
-    params = dataclasses.replace(INDEX, exhaustive_below=2, shortlist=3)
+    params = dataclasses.replace(INDEX, exhaustive_below=2, dual_exhaustive_below=2, shortlist=3)
     watchlist = WatchlistFingers(
         store, lambda: factories.NOW, build=lambda refs: FingerGallery(refs, params)
     )

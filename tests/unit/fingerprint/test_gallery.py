@@ -16,7 +16,9 @@ from biometrics.fingerprint.params import IndexParams
 from biometrics.fingerprint.template import MinutiaeTemplate
 from tests.unit.fingerprint.synthetic import arch, flow_of, moved, random_template
 
-PARAMS = IndexParams(dims=32, neighbours=16, shortlist=8, exhaustive_below=50)
+PARAMS = IndexParams(
+    dims=32, neighbours=16, shortlist=8, exhaustive_below=50, dual_exhaustive_below=50
+)
 
 
 def _references(count: int) -> list:
@@ -115,7 +117,7 @@ def test_a_large_dual_gallery_votes_with_both_sets_and_finds_the_same_best_hit()
     fingers = _dual_fingers(60)
     enrolled = [e for e, _ in fingers]
     indexed = FingerGallery(enrolled, PARAMS)
-    exhaustive = FingerGallery(enrolled, dataclasses.replace(PARAMS, exhaustive_below=1000))
+    exhaustive = FingerGallery(enrolled, dataclasses.replace(PARAMS, dual_exhaustive_below=1000))
     assert (indexed.method, exhaustive.method) == ("index", "exhaustive") and indexed.dual
     index = DualIndex([e.dual for e in enrolled if e.dual is not None], PARAMS)
     for mate in (0, 31, 59):

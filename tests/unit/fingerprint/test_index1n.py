@@ -13,7 +13,7 @@ from biometrics.fingerprint import flow, match, mcc
 from biometrics.fingerprint.compact import CompactTemplate
 from biometrics.fingerprint.dual import DualTemplate
 from biometrics.fingerprint.index1n import MinutiaIndex, descriptors
-from biometrics.fingerprint.indexbench import distractor, dual_distractor
+from biometrics.fingerprint.indexbench import _false_hit, distractor, dual_distractor
 from biometrics.fingerprint.params import IndexParams
 from tests.unit.fingerprint.synthetic import arch, flow_of, moved, random_template
 
@@ -69,6 +69,25 @@ def test_a_dual_distractor_moves_both_sets_and_the_flow_alike() -> None:
     assert np.array_equal(fake.flow.degrees, expected.degrees)
     # the mirrored base's own minutiae: mirrored (x -> width - x), then turned by that draw
     assert abs(float(np.mean(np.cos(fake.raw.angle - (np.pi - base.angle) - turn))) - 1) < 1e-3
+
+
+def test_a_mirror_of_the_probes_own_finger_is_not_counted_as_a_stranger() -> None:
+    origin = np.array(["A", "B", "C", "A", "B"])  # mates A, B, C; then mirrors of A and B
+    candidates = np.array([0, 1, 3, 4])
+    # probe of A (mate 0): its mate and the mirror of A at accept, no stranger
+    assert _false_hit(candidates, np.array([True, False, True, False]), 0, origin) == (
+        False,
+        True,
+    )
+    # the mirror of B at accept: a stranger to A
+    assert _false_hit(candidates, np.array([True, False, False, True]), 0, origin) == (
+        True,
+        False,
+    )
+    assert _false_hit(candidates, np.array([False, True, False, False]), 0, origin) == (
+        True,
+        False,
+    )
 
 
 def test_building_in_chunks_equals_building_at_once() -> None:
