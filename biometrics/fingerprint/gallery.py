@@ -56,16 +56,23 @@ class FingerGallery:
         self.params = params
         self.dual = bool(fingers) and len(both) == len(fingers)
         self._engine: MinutiaIndex | match.Gallery | DualIndex | dual.Gallery
+        # a raw search stays exhaustive below exhaustive_below, also in a dual gallery
+        # that searches its index (dual_exhaustive_below is lower): the raw sets stacked
+        self._raw_exhaustive: match.Gallery | None = None
+        raw = [f.raw for f in fingers]
         if self.dual:
             indexed = self.size >= params.dual_exhaustive_below
             self._engine = DualIndex(both, params) if indexed else dual.Gallery(both)
+            if indexed and self.size < params.exhaustive_below:
+                self._raw_exhaustive = match.Gallery(raw)
         else:
-            raw = [f.raw for f in fingers]
             indexed = self.size >= params.exhaustive_below
             self._engine = MinutiaIndex(raw, params) if indexed else match.Gallery(raw)
 
     @property
     def method(self) -> str:
+        """How a ``gerbang_dual`` search (a dual gallery) or a raw one (any other) runs;
+        a raw search of a dual gallery is exhaustive below ``exhaustive_below``."""
         return "index" if isinstance(self._engine, MinutiaIndex | DualIndex) else "exhaustive"
 
     def __len__(self) -> int:
@@ -97,7 +104,9 @@ class FingerGallery:
 
     def _raw(self, probe: MinutiaeTemplate) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]:
         engine = self._engine
-        if isinstance(engine, DualIndex):  # a dual gallery searched with the raw sets
+        if self._raw_exhaustive is not None:  # a dual gallery searched with the raw sets
+            return match.compare_many(probe, self._raw_exhaustive), np.arange(self.size)
+        if isinstance(engine, DualIndex):  # ... large enough for the raw sets' index too
             engine = engine.raw
         elif isinstance(engine, dual.Gallery):
             return match.compare_many(probe, engine.raw), np.arange(self.size)

@@ -154,7 +154,7 @@ class FingerStep:
             return False
         try:
             return self.watchlist.current(self.clock()).gallery.dual
-        except Exception:  # raised again, and handled, by search_watchlist
+        except Exception:  # raised again by search_watchlist, as before this check
             log.warning("watchlist fingerprint gallery unavailable before capture", exc_info=True)
             return False
 
@@ -192,7 +192,11 @@ class FingerStep:
         hits: list[str] = []
         built = self.watchlist.current(self.clock())
         dual_hit = self.policy.dual_watchlist_hit
-        use_dual = dual_hit is not None and all(built.gallery.uses_dual(p) for p in probes)
+        use_dual = (
+            dual_hit is not None
+            and bool(probes)
+            and all(built.gallery.uses_dual(p) for p in probes)
+        )
         threshold = dual_hit if use_dual and dual_hit is not None else self.policy.watchlist_hit
         for probe in probes:
             found = built.gallery.search(

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from biometrics.fingerprint import record
+from biometrics.fingerprint.dual import FingerSets
 from biometrics.fingerprint.gallery import FingerGallery
 from biometrics.fingerprint.params import DUAL_VERIFICATION, INDEX, VERIFICATION
 from biometrics.fingerprint.verify import FingerPolicy, policy_from_settings
@@ -425,6 +426,27 @@ def test_a_watchlist_of_records_with_both_sets_is_searched_with_gerbang_dual(
     assert second.watchlist is not None and second.watchlist.hit_entry_ids == ("wl-1",)
     assert second.watchlist.threshold == VERIFICATION.accept
     assert second.watchlist.matcher == "gerbang"
+
+
+def test_probes_of_mixed_kinds_are_all_searched_with_the_raw_sets(
+    store: Store, db1: Path, tmp_path: Path
+) -> None:
+    _watch(store, db1, "105_1", "wl-1", enhanced=True)
+    step = _step(_scanner(tmp_path, db1, ["105_4"]), store)
+
+    def probe(name: str, enhanced: bool) -> FingerSets:
+        gray = cv2.imread(str(db1 / f"{name}.tif"), cv2.IMREAD_GRAYSCALE)
+        found = record.extract_pixels(gray, enhanced=enhanced)
+        return FingerSets(found.template, found.enhanced, found.flow)
+
+    both, raw_only = probe("105_4", True), probe("106_2", False)
+    alone = step.search_watchlist([both])
+    assert (alone.matcher, alone.threshold) == ("gerbang_dual", DUAL_VERIFICATION.accept)
+    mixed = step.search_watchlist([both, raw_only])  # e.g. one enhanced set failed
+    assert (mixed.matcher, mixed.threshold) == ("gerbang", VERIFICATION.accept)
+    assert alone.hit_entry_ids == mixed.hit_entry_ids == ("wl-1",)
+    nothing = step.search_watchlist([])
+    assert nothing.matcher == "gerbang" and nothing.hit_entry_ids == ()
 
 
 @pytest.mark.parametrize("enhanced", [False, True], ids=["raw", "dual"])

@@ -6,8 +6,10 @@ import dataclasses
 import functools
 
 import numpy as np
+import numpy.typing as npt
+import pytest
 
-from biometrics.fingerprint import dual, match, mcc
+from biometrics.fingerprint import dual, flow, match, mcc
 from biometrics.fingerprint.dual import FingerSets
 from biometrics.fingerprint.flow import RidgeFlow
 from biometrics.fingerprint.gallery import FingerGallery
@@ -102,6 +104,23 @@ def test_a_dual_gallery_scores_probes_with_both_sets_by_gerbang_dual() -> None:
     assert not gallery.uses_dual(FingerSets(probe.raw))
 
 
+def test_a_raw_search_of_an_indexed_dual_gallery_stays_exhaustive_below_its_limit() -> None:
+    fingers = _dual_fingers(12)
+    enrolled = [e for e, _ in fingers]
+    params = dataclasses.replace(PARAMS, dual_exhaustive_below=10, exhaustive_below=50)
+    gallery = FingerGallery(enrolled, params)
+    assert gallery.dual and gallery.method == "index"
+    probe = fingers[7][1]
+    assert len(gallery.search(probe)) == params.shortlist  # gerbang_dual: the shortlist
+    exact = match.compare_many(probe.raw, match.Gallery([e.raw for e in enrolled]))
+    raw_hits = gallery.search(probe, dual_allowed=False)  # e.g. a policy without dual points
+    assert [h.score for h in raw_hits] == sorted(exact.tolist(), reverse=True)
+    assert raw_hits[0].reference == 7
+    # from exhaustive_below on, the raw sets' search goes through the raw index too
+    large = FingerGallery(enrolled, dataclasses.replace(params, exhaustive_below=10))
+    assert len(large.search(probe, dual_allowed=False)) == params.shortlist
+
+
 def test_one_reference_with_the_raw_set_only_makes_the_gallery_raw() -> None:
     fingers = _dual_fingers(6)
     enrolled = [e for e, _ in fingers]
@@ -113,13 +132,22 @@ def test_one_reference_with_the_raw_set_only_makes_the_gallery_raw() -> None:
     assert [h.score for h in gallery.search(probe)] == sorted(exact.tolist(), reverse=True)
 
 
-def test_a_large_dual_gallery_votes_with_both_sets_and_finds_the_same_best_hit() -> None:
+def test_a_large_dual_gallery_votes_with_both_sets_and_finds_the_same_best_hit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     fingers = _dual_fingers(60)
     enrolled = [e for e, _ in fingers]
     indexed = FingerGallery(enrolled, PARAMS)
     exhaustive = FingerGallery(enrolled, dataclasses.replace(PARAMS, dual_exhaustive_below=1000))
     assert (indexed.method, exhaustive.method) == ("index", "exhaustive") and indexed.dual
     index = DualIndex([e.dual for e in enrolled if e.dual is not None], PARAMS)
+    compared: list[int] = []
+    original = flow.compare_many
+
+    def counting(probe: flow.Probe, references: list[RidgeFlow]) -> npt.NDArray[np.float64]:
+        compared.append(len(references))
+        return original(probe, references)
+
     for mate in (0, 31, 59):
         probe = fingers[mate][1]
         assert probe.dual is not None
@@ -129,6 +157,13 @@ def test_a_large_dual_gallery_votes_with_both_sets_and_finds_the_same_best_hit()
         by_index, by_all = indexed.search(probe, top=3), exhaustive.search(probe, top=3)
         assert by_index[0].reference == by_all[0].reference == mate
         assert abs(by_index[0].score - by_all[0].score) < 0.01  # uint8 cylinders
-        decided = indexed.search(probe, top=1, decide_at=by_index[0].score)
-        assert decided[0] == by_index[0]  # at or above the threshold: the full score
+        # deciding between the best and the second: the best is exact, the rest below,
+        # and only the flows of the shortlisted fingers that could reach it are compared
+        threshold = 0.5 * (by_index[0].score + by_index[1].score)
+        compared.clear()
+        with monkeypatch.context() as patch:
+            patch.setattr(flow, "compare_many", counting)
+            decided = indexed.search(probe, decide_at=threshold)
+        assert decided[0] == by_index[0] and all(h.score < threshold for h in decided[1:])
+        assert compared == [1] and len(decided) == PARAMS.shortlist
     assert index.nbytes()["flows"] == sum(e.dual.flow.degrees.nbytes for e in enrolled if e.dual)

@@ -4,13 +4,15 @@ and do not retry a failing build on every search."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 from collections.abc import Sequence
 
 import pytest
 
-from biometrics.fingerprint import mcc, record
+from biometrics.fingerprint import api, mcc, record
 from biometrics.fingerprint.dual import FingerSets
+from biometrics.fingerprint.flow import RidgeFlow
 from biometrics.fingerprint.gallery import FingerGallery
 from biometrics.fingerprint.template import MinutiaeTemplate
 from kiosk.traveller import watchlist_fingers
@@ -18,7 +20,7 @@ from kiosk.traveller.watchlist_fingers import WatchlistFingers
 from models.biometric import FingerPosition, SampleSource
 from models.store import Store
 from tests import factories
-from tests.unit.fingerprint.synthetic import random_template
+from tests.unit.fingerprint.synthetic import arch, flow_of, random_template
 
 
 def _add_entry(store: Store, entry_id: str, seeds: Sequence[int]) -> list[str]:
@@ -147,3 +149,81 @@ def test_a_search_during_a_rebuild_sees_the_changed_watchlist_without_waiting(
     fingers._refresher.join(10)
     rebuilt = fingers.current()
     assert fingers.builds == 2 and set(rebuilt.entries) == {"wl-1", "wl-3"}
+
+
+@functools.cache
+def _flow() -> RidgeFlow:
+    return flow_of(arch())
+
+
+def _add_dual_entry(store: Store, entry_id: str, seed: int) -> FingerSets:
+    """An entry whose record holds both minutiae sets and the ridge flow (as one enrolled
+    or imported from an image); returns the finger as a probe of the same finger."""
+    raw, enhanced = random_template(30, seed=seed), random_template(28, seed=seed + 500)
+    template = record.stored_template(
+        raw,
+        FingerPosition.RIGHT_INDEX,
+        subject_id=entry_id,
+        created_at=factories.NOW,
+        source=SampleSource.IMPORT,
+    )
+    data = api.to_iso(
+        raw, position=int(FingerPosition.RIGHT_INDEX), enhanced=enhanced, flow=_flow()
+    )
+    template = dataclasses.replace(template, data=data)
+    entry = dataclasses.replace(
+        factories.watchlist_entry(entry_id),
+        face_template_ids=(),
+        fingerprint_template_ids=(template.template_id,),
+    )
+    with store.atomic():
+        store.fingerprint_templates.add(template)
+        store.watchlist.add(entry)
+    return FingerSets(mcc.encode(raw), mcc.encode(enhanced), _flow())
+
+
+@pytest.mark.parametrize("added_dual", [True, False], ids=["dual-added", "raw-added"])
+def test_the_interim_view_searches_both_parts_with_one_matcher(
+    store: Store, added_dual: bool
+) -> None:
+    probe_1 = _add_dual_entry(store, "wl-1", 1)
+    started, release = threading.Event(), threading.Event()
+
+    def build(references: Sequence[FingerSets]) -> FingerGallery:
+        if fingers.builds:  # the rebuild hangs: searches get the interim view
+            started.set()
+            release.wait(10)
+        return FingerGallery(references)
+
+    fingers = WatchlistFingers(store, lambda: factories.NOW, build=build)
+    first = fingers.current()
+    assert first.gallery.dual and first.gallery.uses_dual(probe_1)
+    if added_dual:
+        probe_2 = _add_dual_entry(store, "wl-2", 2)
+    else:  # minutiae imported without an image
+        _add_entry(store, "wl-2", [2])
+        probe_2 = FingerSets(mcc.encode(random_template(30, seed=2)))
+    interim = fingers.current()
+    assert started.wait(10) and fingers.interim_searches == 1
+    assert interim.gallery.dual is added_dual
+    assert interim.gallery.uses_dual(probe_1) is added_dual
+    hits = {interim.entries[h.reference]: h.score for h in interim.gallery.search(probe_1)}
+    assert set(hits) == {"wl-1", "wl-2"} and max(hits, key=hits.__getitem__) == "wl-1"
+    # the same matcher for both parts: every score is the one a whole gallery gives
+    whole = FingerGallery(
+        [
+            f
+            for f in (
+                record.finger_sets(t)
+                for _, t in store.fingerprint_templates.iter_format(record.FORMAT)
+            )
+            if f is not None
+        ]
+    )
+    assert whole.dual is added_dual
+    expected = sorted(h.score for h in whole.search(probe_1))
+    assert sorted(hits.values()) == pytest.approx(expected, abs=1e-6)  # float32 batches
+    assert interim.entries[interim.gallery.search(probe_2)[0].reference] == "wl-2"
+    release.set()
+    assert fingers._refresher is not None
+    fingers._refresher.join(10)
