@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -38,6 +41,9 @@ from models.operations import (
     KioskStatus,
 )
 from models.watchlist import WatchlistCategory, WatchlistEntry
+
+if TYPE_CHECKING:
+    from models.store import Store
 
 NOW = datetime(2026, 11, 25, 8, 30, tzinfo=UTC)
 
@@ -155,6 +161,19 @@ def watchlist_entry(entry_id: str = "wl-1", *, valid_days: int | None = 30) -> W
         document_numbers=("B7654321",),
         face_template_ids=("ft-9",),
     )
+
+
+def watch_fingers(store: Store, entry_id: str, templates: Sequence[FingerprintTemplate]) -> None:
+    """A watchlist entry of ``templates`` only (no face), stored with them in one transaction."""
+    entry = replace(
+        watchlist_entry(entry_id),
+        face_template_ids=(),
+        fingerprint_template_ids=tuple(t.template_id for t in templates),
+    )
+    with store.atomic():
+        for template in templates:
+            store.fingerprint_templates.add(template)
+        store.watchlist.add(entry)
 
 
 def event(event_id: str = "ev-1", started: datetime = NOW) -> VerificationEvent:

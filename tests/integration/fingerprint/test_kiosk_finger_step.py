@@ -90,15 +90,7 @@ def _enrol(store: Store, *fingers: FingerprintTemplate) -> None:
 @pytest.fixture
 def enrolled_store(store: Store, db1: Path) -> Store:
     _enrol(store, _template(db1, "101_1", RIGHT, "t-1"), _template(db1, "102_1", LEFT, "t-1"))
-    watch = _template(db1, "105_1", RIGHT, "wl-1")
-    entry = dataclasses.replace(
-        factories.watchlist_entry("wl-1"),
-        face_template_ids=(),
-        fingerprint_template_ids=(watch.template_id,),
-    )
-    with store.atomic():
-        store.fingerprint_templates.add(watch)
-        store.watchlist.add(entry)
+    factories.watch_fingers(store, "wl-1", [_template(db1, "105_1", RIGHT, "wl-1")])
     return store
 
 
@@ -374,15 +366,7 @@ def test_the_watchlist_gallery_is_built_once_and_again_when_the_list_changes(
     first = step.run((RIGHT, LEFT), Enrolled(), lambda: False)
     assert first.watchlist is not None and first.watchlist.hit_entry_ids == ("wl-1",)
     assert step.watchlist.builds == 1  # the search used the gallery the refresh built
-    left = _template(db1, "106_1", LEFT, "wl-2")
-    entry = dataclasses.replace(
-        factories.watchlist_entry("wl-2"),
-        face_template_ids=(),
-        fingerprint_template_ids=(left.template_id,),
-    )
-    with enrolled_store.atomic():
-        enrolled_store.fingerprint_templates.add(left)
-        enrolled_store.watchlist.add(entry)
+    factories.watch_fingers(enrolled_store, "wl-2", [_template(db1, "106_1", LEFT, "wl-2")])
     second = step.run((RIGHT, LEFT), Enrolled(), lambda: False)
     # the watchlist changed: the search did not wait for the rebuild it started, and
     # still found the new entry (the previous gallery plus the added fingers)
@@ -396,15 +380,9 @@ def test_the_watchlist_gallery_is_built_once_and_again_when_the_list_changes(
 
 
 def _watch(store: Store, db1: Path, name: str, entry_id: str, *, enhanced: bool) -> None:
-    template = _template(db1, name, RIGHT, entry_id, enhanced=enhanced)
-    entry = dataclasses.replace(
-        factories.watchlist_entry(entry_id),
-        face_template_ids=(),
-        fingerprint_template_ids=(template.template_id,),
+    factories.watch_fingers(
+        store, entry_id, [_template(db1, name, RIGHT, entry_id, enhanced=enhanced)]
     )
-    with store.atomic():
-        store.fingerprint_templates.add(template)
-        store.watchlist.add(entry)
 
 
 def test_a_watchlist_of_records_with_both_sets_is_searched_with_gerbang_dual(

@@ -34,15 +34,7 @@ def _add_entry(store: Store, entry_id: str, seeds: Sequence[int]) -> list[str]:
         )
         for seed in seeds
     ]
-    entry = dataclasses.replace(
-        factories.watchlist_entry(entry_id),
-        face_template_ids=(),
-        fingerprint_template_ids=tuple(t.template_id for t in templates),
-    )
-    with store.atomic():
-        for template in templates:
-            store.fingerprint_templates.add(template)
-        store.watchlist.add(entry)
+    factories.watch_fingers(store, entry_id, templates)
     return [t.template_id for t in templates]
 
 
@@ -170,15 +162,7 @@ def _add_dual_entry(store: Store, entry_id: str, seed: int) -> FingerSets:
     data = api.to_iso(
         raw, position=int(FingerPosition.RIGHT_INDEX), enhanced=enhanced, flow=_flow()
     )
-    template = dataclasses.replace(template, data=data)
-    entry = dataclasses.replace(
-        factories.watchlist_entry(entry_id),
-        face_template_ids=(),
-        fingerprint_template_ids=(template.template_id,),
-    )
-    with store.atomic():
-        store.fingerprint_templates.add(template)
-        store.watchlist.add(entry)
+    factories.watch_fingers(store, entry_id, [dataclasses.replace(template, data=data)])
     return FingerSets(mcc.encode(raw), mcc.encode(enhanced), _flow())
 
 
