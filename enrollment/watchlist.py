@@ -122,7 +122,9 @@ def _finger_templates(
         if not 1 <= int(finger.position) <= 10:
             continue
         try:
-            extraction = record.extract_pixels(gray, ppi=finger.ppi)
+            # both minutiae sets and the ridge flow: a watchlist of such records is
+            # searched with gerbang_dual (kiosk/traveller/watchlist_fingers.py)
+            extraction = record.extract_pixels(gray, ppi=finger.ppi, enhanced=True)
         except FingerprintError:
             continue  # the image stays stored; only a template could not be made
         if not extraction.too_few_minutiae:
@@ -143,7 +145,9 @@ def _slap_templates(
 ) -> list[FingerprintTemplate]:
     """Templates of the fingertips of a slap (``slap.segment_slap``): every tip whose
     position is known and that has enough minutiae; the slap image stays stored as sent."""
-    result = slap.segment_slap(gray, slap.SLAP_CODES[int(finger.position)], finger.ppi)
+    result = slap.segment_slap(
+        gray, slap.SLAP_CODES[int(finger.position)], finger.ppi, enhanced=True
+    )
     return [
         record.stored(
             tip.extraction,

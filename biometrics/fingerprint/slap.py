@@ -212,8 +212,11 @@ def segment_slap(
     *,
     params: SlapParams = SLAP,
     extract: bool = True,
+    enhanced: bool = False,
 ) -> SlapResult:
-    """Fingertips of a slap image; ``extract=False`` skips the templates and quality."""
+    """Fingertips of a slap image; ``extract=False`` skips the templates and quality,
+    ``enhanced=True`` adds each tip's enhanced minutiae set and ridge flow
+    (``gerbang_dual``)."""
     kind = SlapKind(kind)
     expected = POSITIONS[kind]
 
@@ -286,7 +289,19 @@ def segment_slap(
     positions, missing, note = _positions(tips, expected)
     inverse = np.asarray(cv2.invertAffineTransform(rotation), np.float64)
     fingers = tuple(
-        _finger(tip, position, pixels_r, mask_r, inverse, scale, angle, background, params, extract)
+        _finger(
+            tip,
+            position,
+            pixels_r,
+            mask_r,
+            inverse,
+            scale,
+            angle,
+            background,
+            params,
+            extract,
+            enhanced,
+        )
         for tip, position in zip(tips, positions, strict=True)
     )
     if len(tips) == len(expected):
@@ -513,6 +528,7 @@ def _finger(
     background: int,
     params: SlapParams,
     extract: bool,
+    enhanced: bool = False,
 ) -> SegmentedFinger:
     height, width = pixels.shape
     margin = params.crop_margin
@@ -543,7 +559,7 @@ def _finger(
     if not extract:
         return SegmentedFinger(position, box, crop, None)
     try:
-        extraction = api.extract_fingerprint(from_array(crop, ppi=TARGET_PPI))
+        extraction = api.extract_fingerprint(from_array(crop, ppi=TARGET_PPI), enhanced=enhanced)
     except FingerprintError as exc:
         return SegmentedFinger(position, box, crop, None, exc.message)
     return SegmentedFinger(position, box, crop, extraction)

@@ -110,6 +110,10 @@ def test_every_shared_sample_imports_with_its_counts(gerbang_data: Path, store: 
     ]  # what the kiosk's 1:N search compares with
     assert len(comparable) == 44
     assert sum(record.comparable(t) is not None for t in store.fingerprint_templates) == 44
+    # templates made from images hold both minutiae sets and the ridge flow (gerbang_dual
+    # searches a watchlist of such records); converted minutiae hold the raw set only
+    kinds = [record.finger_sets(t) for t in comparable]
+    assert sum(k is not None and k.dual is not None for k in kinds) == 8 + 26
     live_scan = reports[[p.name for p in files].index("valid1.8.an2")].entry_ids[0]
     assert sorted(int(t.position) for t in comparable if t.subject_id == live_scan) == list(
         range(1, 11)
