@@ -282,6 +282,7 @@ def _evaluate(
     vote_ranks, latency, vote_quantile = [], [], []
     first: list[bool] = []
     hits, false_hits, own_mirror_hits = [], [], []
+    mate_scores, stranger_scores = [], []
     gallery_origin = np.array(origin[:size])
     for mate, probe in probes:
         started = time.perf_counter()
@@ -296,6 +297,8 @@ def _evaluate(
         stranger, own = _false_hit(shortlist, scores >= accept, mate, gallery_origin)
         false_hits.append(stranger)
         own_mirror_hits.append(own)
+        mate_scores.append(_best(scores, shortlist == mate))
+        stranger_scores.append(_best(scores, _strangers(shortlist, mate, gallery_origin)))
         # the real non-mates' votes among the distractors' (0.5: they vote alike)
         others = np.delete(votes[:mates], mate)
         vote_quantile.append(_above(others, votes[mates:]))
@@ -319,6 +322,7 @@ def _evaluate(
         "probes_hitting_a_mirror_of_their_own_finger": round(
             float(np.mean(own_mirror_hits)) if hits else 0.0, 4
         ),
+        "mate_hit_at_false_hit_rate": _at_false_hit_rate(mate_scores, stranger_scores, accept),
         "kiosk_search": "exhaustive" if size < _exhaustive_limit(index, params) else "index",
         "by_set": {
             name: {
@@ -348,6 +352,44 @@ def _exhaustive_limit(index: MinutiaIndex | DualIndex, params: IndexParams) -> i
     """The gallery size from which the kiosk's ``FingerGallery`` searches the index."""
     dual_index = isinstance(index, DualIndex)
     return params.dual_exhaustive_below if dual_index else params.exhaustive_below
+
+
+FALSE_HIT_RATES = (0.01, 0.05)  # share of probes with a stranger at or above the threshold
+
+
+def _strangers(
+    candidates: npt.NDArray[np.intp], mate: int, origin: npt.NDArray[np.str_]
+) -> npt.NDArray[np.bool_]:
+    """Which candidates are strangers to the probe: not its mate, not made from its finger."""
+    result: npt.NDArray[np.bool_] = (candidates != mate) & (origin[candidates] != origin[mate])
+    return result
+
+
+def _best(scores: npt.NDArray[np.float64], which: npt.NDArray[np.bool_]) -> float:
+    return float(np.max(scores[which])) if np.any(which) else float("-inf")
+
+
+def _at_false_hit_rate(
+    mate_scores: Sequence[float], stranger_scores: Sequence[float], accept: float
+) -> dict[str, dict[str, float]]:
+    """1:N at equal false hits: per target share of probes with a stranger at or above
+    the threshold, the lowest threshold (not below ``accept``, under which gerbang_dual's
+    scores may lack the flow's bonus) that keeps to it, the share reached and the share
+    of mates at or above it. Each probe counts once (its best stranger), as the kiosk
+    refers a traveller once."""
+    mates = np.asarray(mate_scores, np.float64)
+    strangers = np.sort(np.asarray(stranger_scores, np.float64))[::-1]
+    out: dict[str, dict[str, float]] = {}
+    for rate in FALSE_HIT_RATES:
+        allowed = math.floor(rate * strangers.size)  # probes that may have a false hit
+        above = strangers[allowed] if allowed < strangers.size else float("-inf")
+        threshold = max(float(np.nextafter(above, np.inf)), accept)
+        out[f"{rate:g}"] = {
+            "threshold": round(threshold, 6),
+            "false_hit_rate": round(float(np.mean(strangers >= threshold)), 4),
+            "mate_hit": round(float(np.mean(mates >= threshold)), 4),
+        }
+    return out
 
 
 def _false_hit(
@@ -386,6 +428,7 @@ def _exhaustive(
     else:
         engine = match.Gallery([f.restore() for f in index.fingers])
     latency, first, hits, false_hits, own_mirror_hits = [], [], [], [], []
+    mate_scores, stranger_scores = [], []
     everyone = np.arange(len(index))
     for mate, probe in probes:
         started = time.perf_counter()
@@ -401,11 +444,14 @@ def _exhaustive(
         stranger, own = _false_hit(everyone, scores >= accept, mate, origin)
         false_hits.append(stranger)
         own_mirror_hits.append(own)
+        mate_scores.append(float(scores[mate]))
+        stranger_scores.append(_best(scores, _strangers(everyone, mate, origin)))
     return {
         "rank1": round(float(np.mean(first)), 4),
         "mate_hit_at_accept": round(float(np.mean(hits)), 4),
         "probes_with_a_false_hit_at_accept": round(float(np.mean(false_hits)), 4),
         "probes_hitting_a_mirror_of_their_own_finger": round(float(np.mean(own_mirror_hits)), 4),
+        "mate_hit_at_false_hit_rate": _at_false_hit_rate(mate_scores, stranger_scores, accept),
         "latency_ms": {
             "p50": round(float(np.percentile(latency, 50)), 1),
             "p95": round(float(np.percentile(latency, 95)), 1),

@@ -98,6 +98,10 @@ def test_bench_fingerprint_index_small_gallery(fvc2002: Path, matcher: str) -> N
     assert gallery["probes_with_a_false_hit_at_accept"] <= 0.1
     assert 0 <= gallery["probes_hitting_a_mirror_of_their_own_finger"] <= 1
     assert gallery["kiosk_search"] == "exhaustive"  # 60 fingers: below either limit
+    for found in (gallery, gallery["exhaustive"]):  # mates at equal false hits
+        at = found["mate_hit_at_false_hit_rate"]
+        assert set(at) == {"0.01", "0.05"} and at["0.01"]["false_hit_rate"] <= 0.01
+        assert at["0.01"]["mate_hit"] <= at["0.05"]["mate_hit"] <= found["mate_hit_at_accept"]
     exhaustive = gallery["exhaustive"]  # 60 fingers: below IndexParams.exhaustive_below
     assert exhaustive["rank1"] >= gallery["rank1_after_rerank"] - 0.05
     assert exhaustive["mate_hit_at_accept"] >= 0.7 and exhaustive["latency_ms"]["p50"] > 0

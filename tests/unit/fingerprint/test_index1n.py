@@ -13,7 +13,12 @@ from biometrics.fingerprint import flow, match, mcc
 from biometrics.fingerprint.compact import CompactTemplate
 from biometrics.fingerprint.dual import DualTemplate
 from biometrics.fingerprint.index1n import MinutiaIndex, descriptors
-from biometrics.fingerprint.indexbench import _false_hit, distractor, dual_distractor
+from biometrics.fingerprint.indexbench import (
+    _at_false_hit_rate,
+    _false_hit,
+    distractor,
+    dual_distractor,
+)
 from biometrics.fingerprint.params import IndexParams
 from tests.unit.fingerprint.synthetic import arch, flow_of, moved, random_template
 
@@ -88,6 +93,23 @@ def test_a_mirror_of_the_probes_own_finger_is_not_counted_as_a_stranger() -> Non
         True,
         False,
     )
+
+
+def test_mates_are_counted_at_the_threshold_that_keeps_false_hits_to_the_target() -> None:
+    # 100 probes: the best stranger of probe k scores k / 1000, its mate 0.05 + k / 10000
+    strangers = [k / 1000 for k in range(100)]
+    mates = [0.05 + k / 10000 for k in range(99)] + [float("-inf")]  # one mate never found
+    found = _at_false_hit_rate(mates, strangers, accept=0.03)
+    # 1 probe in 100 may have a false hit: above the second-best stranger (0.098)
+    assert found["0.01"]["false_hit_rate"] == 0.01
+    assert found["0.01"]["threshold"] == pytest.approx(0.098)  # just above it (rounded)
+    assert found["0.01"]["mate_hit"] == 0.0  # every mate scores under 0.06
+    # 5 in 100: above 0.094; still no mate up there
+    assert found["0.05"]["false_hit_rate"] == 0.05 and found["0.05"]["mate_hit"] == 0.0
+    # never below accept: there gerbang_dual's scores may lack the flow's bonus
+    loose = _at_false_hit_rate(mates, [-1.0] * 100, accept=0.03)
+    assert loose["0.05"]["threshold"] == 0.03 and loose["0.05"]["false_hit_rate"] == 0.0
+    assert loose["0.05"]["mate_hit"] == 0.99
 
 
 def test_building_in_chunks_equals_building_at_once() -> None:
