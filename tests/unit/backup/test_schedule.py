@@ -32,7 +32,8 @@ def _actions(kiosk: Kiosk) -> list[tuple[str, str]]:
 def test_a_backup_is_made_when_due_and_old_ones_are_pruned(kiosk: Kiosk, tmp_path: Path) -> None:
     folder = tmp_path / "backups"
     # the scheduler reads the backups' file times, which are the real clock's: the test
-    # clock starts now (a fixed date made the test pass or fail by the time of day)
+    # clock starts now (with a fixed start, 2026-11-25 08:00, it failed on every run from
+    # 2026-11-26 09:00 UTC on: two days later was then less than a day after a file time)
     clock = [datetime.now(UTC)]
     scheduler = _scheduler(kiosk, folder, clock)
     assert scheduler.due()  # no backup yet
