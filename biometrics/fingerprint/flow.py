@@ -108,6 +108,16 @@ def from_field(
     return RidgeFlow(b, np.where(on, degrees, OFF_PRINT).astype(np.uint8))
 
 
+def _turning(rows: int, cols: int, degrees: float) -> tuple[npt.NDArray[np.float64], int]:
+    """The affine matrix turning a rows x cols grid by ``degrees`` about its centre
+    (counter-clockwise as shown, ``cv2.getRotationMatrix2D``) onto a square canvas of
+    the returned side, large enough for any turn, centred on it."""
+    side = math.ceil(math.hypot(rows, cols))
+    matrix = np.asarray(cv2.getRotationMatrix2D((cols / 2.0, rows / 2.0), degrees, 1.0), np.float64)
+    matrix[:, 2] += ((side - cols) // 2, (side - rows) // 2)
+    return matrix, side
+
+
 def moved(flow: RidgeFlow, *, mirror: bool = False, degrees: float = 0.0) -> RidgeFlow:
     """The field of the print mirrored left to right (when ``mirror``), then turned by
     ``degrees`` (counter-clockwise as shown, as ``cv2.getRotationMatrix2D``), on a grid
@@ -119,11 +129,9 @@ def moved(flow: RidgeFlow, *, mirror: bool = False, degrees: float = 0.0) -> Rid
         # x -> width - x: the direction (cos a, sin a) becomes (-cos a, sin a), 180 - a
         degrees_of, on = (180.0 - degrees_of[:, ::-1]) % 180.0, on[:, ::-1]
     rows, cols = on.shape
-    side = math.ceil(math.hypot(rows, cols))
+    matrix, side = _turning(rows, cols, degrees)
     if side > MAX_BLOCKS_PER_SIDE:
         raise TemplateError(f"a turned {rows}x{cols} ridge flow exceeds the stored grid")
-    matrix = cv2.getRotationMatrix2D((cols / 2.0, rows / 2.0), degrees, 1.0)
-    matrix[:, 2] += ((side - cols) // 2, (side - rows) // 2)
     # the doubled angle is turned by -2t (see Probe) and averaged between blocks as a vector
     doubled = np.deg2rad(2.0 * degrees_of) - 2.0 * math.radians(degrees)
     mask = on.astype(np.float32)
@@ -191,13 +199,11 @@ class Probe:
     def __post_init__(self) -> None:
         parts, on = self.flow.harmonics(self.params.harmonics)
         rows, cols = on.shape
-        side = math.ceil(math.hypot(rows, cols))
-        centre = (cols / 2.0, rows / 2.0)
+        side = _turning(rows, cols, 0.0)[1]
         count = len(self.params.rotations)
         self.planes = [np.zeros((count, side, side), np.float32) for _ in range(2 * len(parts) + 1)]
         for k, degrees in enumerate(self.params.rotations):
-            matrix = cv2.getRotationMatrix2D(centre, degrees, 1.0)
-            matrix[:, 2] += ((side - cols) // 2, (side - rows) // 2)
+            matrix, _ = _turning(rows, cols, degrees)
             mask = cv2.warpAffine(on, matrix, (side, side), flags=cv2.INTER_NEAREST)
             self.planes[-1][k] = mask
             for n, (cos, sin) in enumerate(parts, start=1):

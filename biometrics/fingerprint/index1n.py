@@ -300,15 +300,3 @@ class DualIndex:
             for k in shortlist.tolist()
         ]
         return dual.compare_many(probe, fingers, decide_at=decide_at)
-
-    def search(
-        self, probe: DualTemplate, top: int = 10, *, decide_at: float | None = None
-    ) -> list[Candidate]:
-        votes = self.votes(probe)
-        shortlist = self.shortlist(votes)
-        scores = self.rerank(probe, shortlist, decide_at=decide_at)
-        order = np.argsort(-scores, kind="stable")[:top]
-        return [
-            Candidate(int(shortlist[k]), float(votes[shortlist[k]]), float(scores[k]))
-            for k in order
-        ]

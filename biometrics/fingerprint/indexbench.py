@@ -224,7 +224,7 @@ def run(
     del sample
     _add(index, enrolled)
     # the real finger each gallery position comes from (a distractor: its base print's):
-    # mirrors of a probe's own finger are no strangers to it (see _false_hit)
+    # mirrors of a probe's own finger are no strangers to it (see _Decisions)
     origin = list(order)
     build_s, making_s, made = trained_s, 0.0, 0
     fairness: dict[str, Any] = {}
@@ -281,9 +281,7 @@ def _evaluate(
 ) -> dict[str, Any]:
     vote_ranks, latency, vote_quantile = [], [], []
     first: list[bool] = []
-    hits, false_hits, own_mirror_hits = [], [], []
-    mate_scores, stranger_scores = [], []
-    gallery_origin = np.array(origin[:size])
+    decisions = _Decisions(accept, np.array(origin[:size]))
     for mate, probe in probes:
         started = time.perf_counter()
         votes, shortlist, scores = _search(index, probe)
@@ -292,13 +290,7 @@ def _evaluate(
         # ties count against the mate (a mate without votes ranks last)
         vote_ranks.append(int(np.sum(votes >= votes[mate])) if votes[mate] > 0 else size)
         first.append(best == mate)
-        # the kiosk's decision: a hit is a score at or above the accept point
-        hits.append(bool(np.any((shortlist == mate) & (scores >= accept))))
-        stranger, own = _false_hit(shortlist, scores >= accept, mate, gallery_origin)
-        false_hits.append(stranger)
-        own_mirror_hits.append(own)
-        mate_scores.append(_best(scores, shortlist == mate))
-        stranger_scores.append(_best(scores, _strangers(shortlist, mate, gallery_origin)))
+        decisions.add(scores, shortlist, mate)
         # the real non-mates' votes among the distractors' (0.5: they vote alike)
         others = np.delete(votes[:mates], mate)
         vote_quantile.append(_above(others, votes[mates:]))
@@ -317,12 +309,7 @@ def _evaluate(
         "shortlist": params.shortlist,
         "mate_in_shortlist": round(float(np.mean(ranks <= params.shortlist)), 4),
         "rank1_after_rerank": round(float(np.mean(rank1)) if rank1.size else 0.0, 4),
-        "mate_hit_at_accept": round(float(np.mean(hits)) if hits else 0.0, 4),
-        "probes_with_a_false_hit_at_accept": round(float(np.mean(false_hits)) if hits else 0.0, 4),
-        "probes_hitting_a_mirror_of_their_own_finger": round(
-            float(np.mean(own_mirror_hits)) if hits else 0.0, 4
-        ),
-        "mate_hit_at_false_hit_rate": _at_false_hit_rate(mate_scores, stranger_scores, accept),
+        **decisions.figures(),
         "kiosk_search": "exhaustive" if size < _exhaustive_limit(index, params) else "index",
         "by_set": {
             name: {
@@ -342,7 +329,7 @@ def _evaluate(
         "index_bytes": nbytes,
         "index_mb": round(sum(nbytes.values()) / 2**20, 1),
     } | (
-        {"exhaustive": _exhaustive(index, probes, accept, gallery_origin)}
+        {"exhaustive": _exhaustive(index, probes, decisions.empty())}
         if size < params.exhaustive_below
         else {}
     )
@@ -357,12 +344,45 @@ def _exhaustive_limit(index: MinutiaIndex | DualIndex, params: IndexParams) -> i
 FALSE_HIT_RATES = (0.01, 0.05)  # share of probes with a stranger at or above the threshold
 
 
-def _strangers(
-    candidates: npt.NDArray[np.intp], mate: int, origin: npt.NDArray[np.str_]
-) -> npt.NDArray[np.bool_]:
-    """Which candidates are strangers to the probe: not its mate, not made from its finger."""
-    result: npt.NDArray[np.bool_] = (candidates != mate) & (origin[candidates] != origin[mate])
-    return result
+class _Decisions:
+    """The kiosk's decisions over the probes: a hit is a score at or above ``accept``.
+
+    Per probe the best score of its mate, of a stranger and of a mirrored copy of
+    its own finger among the scored candidates (-inf: none scored). ``origin`` is
+    the real finger of every gallery position (a distractor: its base print's). A
+    mirrored copy of the probe's own finger is no real stranger: it shares the
+    finger's ridge flow and minutiae layout, mirrored; it is counted apart."""
+
+    def __init__(self, accept: float, origin: npt.NDArray[np.str_]) -> None:
+        self.accept = accept
+        self.origin = origin
+        self.mate: list[float] = []
+        self.stranger: list[float] = []
+        self.own: list[float] = []
+
+    def empty(self) -> _Decisions:
+        """A new tally at the same point, over the same gallery."""
+        return _Decisions(self.accept, self.origin)
+
+    def add(
+        self, scores: npt.NDArray[np.float64], candidates: npt.NDArray[np.intp], mate: int
+    ) -> None:
+        is_mate = candidates == mate
+        own = self.origin[candidates] == self.origin[mate]  # the mate's too
+        self.mate.append(_best(scores, is_mate))
+        self.stranger.append(_best(scores, ~own))
+        self.own.append(_best(scores, own & ~is_mate))
+
+    def figures(self) -> dict[str, Any]:
+        def share(best: list[float]) -> float:
+            return round(float(np.mean(np.array(best) >= self.accept)), 4)
+
+        return {
+            "mate_hit_at_accept": share(self.mate),
+            "probes_with_a_false_hit_at_accept": share(self.stranger),
+            "probes_hitting_a_mirror_of_their_own_finger": share(self.own),
+            "mate_hit_at_false_hit_rate": _at_false_hit_rate(self.mate, self.stranger, self.accept),
+        }
 
 
 def _best(scores: npt.NDArray[np.float64], which: npt.NDArray[np.bool_]) -> float:
@@ -392,25 +412,8 @@ def _at_false_hit_rate(
     return out
 
 
-def _false_hit(
-    candidates: npt.NDArray[np.intp],
-    at_or_above: npt.NDArray[np.bool_],
-    mate: int,
-    origin: npt.NDArray[np.str_],
-) -> tuple[bool, bool]:
-    """(a stranger at or above accept, a mirror of the probe's own finger at or above it)
-    among the scored ``candidates``. A mirrored copy of the probe's own finger is no
-    real stranger: it shares the finger's ridge flow and minutiae layout, mirrored."""
-    own = origin[candidates] == origin[mate]
-    above = at_or_above & (candidates != mate)
-    return bool(np.any(above & ~own)), bool(np.any(above & own))
-
-
 def _exhaustive(
-    index: MinutiaIndex | DualIndex,
-    probes: Sequence[tuple[int, Finger]],
-    accept: float,
-    origin: npt.NDArray[np.str_],
+    index: MinutiaIndex | DualIndex, probes: Sequence[tuple[int, Finger]], decisions: _Decisions
 ) -> dict[str, Any]:
     """Every finger scored, as the kiosk's gallery does below its exhaustive limit
     (``gerbang_dual`` deciding at ``accept``), on the index's compact templates; measured
@@ -427,31 +430,22 @@ def _exhaustive(
         )
     else:
         engine = match.Gallery([f.restore() for f in index.fingers])
-    latency, first, hits, false_hits, own_mirror_hits = [], [], [], [], []
-    mate_scores, stranger_scores = [], []
+    latency, first = [], []
     everyone = np.arange(len(index))
     for mate, probe in probes:
         started = time.perf_counter()
         if isinstance(probe, DualTemplate) and isinstance(engine, dual.Gallery):
-            scores = dual.compare_many(probe, engine, decide_at=accept)
+            scores = dual.compare_many(probe, engine, decide_at=decisions.accept)
         elif isinstance(probe, MinutiaeTemplate) and isinstance(engine, match.Gallery):
             scores = match.compare_many(probe, engine)
         else:
             raise TypeError("probe and index are of different matchers")
         latency.append(1000 * (time.perf_counter() - started))
         first.append(int(np.argmax(scores)) == mate)
-        hits.append(bool(scores[mate] >= accept))
-        stranger, own = _false_hit(everyone, scores >= accept, mate, origin)
-        false_hits.append(stranger)
-        own_mirror_hits.append(own)
-        mate_scores.append(float(scores[mate]))
-        stranger_scores.append(_best(scores, _strangers(everyone, mate, origin)))
+        decisions.add(scores, everyone, mate)
     return {
         "rank1": round(float(np.mean(first)), 4),
-        "mate_hit_at_accept": round(float(np.mean(hits)), 4),
-        "probes_with_a_false_hit_at_accept": round(float(np.mean(false_hits)), 4),
-        "probes_hitting_a_mirror_of_their_own_finger": round(float(np.mean(own_mirror_hits)), 4),
-        "mate_hit_at_false_hit_rate": _at_false_hit_rate(mate_scores, stranger_scores, accept),
+        **decisions.figures(),
         "latency_ms": {
             "p50": round(float(np.percentile(latency, 50)), 1),
             "p95": round(float(np.percentile(latency, 95)), 1),

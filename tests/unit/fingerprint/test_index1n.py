@@ -15,7 +15,7 @@ from biometrics.fingerprint.dual import DualTemplate
 from biometrics.fingerprint.index1n import MinutiaIndex, descriptors
 from biometrics.fingerprint.indexbench import (
     _at_false_hit_rate,
-    _false_hit,
+    _Decisions,
     distractor,
     dual_distractor,
 )
@@ -79,20 +79,18 @@ def test_a_dual_distractor_moves_both_sets_and_the_flow_alike() -> None:
 def test_a_mirror_of_the_probes_own_finger_is_not_counted_as_a_stranger() -> None:
     origin = np.array(["A", "B", "C", "A", "B"])  # mates A, B, C; then mirrors of A and B
     candidates = np.array([0, 1, 3, 4])
-    # probe of A (mate 0): its mate and the mirror of A at accept, no stranger
-    assert _false_hit(candidates, np.array([True, False, True, False]), 0, origin) == (
-        False,
-        True,
-    )
-    # the mirror of B at accept: a stranger to A
-    assert _false_hit(candidates, np.array([True, False, False, True]), 0, origin) == (
-        True,
-        False,
-    )
-    assert _false_hit(candidates, np.array([False, True, False, False]), 0, origin) == (
-        True,
-        False,
-    )
+    decisions = _Decisions(0.5, origin)
+    # probes of A (mate 0), scores of the candidates 0, 1, 3, 4; accept at 0.5:
+    decisions.add(np.array([0.9, 0.1, 0.6, 0.2]), candidates, 0)  # mate and mirror of A
+    decisions.add(np.array([0.9, 0.1, 0.2, 0.6]), candidates, 0)  # mirror of B: a stranger
+    decisions.add(np.array([0.2, 0.7, 0.1, 0.1]), candidates, 0)  # mate B: a stranger
+    decisions.add(np.array([0.9, 0.1, 0.1]), np.array([0, 1, 4]), 0)  # none at accept
+    found = decisions.figures()
+    assert found["mate_hit_at_accept"] == 0.75
+    assert found["probes_with_a_false_hit_at_accept"] == 0.5
+    assert found["probes_hitting_a_mirror_of_their_own_finger"] == 0.25
+    fresh = decisions.empty()  # the exhaustive search's tally: same point and gallery
+    assert (fresh.accept, fresh.origin is origin, fresh.mate) == (0.5, True, [])
 
 
 def test_mates_are_counted_at_the_threshold_that_keeps_false_hits_to_the_target() -> None:
