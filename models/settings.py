@@ -237,6 +237,10 @@ class FingerprintOperatingPoint(_Section):
     # (biometrics.fingerprint.flow, since 2026-11-26). Points measured before it are on
     # another score scale: they are kept in the file but not used (dual off).
     dual_with_flow: bool = False
+    # True when they were measured with the flow aligned by the minutiae (since the second
+    # change of 2026-11-26); points of the searched flow before it are on another scale
+    # and are kept but not used, like those without the flow.
+    dual_flow_aligned: bool = False
 
     @model_validator(mode="after")
     def _order(self) -> FingerprintOperatingPoint:
@@ -272,7 +276,7 @@ class FingerprintOperatingPoint(_Section):
 
     @property
     def has_dual(self) -> bool:
-        return self.dual_accept is not None and self.dual_with_flow
+        return self.dual_accept is not None and self.dual_with_flow and self.dual_flow_aligned
 
 
 class CameraCalibration(_Section):

@@ -84,9 +84,9 @@ def combine(minutiae: float, agreement: float, params: FlowParams = FLOW) -> flo
 
 
 def compare(a: DualTemplate, b: DualTemplate) -> float:
-    """Mean of the raw-raw and enhanced-enhanced MCC scores, with the flow's tie-break."""
-    minutiae = 0.5 * (match.compare(a.raw, b.raw) + match.compare(a.enhanced, b.enhanced))
-    return combine(minutiae, flow.compare(a.flow, b.flow))
+    """Mean of the raw-raw and enhanced-enhanced MCC scores, with the flow's tie-break
+    (the flows aligned by both comparisons' best minutia pairs)."""
+    return float(compare_many(a, [b])[0])
 
 
 def flow_gate(decide_at: float, params: FlowParams = FLOW) -> float:
@@ -119,8 +119,11 @@ def compare_many(
 ) -> npt.NDArray[np.float64]:
     """``compare`` of the probe against each reference, batched per minutiae set.
 
+    The flows are aligned by the two comparisons' best minutia pairs
+    (``FlowParams.hypotheses`` of each set, :func:`flow.agreement`).
+
     With ``decide_at`` (a threshold the caller decides at, e.g. the watchlist hit)
-    the flow, ~100 times the cost of the two MCC comparisons, is compared only for
+    the flow is compared only for
     the references whose minutiae score reaches :func:`flow_gate`: the others score
     their minutiae alone (``combine(m, 0)``), a lower bound of their score that is
     below ``decide_at`` either way. So every decision ``score >= decide_at`` is the
@@ -129,18 +132,18 @@ def compare_many(
     gallery = references if isinstance(references, Gallery) else Gallery(references)
     if not len(gallery):
         return np.zeros(0)
-    raw = match.compare_many(probe.raw, gallery.raw)
-    enhanced = match.compare_many(probe.enhanced, gallery.enhanced)
+    top = FLOW.hypotheses
+    raw, raw_pairs = match.compare_many_paired(probe.raw, gallery.raw, top)
+    enhanced, enhanced_pairs = match.compare_many_paired(probe.enhanced, gallery.enhanced, top)
     minutiae = 0.5 * (np.asarray(raw, np.float64) + np.asarray(enhanced, np.float64))
     agreement = np.zeros(len(gallery))
     if decide_at is None:
         wanted = np.arange(len(gallery))
     else:  # a hair below the gate: the float rounding of combine never decides
         wanted = np.flatnonzero(minutiae >= flow_gate(decide_at) - 1e-9)
-    if wanted.size:
-        agreement[wanted] = flow.compare_many(
-            flow.Probe(probe.flow), [gallery.flows[k] for k in wanted.tolist()]
-        )
+    for k in wanted.tolist():
+        aligned = flow.alignments(np.concatenate([raw_pairs.of(k), enhanced_pairs.of(k)]))
+        agreement[k] = flow.agreement(probe.flow, gallery.flows[k], aligned)
     return np.array(
         [combine(m, f) for m, f in zip(minutiae.tolist(), agreement.tolist(), strict=True)]
     )

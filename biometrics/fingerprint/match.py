@@ -31,6 +31,7 @@ from __future__ import annotations
 import importlib
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol, cast
 
 import numpy as np
@@ -91,17 +92,43 @@ class _Kernel(Protocol):
         /,
     ) -> None: ...
 
+    def agreement(
+        self,
+        a: npt.NDArray[np.uint8],
+        rows_a: int,
+        cols_a: int,
+        b: npt.NDArray[np.uint8],
+        rows_b: int,
+        cols_b: int,
+        block: int,
+        alignments: F64,
+        count: int,
+        harmonics: int,
+        weights: F64,
+        min_overlap: int,
+        /,
+    ) -> float: ...
+
 
 def _load_kernel() -> _Kernel | None:
-    """The C versions of two inner loops (``_simkernel.c``, built by setup.py): the local
-    similarity's element-wise work and LSS-R's compatibility and relaxation. None when it
-    was not compiled: then the NumPy code below, same scores within float32 rounding."""
+    """The C versions of three inner loops (``_simkernel.c``, built by setup.py): the local
+    similarity's element-wise work, LSS-R's compatibility and relaxation, and the ridge
+    flow's agreement. None when it was not compiled, or is an older build without one of
+    them: then the NumPy code, same scores within float32 rounding."""
     try:
         module = importlib.import_module("biometrics.fingerprint._simkernel")
     except ModuleNotFoundError:  # not built (no C compiler at install)
         return None
     except ImportError as exc:  # built but cannot load (e.g. a missing libmvec symbol)
         warnings.warn(f"fingerprint matcher: C kernel not loaded, NumPy used ({exc})", stacklevel=2)
+        return None
+    missing = [f for f in ("similarity", "relax", "agreement") if not hasattr(module, f)]
+    if missing:  # built from an older _simkernel.c (pip install -e . rebuilds it)
+        warnings.warn(
+            f"fingerprint matcher: C kernel lacks {', '.join(missing)} (an older build), "
+            "NumPy used",
+            stacklevel=2,
+        )
         return None
     return cast("_Kernel", module)  # its functions as _simkernel.c defines them
 
@@ -112,6 +139,12 @@ _KERNEL = _load_kernel()
 def native() -> bool:
     """Whether the C kernel is in use (scores within float32 rounding either way)."""
     return _KERNEL is not None
+
+
+def kernel() -> _Kernel | None:
+    """The C kernel, or None when it was not built (then NumPy): also the ridge flow's
+    agreement loop (:func:`flow.agreement`)."""
+    return _KERNEL
 
 
 def _sigmoid(v: npt.ArrayLike, mu: float, tau: float) -> npt.NDArray[np.floating]:
@@ -273,17 +306,45 @@ def compare_many(
     Local similarities come from three products against the whole (padded)
     gallery; LSS-R then runs on one chunk of references at a time.
     """
+    return compare_many_paired(probe, gallery, 0, cylinder, params)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class TopPairs:
+    """Per reference, the head of LSS-R's sorted list: the probe/reference minutia pairs
+    of highest local similarity, as rows (xa, ya, ta, xb, yb, tb) (template positions
+    and directions), best first; ``count`` of each reference's rows are pairs, the rest 0.
+    They say where the reference lies in the probe (:func:`flow.alignments`)."""
+
+    pairs: F32  # references x top x 6
+    count: npt.NDArray[np.intp]  # references
+
+    def of(self, reference: int) -> F32:
+        """The pairs of one reference, ``count[reference]`` x 6."""
+        return self.pairs[reference, : int(self.count[reference])]
+
+
+def compare_many_paired(
+    probe: MinutiaeTemplate,
+    gallery: Gallery,
+    top: int,
+    cylinder: CylinderParams = CYLINDER,
+    params: MatchParams = MATCH,
+) -> tuple[npt.NDArray[np.float64], TopPairs]:
+    """:func:`compare_many`, and each reference's ``top`` pairs of highest local
+    similarity (:class:`TopPairs`; none where the score is 0 for want of cylinders)."""
     a = _cylinders(probe)
     scores = np.zeros(len(gallery))
+    found = TopPairs(np.zeros((len(gallery), top, 6), np.float32), np.zeros(len(gallery), np.intp))
     if a.count < 2 or not gallery.chunks:
-        return scores
+        return scores, found
     gamma = _similarity_t(
         a, gallery.values, gallery.valid, gallery.squared, gallery.direction, cylinder
     )
     for members, side, first in gallery.chunks:
         block = gamma[first : first + members.size * side].reshape(members.size, side * a.count)
-        scores[members] = _lss_r_batch(block, side, first, a, gallery, members, params)
-    return scores
+        scores[members] = _lss_r_batch(block, side, first, a, gallery, members, params, found)
+    return scores, found
 
 
 def _lss_r_batch(
@@ -294,8 +355,10 @@ def _lss_r_batch(
     gallery: Gallery,
     members: npt.NDArray[np.intp],
     params: MatchParams,
+    found: TopPairs,
 ) -> npt.NDArray[np.float64]:
-    """LSS-R of one probe against a chunk of references.
+    """LSS-R of one probe against a chunk of references; the head of each sorted list
+    into ``found`` (as many pairs as it holds room for).
 
     ``gamma`` is (references, side * nA): reference slot-major local
     similarities, reference ``b``'s cylinder ``s`` against the probe's ``p`` at
@@ -324,6 +387,13 @@ def _lss_r_batch(
     xb, yb, tb = gallery.x[row], gallery.y[row], gallery.angle[row]
     m = active.sum(1)  # active pairs per reference
     n_p = np.minimum(_n_p(n_r, params), m)
+    head = min(found.pairs.shape[1], k_max)
+    if head:
+        kept = np.arange(head)[None, :] < m[:, None]  # active pairs only
+        found.pairs[members, :head] = np.stack(
+            [v[:, :head] * kept for v in (xa, ya, ta, xb, yb, tb)], axis=2, dtype=np.float32
+        )
+        found.count[members] = np.minimum(m, head)
     if _KERNEL is not None:
         # lam0 > 0 is a prefix of the sorted pairs, as is position < nR: the active pairs
         # are each row's first ``m``

@@ -187,13 +187,14 @@ class FusionPolicy:
 # ``gerbang_dual`` (both minutiae sets of each finger and the ridge flow, :mod:`dual`; the
 # kiosk's 1:1 comparison when the enrolled record holds all three), measured like the
 # points above by ``gerbang eval fingerprint --protocol all-pairs`` on the four FVC2002 B
-# sets pooled (docs/fingerprint-eval/all_pairs_flow.json, "pooled", 2026-11-26), thresholds
-# rounded up: one finger: FMR 0.01% at 0.03018 (FNMR 3.9%), FMR 1% at 0.024598 (FNMR
-# 2.2%); two fingers summed: above every one of the 2,560 chimeric impostor sums at
-# 0.051072 (FNMR 0.18%), FMR 1% at 0.045789 (FNMR 0.18%); max: 0.030058 / 0.025583.
-DUAL_VERIFICATION = VerificationPolicy(accept=0.0302, reject=0.0246)
+# sets pooled (docs/fingerprint-eval/all_pairs_aligned.json, "pooled"; the flow aligned by
+# the minutiae, 2026-11-26), thresholds rounded up: one finger: FMR 0.01% at 0.02991
+# (FNMR 4.2%), FMR 1% at 0.024463 (FNMR 2.1%); two fingers summed: above every one of the
+# 2,560 chimeric impostor sums at 0.050209 (FNMR 0.18%), FMR 1% at 0.04525 (FNMR 0.18%);
+# max: 0.02991 / 0.025457.
+DUAL_VERIFICATION = VerificationPolicy(accept=0.0300, reject=0.0245)
 DUAL_FUSION = FusionPolicy(
-    sum_accept=0.0511, sum_reject=0.0458, max_accept=0.0301, max_reject=0.0256
+    sum_accept=0.0503, sum_reject=0.0453, max_accept=0.0300, max_reject=0.0255
 )
 
 
@@ -201,35 +202,31 @@ DUAL_FUSION = FusionPolicy(
 class FlowParams:
     """Ridge flow (:mod:`flow`): the orientation field on a block grid and its comparison.
 
-    The comparison tries every translation (FFT correlation) at each rotation in
-    ``-max_rotation .. max_rotation`` degrees and keeps the best mean agreement
-    cos(2 * angle difference) over an overlap of at least ``min_overlap`` blocks
-    (150 blocks of 8 px: about 2.4 cm^2, a fifth of a small print).
-    The agreement of two blocks is a kernel of their angle difference with
-    ``harmonics`` terms (:func:`flow.kernel_weights`). ``gerbang_dual`` adds
-    ``weight * max(agreement - floor, 0)`` to its minutiae score (then rescales to
-    0..1): only near-perfect agreement counts, so the flow breaks ties among pairs
-    whose minutiae cannot decide (prints that overlap little) and barely moves the
-    others. ``floor`` and ``weight``: the lowest pooled FNMR at FMR 0.01% over
-    0.6-0.97 x 0.03-0.3 on the four FVC2002 B sets (all pairs); ``harmonics``: the
-    fewest (of 1-5) with which constants chosen that way on three sets meet half of
-    bozorth3's EER on the fourth, for each set held out. docs/fingerprint.md
+    The comparison aligns the two fields by the matcher's minutia pairs: the
+    ``hypotheses`` pairs of highest local similarity of each minutiae set, one
+    alignment each (:func:`flow.alignments`). It keeps the best mean agreement
+    over an overlap of at least ``min_overlap`` blocks (150 blocks of 8 px: about
+    2.4 cm^2, a fifth of a small print). The agreement of two blocks is a kernel of
+    their angle difference with ``harmonics`` terms (:func:`flow.kernel_weights`).
+    ``gerbang_dual`` adds ``weight * max(agreement - floor, 0)`` to its minutiae
+    score (then rescales to 0..1): only near-perfect agreement counts, so the flow
+    breaks ties among pairs whose minutiae cannot decide (prints that overlap
+    little) and barely moves the others. ``floor`` and ``weight``: the lowest
+    pooled FNMR at FMR 0.01% (ties: pooled EER) over 0.6-0.97 x 0.03-0.3 on the
+    four FVC2002 B sets (all pairs); chosen that way on three sets, they meet half
+    of bozorth3's EER on the fourth, for each set held out. ``hypotheses`` (3) and
+    ``harmonics`` (3, chosen for the earlier searched comparison) were not tuned
+    for the aligned one beyond trying 3 and 10 alignments. docs/fingerprint.md
     ("Ridge flow") has the grid and the check.
     """
 
     block: int = 8  # px at 500 ppi, a little under one ridge period
     min_area: float = 0.75  # share of a block inside the enhanced print area to count
-    max_rotation: float = 40.0  # degrees either way
-    rotation_step: float = 4.0
     min_overlap: int = 150  # blocks
     harmonics: int = 3  # of the agreement kernel (1: plain cos 2d); see flow.kernel_weights
+    hypotheses: int = 3  # alignments per minutiae set: its best pairs by local similarity
     floor: float = 0.9
-    weight: float = 0.1
-
-    @property
-    def rotations(self) -> tuple[float, ...]:
-        steps = math.floor(self.max_rotation / self.rotation_step + 1e-9)
-        return tuple(self.rotation_step * k for k in range(-steps, steps + 1))
+    weight: float = 0.15
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,10 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from biometrics.fingerprint import enhance, flow
+from biometrics.fingerprint import enhance, flow, match
+from biometrics.fingerprint.dual import DualTemplate
 from biometrics.fingerprint.flow import RidgeFlow
+from biometrics.fingerprint.params import FLOW
 from biometrics.fingerprint.template import MinutiaeTemplate
 
 
@@ -101,3 +103,14 @@ def flow_of(pixels: np.ndarray, turn_degrees: float = 0.0, margin: int = 24) -> 
     image = enhance.normalise(turned, 8.0)
     theta, coherence = enhance.orientation_field(image, 1.0, 8.0)
     return flow.from_field(theta, coherence, area)
+
+
+def aligned_agreement(a: DualTemplate, b: DualTemplate) -> float:
+    """The flow agreement ``gerbang_dual`` gives a pair, computed apart from
+    ``dual.compare_many``: aligned by each set's best minutia pairs, one comparison at
+    a time."""
+    pairs = [
+        match.compare_many_paired(p, match.Gallery([r]), FLOW.hypotheses)[1].of(0)
+        for p, r in ((a.raw, b.raw), (a.enhanced, b.enhanced))
+    ]
+    return flow.agreement(a.flow, b.flow, flow.alignments(np.concatenate(pairs)))

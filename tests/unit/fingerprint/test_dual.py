@@ -12,7 +12,13 @@ from biometrics.fingerprint.dual import FingerSets, score_pairs
 from biometrics.fingerprint.flow import RidgeFlow
 from biometrics.fingerprint.params import FLOW
 from biometrics.fingerprint.template import MinutiaeTemplate
-from tests.unit.fingerprint.synthetic import arch, flow_of, moved, random_template
+from tests.unit.fingerprint.synthetic import (
+    aligned_agreement,
+    arch,
+    flow_of,
+    moved,
+    random_template,
+)
 
 
 def _finger(seed: int) -> tuple[FingerSets, FingerSets]:
@@ -42,7 +48,7 @@ def test_every_side_with_both_sets_gives_gerbang_dual_scores() -> None:
         minutiae = 0.5 * (
             match.compare(a.raw, b.raw) + match.compare(a.dual.enhanced, b.dual.enhanced)
         )
-        agreement = flow.compare(a.dual.flow, b.dual.flow)
+        agreement = aligned_agreement(a.dual, b.dual)
         assert agreement > FLOW.floor  # the same pattern turned: the flow adds to the score
         assert score == pytest.approx(dual.combine(minutiae, agreement))
         assert score > dual.combine(minutiae, FLOW.floor)
@@ -97,20 +103,20 @@ def test_deciding_at_a_threshold_compares_only_the_flows_that_can_change_the_dec
         for r in references
     ]
     compared: list[int] = []
-    original = flow.compare_many
+    original = flow.agreement
 
-    def counting(p: flow.Probe, refs: list[RidgeFlow]) -> object:
-        compared.append(len(refs))
-        return original(p, refs)
+    def counting(p: RidgeFlow, reference: RidgeFlow, aligned: object) -> float:
+        compared.append(1)
+        return original(p, reference, aligned)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(flow, "compare_many", counting)
+    monkeypatch.setattr(flow, "agreement", counting)
     # at the mate's own score: it is at the threshold only with its flow's bonus
     threshold = float(full[0])
     assert dual.combine(minutiae[0], 0.0) < threshold
     gated = dual.compare_many(probe, gallery, decide_at=threshold)
     gate = dual.flow_gate(threshold)
     wanted = [k for k, m in enumerate(minutiae) if m >= gate]
-    assert compared == [len(wanted)] and 0 in wanted and len(wanted) < len(references)
+    assert len(compared) == len(wanted) and 0 in wanted and len(wanted) < len(references)
     for k, (g, f) in enumerate(zip(gated.tolist(), full.tolist(), strict=True)):
         assert (g >= threshold) == (f >= threshold)  # every decision is the full score's
         if k in wanted:

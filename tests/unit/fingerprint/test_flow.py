@@ -2,41 +2,61 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
-from biometrics.fingerprint import flow
+from biometrics.fingerprint import flow, match
 from biometrics.fingerprint.errors import TemplateError
 from biometrics.fingerprint.flow import OFF_PRINT, RidgeFlow
 from biometrics.fingerprint.params import FLOW
 from tests.unit.fingerprint.synthetic import arch, flow_of, ridges
 
+SIZE = 300  # synthetic prints' side (px); flow_of turns them about the centre
 
-def test_a_turned_print_agrees_with_itself_and_not_with_another_pattern() -> None:
-    # most of the print must overlap, so that a smooth field cannot agree with a part of
-    # another one (with FLOW's 150 blocks an arch and a whorl agree at 0.99 somewhere)
-    large = replace(FLOW, min_overlap=600)
+
+def turn(
+    degrees: float, centre: float = SIZE / 2, shift: tuple[float, float] = (0.0, 0.0)
+) -> list[float]:
+    """The alignment (flow.alignments) of a print turned ``degrees`` counter-clockwise as
+    shown about (centre, centre), as ``flow_of`` does, then moved by ``shift`` pixels."""
+    psi = -math.radians(degrees)
+    c, s = math.cos(psi), math.sin(psi)
+    tx = centre - (c * centre - s * centre) + shift[0]
+    return [psi, tx, centre - (s * centre + c * centre) + shift[1]]
+
+
+def test_a_turned_print_agrees_with_itself_where_aligned_and_not_elsewhere() -> None:
+    large = replace(FLOW, min_overlap=600)  # most of the print must overlap
     upright = flow_of(arch())
-    for turn in (-24.0, 12.0, 20.0):  # on and between the 4-degree rotation steps
-        assert flow.compare(upright, flow_of(arch(), turn), large) > 0.99
-    # directions turned the wrong way under the rotation give 0.81 / 0.97 / 0.91 here;
-    # no rotation search, 0.80 / 0.95 / 0.86
-    unturned = replace(large, max_rotation=0.0)
-    assert flow.compare(upright, flow_of(arch(), -24.0), unturned) < 0.95
-    whorl = flow_of(ridges((300, 300), period=9.0))
-    assert flow.compare(upright, whorl, large) < 0.6
+    for degrees in (-24.0, 12.0, 20.0):
+        turned = flow_of(arch(), degrees)
+        assert flow.agreement(turned, upright, [turn(degrees)], large) > 0.99
+        # the directions turned the wrong way
+        assert flow.agreement(turned, upright, [turn(-degrees)], large) < 0.8
+    whorl = flow_of(ridges((SIZE, SIZE), period=9.0))
+    assert flow.agreement(whorl, upright, [turn(0.0)], large) < 0.6
 
 
-def test_comparison_is_symmetric_enough_and_many_equals_one_by_one() -> None:
-    a, b, c = flow_of(arch()), flow_of(arch(), 16.0), flow_of(arch(bend=0.01), -8.0)
-    assert flow.compare(a, b) == pytest.approx(flow.compare(b, a), abs=0.02)
-    d = flow_of(arch(size=400), 4.0)  # another grid size: another FFT canvas, cached apart
-    many = flow.compare_many(flow.Probe(a), [b, d, c, d])
-    expected = [flow.compare(a, b), flow.compare(a, d), flow.compare(a, c), flow.compare(a, d)]
-    assert many.tolist() == pytest.approx(expected)
-    assert d.degrees.shape != a.degrees.shape and expected[1] > 0.95
+def test_the_best_alignment_counts_and_none_scores_zero() -> None:
+    a, b = flow_of(arch(), 16.0), flow_of(arch())
+    right, wrong = turn(16.0), turn(-30.0, shift=(40.0, -24.0))
+    best = flow.agreement(a, b, [right])
+    assert flow.agreement(a, b, [wrong, right, wrong]) == best > flow.agreement(a, b, [wrong])
+    assert flow.agreement(a, b, np.zeros((0, 3))) == 0.0
+    # the same field far down and right on a wider grid: found with the shift
+    rows, cols = b.degrees.shape
+    shifted = np.full((rows + 30, cols + 40), OFF_PRINT, np.uint8)
+    shifted[30:, 40:] = b.degrees
+    far = RidgeFlow(b.block, shifted)
+    psi, tx, ty = right  # far's point p + o is b's point p: the probe's R(psi) p + t
+    ox, oy = 40.0 * b.block, 30.0 * b.block
+    c, s = math.cos(psi), math.sin(psi)
+    moved_right = [psi, tx - (c * ox - s * oy), ty - (s * ox + c * oy)]
+    assert flow.agreement(a, far, [moved_right]) == pytest.approx(best, abs=1e-9)
 
 
 def test_fields_that_cannot_overlap_enough_score_zero() -> None:
@@ -44,9 +64,40 @@ def test_fields_that_cannot_overlap_enough_score_zero() -> None:
     sliver = RidgeFlow(8, np.full((30, 30), OFF_PRINT, np.uint8))
     sliver.degrees[:5, :20] = 90  # 100 blocks on the print, fewer than min_overlap
     assert sliver.valid_blocks < FLOW.min_overlap
-    assert flow.compare(full, sliver) == 0.0 and flow.compare(sliver, full) == 0.0
+    same = [turn(0.0)]
+    assert flow.agreement(full, sliver, same) == 0.0 == flow.agreement(sliver, full, same)
+    # an alignment that puts the reference beside the probe: no block in common
+    assert flow.agreement(full, full, [turn(0.0, shift=(SIZE, 0.0))]) == 0.0
     with pytest.raises(ValueError, match="block sizes"):
-        flow.compare(full, RidgeFlow(16, full.degrees))
+        flow.agreement(full, RidgeFlow(16, full.degrees), same)
+
+
+def test_alignments_make_the_paired_minutiae_meet() -> None:
+    rng = np.random.default_rng(3)
+    psi, t = 0.4, np.array([25.0, -12.0])
+    c, s = math.cos(psi), math.sin(psi)
+    xb, yb = rng.uniform(0, 300, 5), rng.uniform(0, 300, 5)
+    tb = rng.uniform(-math.pi, math.pi, 5)
+    xa, ya = c * xb - s * yb + t[0], s * xb + c * yb + t[1]
+    ta = tb - psi  # the image turned by psi (y down) turns a direction (y up) by -psi
+    found = flow.alignments(np.stack([xa, ya, ta, xb, yb, tb], axis=1))
+    assert found.shape == (5, 3)
+    assert np.allclose(found[:, 0], psi) and np.allclose(found[:, 1:], t)
+    assert flow.alignments(np.zeros((0, 6))).shape == (0, 3)
+
+
+def test_c_and_numpy_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert match.native()  # else this compares NumPy with NumPy
+    rng = np.random.default_rng(5)
+    fields = [flow_of(arch(), 10.0), flow_of(arch(bend=0.01), -6.0), flow_of(ridges())]
+    aligned: npt.NDArray[np.float64] = np.stack(
+        [rng.uniform(-0.8, 0.8, 40), rng.uniform(-60, 60, 40), rng.uniform(-60, 60, 40)], axis=1
+    )
+    expected = [flow.agreement(a, b, aligned) for a in fields for b in fields]
+    monkeypatch.setattr(match, "_KERNEL", None)
+    numpy_path = [flow.agreement(a, b, aligned) for a in fields for b in fields]
+    assert numpy_path == pytest.approx(expected, abs=1e-9)
+    assert len(set(np.round(expected, 6).tolist())) > 3  # not all alike (e.g. all 0)
 
 
 def test_the_agreement_kernel_is_one_at_zero_and_narrows_with_harmonics() -> None:
@@ -64,11 +115,6 @@ def test_the_agreement_kernel_is_one_at_zero_and_narrows_with_harmonics() -> Non
     assert kernel(20.0, 1) == pytest.approx(0.766, abs=1e-3)
     assert kernel(20.0, 3) < kernel(20.0, 1) - 0.1
     assert kernel(0.0, 3) == pytest.approx(1.0)
-
-
-def test_rotations_are_symmetric_and_include_none() -> None:
-    assert len(FLOW.rotations) == 21 and 0.0 in FLOW.rotations
-    assert FLOW.rotations[0] == -FLOW.rotations[-1] == -40.0
 
 
 def test_bytes_round_trip() -> None:
@@ -104,40 +150,13 @@ def test_a_flow_larger_than_any_print_is_not_stored() -> None:
         flow.to_bytes(RidgeFlow(8, np.zeros((side + 1, 4), np.uint8)))
 
 
-def test_every_turn_keeps_the_whole_field_on_its_canvas() -> None:
+def test_a_turn_keeps_the_whole_field_on_its_canvas() -> None:
     # a long 20 x 60 strip: turned 40 degrees it must be re-centred on its square
-    # canvas, or a part falls off and can never be compared
+    # canvas, or a part falls off (distractors are made this way)
     strip = RidgeFlow(8, np.full((20, 60), 45, np.uint8))
-    probe = flow.Probe(strip)
-    for degrees, mask in zip(FLOW.rotations, probe.masks, strict=True):
-        assert mask.sum() == pytest.approx(strip.valid_blocks, rel=0.03), degrees
-    assert flow.compare(strip, strip) > 0.99
-
-
-def test_the_match_may_lie_at_any_shift_without_wrapping_round() -> None:
-    upright = flow_of(arch())
-    rows, cols = upright.degrees.shape
-    shifted = np.full((rows + 30, cols + 40), OFF_PRINT, np.uint8)
-    shifted[30:, 40:] = upright.degrees  # the same field far down and right on a wider grid
-    far = RidgeFlow(upright.block, shifted)
-    assert flow.compare(upright, far) == pytest.approx(flow.compare(upright, upright), abs=0.01)
-    assert flow.compare(far, upright) == pytest.approx(flow.compare(upright, upright), abs=0.01)
-
-
-def test_the_correlation_does_not_wrap_round_the_canvas() -> None:
-    # the probe: 10 x 15 blocks, exactly the overlap floor; the reference holds its two
-    # halves at opposite edges of a 64-block-wide grid. Only a correlation that wraps
-    # round would see them as one piece; unwrapped they overlap 80 blocks at most.
-    probe = RidgeFlow(8, np.full((10, 15), 90, np.uint8))
-    assert probe.valid_blocks == FLOW.min_overlap
-    halves = np.full((64, 64), OFF_PRINT, np.uint8)
-    halves[20:30, 57:] = 90  # the probe's first 7 columns at the right edge
-    halves[20:30, :8] = 90  # its last 8 at the left edge
-    reference = RidgeFlow(8, halves)
-    assert flow.compare(probe, reference) == 0.0
-    whole = halves.copy()
-    whole[40:50, 20:35] = 90  # and the same piece whole: found
-    assert flow.compare(probe, RidgeFlow(8, whole)) > 0.99
+    for degrees in (-40.0, 40.0, 90.0):
+        turned = flow.moved(strip, degrees=degrees)
+        assert turned.valid_blocks == pytest.approx(strip.valid_blocks, rel=0.03), degrees
 
 
 def test_fields_that_can_never_overlap_enough_score_zero_even_when_large() -> None:
@@ -147,7 +166,10 @@ def test_fields_that_can_never_overlap_enough_score_zero_even_when_large() -> No
     down[:, 40:42] = 90  # 160 blocks in an upright strip: at most ~4-20 overlap
     a, b = RidgeFlow(8, across), RidgeFlow(8, down)
     assert min(a.valid_blocks, b.valid_blocks) >= FLOW.min_overlap
-    assert flow.compare(a, b) == 0.0
+    middle = 80 * 8 / 2
+    aligned = [turn(d, middle, (dx, 0.0)) for d in (0.0, 30.0) for dx in (-80.0, 0.0, 80.0)]
+    assert flow.agreement(a, b, aligned) == 0.0
+    assert flow.agreement(a, a, aligned) > 0.99
 
 
 def test_blocks_mostly_off_the_print_or_not_numbers_are_off_the_print() -> None:
@@ -175,17 +197,29 @@ def test_from_field_checks_its_inputs() -> None:
 
 
 def test_a_moved_field_is_the_field_of_the_moved_print() -> None:
-    # no rotation search: the turn must come from ``moved`` itself, in the right direction
-    fixed = replace(FLOW, max_rotation=0.0, min_overlap=400)
+    # one alignment, no search: the turn must come from ``moved`` itself, in the right
+    # direction. ``moved`` centres the field on a larger square grid: the alignment is
+    # that grid's offset.
+    fixed = replace(FLOW, min_overlap=400)
     upright = flow_of(arch())
-    for turn in (-20.0, 16.0):  # turned the wrong way: 0.66 / 0.80
-        turned = flow.moved(upright, degrees=turn)
-        assert flow.compare(turned, flow_of(arch(), turn), fixed) > 0.97
-        assert flow.compare(turned, flow_of(arch(), -turn), fixed) < 0.85
+
+    def offset(field: RidgeFlow, moved: RidgeFlow) -> list[float]:
+        (rows, cols), side = field.degrees.shape, moved.degrees.shape[0]
+        return [0.0, (side - cols) // 2 * field.block, (side - rows) // 2 * field.block]
+
+    for degrees in (-20.0, 16.0):
+        turned = flow.moved(upright, degrees=degrees)
+        aligned = [offset(upright, turned)]
+        assert flow.agreement(turned, flow_of(arch(), degrees), aligned, fixed) > 0.97
+        assert flow.agreement(turned, flow_of(arch(), -degrees), aligned, fixed) < 0.85
     # the arch is left-right symmetric: its mirror turned by t is the arch turned by -t
-    mirrored = flow.moved(flow_of(arch(), 16.0), mirror=True)
-    assert flow.compare(mirrored, flow_of(arch(), -16.0), fixed) > 0.97
-    assert flow.compare(mirrored, flow_of(arch(), 16.0), fixed) < 0.9
-    twice = flow.moved(flow.moved(upright, mirror=True), mirror=True)
-    assert flow.compare(twice, upright, fixed) > 0.999
+    source = flow_of(arch(), 16.0)
+    mirrored = flow.moved(source, mirror=True)
+    aligned = [offset(source, mirrored)]
+    assert flow.agreement(mirrored, flow_of(arch(), -16.0), aligned, fixed) > 0.97
+    assert flow.agreement(mirrored, flow_of(arch(), 16.0), aligned, fixed) < 0.9
+    once = flow.moved(upright, mirror=True)
+    twice = flow.moved(once, mirror=True)
+    shift = np.add(offset(upright, once), offset(once, twice)).tolist()
+    assert flow.agreement(twice, upright, [shift], fixed) > 0.999
     assert abs(twice.valid_blocks - upright.valid_blocks) <= 0.02 * upright.valid_blocks

@@ -142,11 +142,11 @@ def test_a_large_dual_gallery_votes_with_both_sets_and_finds_the_same_best_hit(
     assert (indexed.method, exhaustive.method) == ("index", "exhaustive") and indexed.dual
     index = DualIndex([e.dual for e in enrolled if e.dual is not None], PARAMS)
     compared: list[int] = []
-    original = flow.compare_many
+    original = flow.agreement
 
-    def counting(probe: flow.Probe, references: list[RidgeFlow]) -> npt.NDArray[np.float64]:
-        compared.append(len(references))
-        return original(probe, references)
+    def counting(probe: RidgeFlow, reference: RidgeFlow, aligned: npt.ArrayLike) -> float:
+        compared.append(1)
+        return original(probe, reference, aligned)
 
     for mate in (0, 31, 59):
         probe = fingers[mate][1]
@@ -162,7 +162,7 @@ def test_a_large_dual_gallery_votes_with_both_sets_and_finds_the_same_best_hit(
         threshold = 0.5 * (by_index[0].score + by_index[1].score)
         compared.clear()
         with monkeypatch.context() as patch:
-            patch.setattr(flow, "compare_many", counting)
+            patch.setattr(flow, "agreement", counting)
             decided = indexed.search(probe, decide_at=threshold)
         assert decided[0] == by_index[0] and all(h.score < threshold for h in decided[1:])
         assert compared == [1] and len(decided) == PARAMS.shortlist

@@ -9,7 +9,7 @@ import types
 import numpy as np
 import pytest
 
-from biometrics.fingerprint import match, mcc
+from biometrics.fingerprint import flow, match, mcc
 from biometrics.fingerprint.params import CYLINDER
 from biometrics.fingerprint.template import Cylinders, MinutiaeTemplate
 from tests.unit.fingerprint.synthetic import moved, random_template
@@ -249,3 +249,45 @@ def test_a_kernel_that_cannot_load_warns_and_numpy_takes_over(
     monkeypatch.setattr(importlib, "import_module", failing)
     with pytest.warns(UserWarning, match="C kernel not loaded, NumPy used"):
         assert match._load_kernel() is None
+
+
+def test_an_older_kernel_build_without_a_function_falls_back_to_numpy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_import = importlib.import_module
+    older = types.ModuleType("biometrics.fingerprint._simkernel")  # before agreement()
+    older.similarity = lambda *a: None  # type: ignore[attr-defined]
+    older.relax = lambda *a: None  # type: ignore[attr-defined]
+
+    def stale(name: str, package: str | None = None) -> types.ModuleType:
+        if name == "biometrics.fingerprint._simkernel":
+            return older
+        return real_import(name, package)
+
+    monkeypatch.setattr(importlib, "import_module", stale)
+    with pytest.warns(UserWarning, match="lacks agreement"):
+        assert match._load_kernel() is None
+
+
+def test_the_best_pairs_say_where_the_reference_lies() -> None:
+    probe = mcc.encode(random_template(40, seed=11))
+    # the reference: the probe turned 0.3 rad counter-clockwise as shown about its
+    # centre and moved; so the probe is the reference turned back (psi = +0.3, y down)
+    reference = mcc.encode(moved(probe, rotation=0.3, shift=(12.0, -7.0), drop=4))
+    others = [mcc.encode(random_template(35, seed=s)) for s in (12, 13)]
+    gallery = match.Gallery([others[0], reference, others[1]])
+    scores, top = match.compare_many_paired(probe, gallery, 3)
+    assert scores.tolist() == match.compare_many(probe, gallery).tolist()
+    assert top.pairs.shape == (3, 3, 6) and top.count.tolist() == [3, 3, 3]
+    aligned = flow.alignments(top.of(1))
+    assert np.allclose(aligned[:, 0], 0.3, atol=1e-5)
+    # reference point p lies at R(psi) p + t in the probe: check on the template centre
+    c, s = math.cos(0.3), math.sin(0.3)
+    cx, cy = probe.width / 2, probe.height / 2
+    ref_centre = (cx + 12.0, cy - 7.0)
+    for _, tx, ty in aligned.tolist():
+        x = c * ref_centre[0] - s * ref_centre[1] + tx
+        y = s * ref_centre[0] + c * ref_centre[1] + ty
+        assert (x, y) == pytest.approx((cx, cy), abs=1e-3)
+    none = match.compare_many_paired(mcc.encode(random_template(1, seed=3)), gallery, 3)[1]
+    assert none.count.tolist() == [0, 0, 0] and not none.pairs.any()

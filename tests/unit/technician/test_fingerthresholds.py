@@ -248,6 +248,7 @@ DUAL_POINT = {
     "dual_fused_accept_fmr": 0.0,
     "dual_fused_reject_fmr": 0.007,
     "dual_with_flow": True,
+    "dual_flow_aligned": True,
 }
 
 
@@ -275,6 +276,12 @@ def test_dual_points_are_all_or_none_and_only_calibrated_ones_are_used() -> None
     )
     assert before_flow.dual_accept == 0.045 and not before_flow.has_dual
     assert not policy_from_settings(before_flow).dual
+    # measured with the searched flow, before it was aligned by the minutiae: not used
+    searched = FingerprintOperatingPoint.model_validate(
+        {**POINT.model_dump(), **DUAL_POINT, "dual_flow_aligned": False}
+    )
+    assert searched.dual_accept == 0.045 and not searched.has_dual
+    assert not policy_from_settings(searched).dual
 
 
 def test_the_saved_point_round_trips_and_decides(tmp_path: Path, data_dir: Path) -> None:

@@ -206,7 +206,9 @@ def test_the_interim_view_searches_both_parts_with_one_matcher(
     )
     assert whole.dual is added_dual
     expected = sorted(h.score for h in whole.search(probe_1))
-    assert sorted(hits.values()) == pytest.approx(expected, abs=1e-6)  # float32 batches
+    # float32 batches: the similarities, and so which pairs align the flows, may differ
+    # in their last bits between two gallery layouts
+    assert sorted(hits.values()) == pytest.approx(expected, abs=2e-5)
     assert interim.entries[interim.gallery.search(probe_2)[0].reference] == "wl-2"
     release.set()
     assert fingers._refresher is not None
