@@ -88,16 +88,51 @@ def distractor(
 
 def dual_distractor(base: DualTemplate, rng: np.random.Generator) -> DualTemplate:
     """:func:`distractor` for ``gerbang_dual``: both minutiae sets mirrored and moved
-    alike (each with its own jitter), and the ridge flow mirrored and turned alike."""
-    move = (
-        rng.uniform(-math.pi / 6, math.pi / 6),
-        rng.uniform(-20, 20),
-        rng.uniform(-20, 20),
-    )
+    alike (each with its own jitter), and the ridge flow mirrored and turned alike, so
+    that the flow lies where the minutiae say (``gerbang_dual`` aligns the flows by the
+    minutia pairs). ``flow.moved`` turns the block grid about its own centre onto a
+    larger grid; the minutiae get the shift that puts them on it (:func:`_flow_shift`)
+    instead of a random one: neither matcher depends on where a print lies."""
+    turn = rng.uniform(-math.pi / 6, math.pi / 6)
+    moved_flow = flow.moved(base.flow, mirror=True, degrees=math.degrees(turn))
+    move = (turn, *_flow_shift(base.raw, base.flow, moved_flow, turn))
     return DualTemplate(
         distractor(base.raw, rng, move=move),
         distractor(base.enhanced, rng, move=move),
-        flow.moved(base.flow, mirror=True, degrees=math.degrees(move[0])),
+        moved_flow,
+    )
+
+
+def _flow_shift(
+    frame: MinutiaeTemplate, source: flow.RidgeFlow, moved: flow.RidgeFlow, turn: float
+) -> tuple[float, float]:
+    """The shift (px) after :func:`distractor`'s mirror and turn that lands a minutia
+    where ``flow.moved(source, mirror=True, degrees=turn)`` put the print's flow.
+
+    The minutiae are mirrored about x = (width - 1) / 2 and turned about the frame's
+    centre; the flow about its grid's middle (block centres at (k + 0.5) * block px),
+    then moved onto the larger square grid. Both turn by the same R, so the flow's
+    motion is the minutiae's plus a translation: R (mirror offset, 0), plus
+    (I - R) (flow centre - frame centre), plus the grid's offset.
+    """
+    block = source.block
+    rows, cols = source.degrees.shape
+    side = moved.degrees.shape[0]
+    c, s = math.cos(turn), math.sin(turn)
+
+    def rotated(x: float, y: float) -> tuple[float, float]:  # as distractor turns
+        return c * x + s * y, -s * x + c * y
+
+    mirror = cols * block - (frame.width - 1)  # x -> cols*block - x against width - 1 - x
+    centre = (
+        (cols / 2 + 0.5) * block - frame.width / 2,
+        (rows / 2 + 0.5) * block - frame.height / 2,
+    )
+    mx, my = rotated(mirror, 0.0)
+    cx, cy = rotated(*centre)
+    return (
+        mx + centre[0] - cx + (side - cols) // 2 * block,
+        my + centre[1] - cy + (side - rows) // 2 * block,
     )
 
 

@@ -20,6 +20,7 @@ from biometrics.fingerprint.indexbench import (
     dual_distractor,
 )
 from biometrics.fingerprint.params import IndexParams
+from biometrics.fingerprint.template import MinutiaeTemplate
 from tests.unit.fingerprint.synthetic import arch, flow_of, moved, random_template
 
 SMALL = IndexParams(dims=32, neighbours=16, shortlist=5)
@@ -202,3 +203,29 @@ def test_fingers_without_votes_are_never_shortlisted() -> None:
     shortlist = index.shortlist(votes)
     assert set(shortlist.tolist()) == set(np.flatnonzero(votes).tolist())
     assert len(index.search(probe, top=40)) == len(shortlist)
+
+
+@pytest.mark.parametrize("seed", [3, 4, 5])
+def test_a_dual_distractors_flow_lies_where_its_minutiae_say(seed: int) -> None:
+    # gerbang_dual aligns the flows by the minutiae: a distractor's flow must lie under
+    # its minutiae as the base print's lies under the base's. Base: a 300 x 300 frame
+    # whose flow is on the print only in a 3 x 3 block patch, every minutia inside it
+    grid = np.full((37, 37), flow.OFF_PRINT, np.uint8)
+    grid[9:12, 24:27] = 45  # blocks 24-26 across, 9-11 down: pixels 192-216, 72-96
+    patch = flow.RidgeFlow(8, grid)
+    rng = np.random.default_rng(seed)
+    rows = [
+        (float(x), float(y), float(a), 1, 0.5)
+        for x, y, a in zip(
+            rng.uniform(198, 210, 12), rng.uniform(78, 90, 12), rng.uniform(0, 6, 12), strict=True
+        )
+    ]
+    base = MinutiaeTemplate.from_lists(300, 300, rows)
+    fake = dual_distractor(DualTemplate(base, base, patch), np.random.default_rng(seed))
+    for copy in (fake.raw, fake.enhanced):
+        cols = np.floor(copy.x / 8).astype(int)
+        down = np.floor(copy.y / 8).astype(int)
+        inside = (cols >= 0) & (down >= 0) & (cols < fake.flow.degrees.shape[1])
+        inside &= down < fake.flow.degrees.shape[0]
+        assert inside.all()
+        assert np.all(fake.flow.degrees[down, cols] != flow.OFF_PRINT)
