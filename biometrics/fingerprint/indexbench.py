@@ -287,9 +287,13 @@ def run(
             "rss_mb": round(_rss_mb(), 0),
             "peak_rss_mb": round(_peak_rss_mb(), 0),
         }
-    method = "mirrored FVC templates, rotated ±30°, shifted ±20 px, 2 px jitter"
     if is_dual:
-        method += "; both minutiae sets moved alike, the ridge flow mirrored and turned alike"
+        method = (
+            "mirrored FVC templates, rotated ±30°, 2 px jitter; both minutiae sets moved "
+            "alike, the ridge flow mirrored and turned alike, the minutiae shifted onto it"
+        )
+    else:
+        method = "mirrored FVC templates, rotated ±30°, shifted ±20 px, 2 px jitter"
     return {
         "matcher": DUAL_MATCHER if is_dual else RAW_MATCHER,
         "mates": len(enrolled),
