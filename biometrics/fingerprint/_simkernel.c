@@ -336,8 +336,9 @@ static double agreement_loop(const uint8_t *a, Py_ssize_t rows_a, Py_ssize_t col
     for (Py_ssize_t h = 0; h < count; h++) {
         const double psi = alignments[3 * h], tx = alignments[3 * h + 1];
         const double ty = alignments[3 * h + 2];
-        /* R(-psi) (p - t) in blocks of the reference: cx, cy move by (c, -s) a column */
-        const double c = cos(psi) , s = sin(psi), c2 = cos(2.0 * psi), s2 = sin(2.0 * psi);
+        /* a probe block's centre p lies at R(-psi) (p - t) in the reference (qx, qy: in
+           reference blocks) */
+        const double c = cos(psi), s = sin(psi), c2 = cos(2.0 * psi), s2 = sin(2.0 * psi);
         double total = 0.0;
         Py_ssize_t overlap = 0;
         for (Py_ssize_t r = 0; r < rows_a; r++) {
