@@ -32,6 +32,7 @@ figures in docs/fingerprint.md ("Ridge flow").
 
 from __future__ import annotations
 
+import functools
 import math
 import struct
 from dataclasses import dataclass
@@ -167,12 +168,16 @@ def from_bytes(data: bytes) -> RidgeFlow:
     return RidgeFlow(block, degrees.copy())
 
 
+@functools.cache
 def kernel_weights(params: FlowParams = FLOW) -> npt.NDArray[np.float64]:
     """Weights of cos(2n * angle difference), n = 1..harmonics: Fejer's, summing to 1, so
-    that full agreement is 1 and the kernel narrows as harmonics are added."""
+    that full agreement is 1 and the kernel narrows as harmonics are added. Computed once
+    per parameters (every flow comparison needs them) and read-only."""
     n = np.arange(1, params.harmonics + 1, dtype=np.float64)
     weights = 1.0 - n / (params.harmonics + 1)
-    return np.asarray(weights / weights.sum(), dtype=np.float64)
+    result = np.asarray(weights / weights.sum(), dtype=np.float64)
+    result.setflags(write=False)
+    return result
 
 
 def alignments(pairs: npt.ArrayLike) -> F64:
@@ -227,12 +232,12 @@ def _agreement_numpy(
     rows, cols = np.nonzero(probe.degrees < 180)  # as the C loop: anything else is off
     block = probe.block
     px, py = (cols + 0.5) * block, (rows + 0.5) * block
+    height, width = reference.degrees.shape
     found: list[float] = []
     for psi, tx, ty in turns.tolist():
         c, s = math.cos(psi), math.sin(psi)
         qx = np.floor((c * (px - tx) + s * (py - ty)) / block)
         qy = np.floor((c * (py - ty) - s * (px - tx)) / block)
-        height, width = reference.degrees.shape
         inside = (qx >= 0) & (qy >= 0) & (qx < width) & (qy < height)
         db = reference.degrees[qy[inside].astype(np.intp), qx[inside].astype(np.intp)]
         on = db < 180

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy.typing as npt
 import pytest
 
 from biometrics.fingerprint import dual, flow, match, mcc
@@ -105,9 +106,9 @@ def test_deciding_at_a_threshold_compares_only_the_flows_that_can_change_the_dec
     compared: list[int] = []
     original = flow.agreement
 
-    def counting(p: RidgeFlow, reference: RidgeFlow, aligned: object) -> float:
+    def counting(p: RidgeFlow, reference: RidgeFlow, aligned: npt.ArrayLike) -> float:
         compared.append(1)
-        return original(p, reference, aligned)  # type: ignore[arg-type]
+        return original(p, reference, aligned)
 
     monkeypatch.setattr(flow, "agreement", counting)
     # at the mate's own score: it is at the threshold only with its flow's bonus

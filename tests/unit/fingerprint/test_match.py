@@ -256,8 +256,8 @@ def test_an_older_kernel_build_without_a_function_falls_back_to_numpy(
 ) -> None:
     real_import = importlib.import_module
     older = types.ModuleType("biometrics.fingerprint._simkernel")  # before agreement()
-    older.similarity = lambda *a: None  # type: ignore[attr-defined]
-    older.relax = lambda *a: None  # type: ignore[attr-defined]
+    for name in ("similarity", "relax"):
+        setattr(older, name, lambda *a: None)
 
     def stale(name: str, package: str | None = None) -> types.ModuleType:
         if name == "biometrics.fingerprint._simkernel":
