@@ -318,16 +318,42 @@ static PyObject *relax(PyObject *self, PyObject *args) {
 #define MAX_ALIGNMENTS 1024
 #define MAX_HARMONICS 16
 
-/* The best mean agreement of two ridge flows over the given alignments (see flow.py). */
+/* The best mean agreement of two ridge flows over the given alignments (see flow.py).
+
+   The probe's blocks on the print are listed once (centre and direction, in row order),
+   and for each alignment the kernel value of each of the 180 direction differences is
+   tabulated once: a block's value depends only on that difference and the alignment. The
+   table holds the very expressions the per-block loop computed before, and the blocks are
+   summed in the same order, so the result is the same to the bit. Returns -2 when the
+   list cannot be allocated (the caller raises MemoryError). */
 static double agreement_loop(const uint8_t *a, Py_ssize_t rows_a, Py_ssize_t cols_a,
                              const uint8_t *b, Py_ssize_t rows_b, Py_ssize_t cols_b, int block,
                              const double *alignments, Py_ssize_t count, const double *weights,
                              int harmonics, Py_ssize_t min_overlap) {
     const double degree = 3.14159265358979323846 / 180.0;
-    double cos2[180], sin2[180];
+    double cos2[180], sin2[180], table[180];
     for (int k = 0; k < 180; k++) {
         cos2[k] = cos(2.0 * k * degree);
         sin2[k] = sin(2.0 * k * degree);
+    }
+    Py_ssize_t on = 0;
+    for (Py_ssize_t i = 0; i < rows_a * cols_a; i++) on += a[i] < 180;
+    double *centre = malloc(sizeof(double) * 2 * (size_t)(on > 0 ? on : 1));
+    uint8_t *direction = malloc((size_t)(on > 0 ? on : 1));
+    if (centre == NULL || direction == NULL) {
+        free(centre);
+        free(direction);
+        return -2.0;
+    }
+    Py_ssize_t listed = 0;
+    for (Py_ssize_t r = 0; r < rows_a; r++) {
+        for (Py_ssize_t col = 0; col < cols_a; col++) {
+            const uint8_t da = a[r * cols_a + col];
+            if (da >= 180) continue;
+            centre[2 * listed] = (col + 0.5) * block;
+            centre[2 * listed + 1] = (r + 0.5) * block;
+            direction[listed++] = da;
+        }
     }
     const double scale = 1.0 / block; /* the block sizes are powers of two or exact enough */
     const double width = (double)cols_b, height = (double)rows_b;
@@ -339,35 +365,32 @@ static double agreement_loop(const uint8_t *a, Py_ssize_t rows_a, Py_ssize_t col
         /* a probe block's centre p lies at R(-psi) (p - t) in the reference (qx, qy: in
            reference blocks) */
         const double c = cos(psi), s = sin(psi), c2 = cos(2.0 * psi), s2 = sin(2.0 * psi);
+        for (int k = 0; k < 180; k++) {
+            /* cos 2d of d = k degrees - psi, then cos 2nd by Chebyshev's recurrence */
+            const double t1 = cos2[k] * c2 + sin2[k] * s2;
+            double previous = 1.0, current = t1, value = weights[0] * t1;
+            for (int n = 1; n < harmonics; n++) {
+                const double next = 2.0 * t1 * current - previous;
+                previous = current;
+                current = next;
+                value += weights[n] * current;
+            }
+            table[k] = value;
+        }
         double total = 0.0;
         Py_ssize_t overlap = 0;
-        for (Py_ssize_t r = 0; r < rows_a; r++) {
-            const double py = (r + 0.5) * block - ty;
-            const uint8_t *row = a + r * cols_a;
-            for (Py_ssize_t col = 0; col < cols_a; col++) {
-                const uint8_t da = row[col];
-                if (da >= 180) continue;
-                const double px = (col + 0.5) * block - tx;
-                const double qx = (c * px + s * py) * scale;
-                const double qy = (c * py - s * px) * scale;
-                /* inside the grid (a NaN fails too); there truncation is the floor */
-                if (!(qx >= 0.0 && qy >= 0.0 && qx < width && qy < height)) continue;
-                const uint8_t db = b[(Py_ssize_t)qy * cols_b + (Py_ssize_t)qx];
-                if (db >= 180) continue;
-                int k = (int)da - (int)db;
-                k += k < 0 ? 180 : 0;
-                /* cos 2d of d = (da - db) - psi, then cos 2nd by Chebyshev's recurrence */
-                const double t1 = cos2[k] * c2 + sin2[k] * s2;
-                double previous = 1.0, current = t1, value = weights[0] * t1;
-                for (int n = 1; n < harmonics; n++) {
-                    const double next = 2.0 * t1 * current - previous;
-                    previous = current;
-                    current = next;
-                    value += weights[n] * current;
-                }
-                total += value;
-                overlap++;
-            }
+        for (Py_ssize_t i = 0; i < listed; i++) {
+            const double px = centre[2 * i] - tx, py = centre[2 * i + 1] - ty;
+            const double qx = (c * px + s * py) * scale;
+            const double qy = (c * py - s * px) * scale;
+            /* inside the grid (a NaN fails too); there truncation is the floor */
+            if (!(qx >= 0.0 && qy >= 0.0 && qx < width && qy < height)) continue;
+            const uint8_t db = b[(Py_ssize_t)qy * cols_b + (Py_ssize_t)qx];
+            if (db >= 180) continue;
+            int k = (int)direction[i] - (int)db;
+            k += k < 0 ? 180 : 0;
+            total += table[k];
+            overlap++;
         }
         if (overlap >= min_overlap && overlap > 0) {
             const double mean = total / (double)overlap;
@@ -375,6 +398,8 @@ static double agreement_loop(const uint8_t *a, Py_ssize_t rows_a, Py_ssize_t col
             found = 1;
         }
     }
+    free(centre);
+    free(direction);
     return found ? (best < -1.0 ? -1.0 : best > 1.0 ? 1.0 : best) : 0.0;
 }
 
@@ -411,7 +436,7 @@ static PyObject *agreement(PyObject *self, PyObject *args) {
         best = agreement_loop(views[0].buf, rows_a, cols_a, views[1].buf, rows_b, cols_b, block,
                               views[2].buf, count, views[3].buf, harmonics, min_overlap);
         Py_END_ALLOW_THREADS
-        result = PyFloat_FromDouble(best);
+        result = best < -1.5 ? PyErr_NoMemory() : PyFloat_FromDouble(best);
     }
     while (held > 0) PyBuffer_Release(&views[--held]);
     return result;

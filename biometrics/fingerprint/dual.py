@@ -141,9 +141,19 @@ def compare_many(
         wanted = np.arange(len(gallery))
     else:  # a hair below the gate: the float rounding of combine never decides
         wanted = np.flatnonzero(minutiae >= flow_gate(decide_at) - 1e-9)
-    for k in wanted.tolist():
-        aligned = flow.alignments(np.concatenate([raw_pairs.of(k), enhanced_pairs.of(k)]))
-        agreement[k] = flow.agreement(probe.flow, gallery.flows[k], aligned)
+    if wanted.size:
+        # every wanted reference's alignments in one pass: per reference its raw set's
+        # pairs, then its enhanced set's (the rows each holds), as flow.alignments lists them
+        slots = np.arange(top)
+        held = np.concatenate(
+            [slots < raw_pairs.count[wanted, None], slots < enhanced_pairs.count[wanted, None]],
+            axis=1,
+        )
+        both = np.concatenate([raw_pairs.pairs[wanted], enhanced_pairs.pairs[wanted]], axis=1)
+        turns = flow.alignments(both[held])
+        ends = np.cumsum(held.sum(axis=1)).tolist()
+        for k, start, end in zip(wanted.tolist(), [0, *ends[:-1]], ends, strict=True):
+            agreement[k] = flow.agreement(probe.flow, gallery.flows[k], turns[start:end])
     return np.array(
         [combine(m, f) for m, f in zip(minutiae.tolist(), agreement.tolist(), strict=True)]
     )
