@@ -126,6 +126,7 @@ class EnrollmentOutcome:
                         "gallery": c.gallery,
                         "modality": c.modality,
                         "score": c.score,
+                        "matcher": c.matcher,
                     }
                     for c in self.candidates
                 ],

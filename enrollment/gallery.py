@@ -23,7 +23,9 @@ from models.store import Store
 from models.watchlist import WatchlistEntry
 
 if TYPE_CHECKING:
+    from biometrics.fingerprint.dual import DualTemplate
     from biometrics.fingerprint.template import MinutiaeTemplate
+    from biometrics.fingerprint.verify import FingerPolicy
 
 # A possible duplicate at the counter: the verification policy's "reject" threshold
 # (FMR 1% on casia_facev5 + lfw_gray): above it, the faces are not called different,
@@ -83,11 +85,17 @@ class GalleryDeduplicator:
     """1:N de-duplication against the local galleries (enrolled travellers and watchlist):
     the face through the FAISS face gallery, each captured finger against every stored
     finger template of our matcher (exhaustive: a counter's gallery; the stored templates
-    are stacked ``finger_chunk`` at a time into a ``match.Gallery`` and each captured
-    finger scored against the stack, the 1:N rate of the matcher, ~2x comparing pair by
-    pair, same scores), a hit at ``finger_threshold``: the kiosk's watchlist-hit point
-    (``FingerPolicy.watchlist_hit``: the shipped one-finger accept, FMR 0.01%, unless
-    the counter's settings hold a calibration made at that rate or stricter)."""
+    are stacked ``finger_chunk`` at a time and each captured finger scored against the
+    stack, the 1:N rate of the matcher, same scores as pair by pair).
+
+    The matcher is the kiosk's: ``gerbang_dual`` (both minutiae sets and the ridge flow)
+    for a stored finger that holds all three when every captured finger does too and the
+    policy has a ``gerbang_dual`` hit point, else the raw sets (``gerbang``: converted
+    minutiae, records stored before the enhanced set). Each comparison is decided at its
+    own matcher's watchlist-hit point (``FingerPolicy.watchlist_hit`` or
+    ``dual_watchlist_hit``: the shipped one-finger accept, FMR 0.01%, unless the counter's
+    settings hold a calibration made at that rate or stricter); a candidate reports the
+    matcher of its score, ``gerbang_dual``'s when both found the person."""
 
     def __init__(
         self,
@@ -95,7 +103,7 @@ class GalleryDeduplicator:
         *,
         threshold: float = DEDUP_THRESHOLD,
         k: int = 5,
-        finger_threshold: float | None = None,
+        finger_policy: FingerPolicy | None = None,  # None: the shipped points
         finger_chunk: int = 1000,  # stored templates per stack: ~75 MB of cylinders at most
     ) -> None:
         if finger_chunk < 1:
@@ -103,7 +111,7 @@ class GalleryDeduplicator:
         self.gallery = gallery
         self.threshold = threshold
         self.k = k
-        self.finger_threshold = finger_threshold
+        self.finger_policy = finger_policy
         self.finger_chunk = finger_chunk
 
     def candidates(
@@ -123,43 +131,78 @@ class GalleryDeduplicator:
         return found
 
     def _fingers(self, fingers: Sequence[FingerprintTemplate]) -> list[DuplicateCandidate]:
-        from biometrics.fingerprint import match, record
-        from biometrics.fingerprint.params import VERIFICATION
+        from biometrics.fingerprint import dual, match, record
+        from biometrics.fingerprint.verify import SHIPPED
 
-        hit = VERIFICATION.accept if self.finger_threshold is None else self.finger_threshold
-        probes = [p for p in (record.comparable(f) for f in fingers) if p is not None]
-        if not probes:
+        policy = self.finger_policy or SHIPPED
+        sets = [p for p in (record.finger_sets(f) for f in fingers) if p is not None]
+        if not sets:
             return []
+        dual_hit = policy.dual_watchlist_hit
+        dual_probes = [p.dual for p in sets]
+        both = [p for p in dual_probes if p is not None]
+        if dual_hit is None or len(both) != len(dual_probes):
+            both = []  # the raw sets for every stored finger
         store = self.gallery.store
-        best: dict[str, float] = {}
-        subjects: list[str] = []
-        references: list[MinutiaeTemplate] = []
+        best: dict[str, tuple[bool, float]] = {}  # subject: (gerbang_dual's, score)
+        raw_chunk: tuple[list[str], list[MinutiaeTemplate]] = ([], [])
+        dual_chunk: tuple[list[str], list[DualTemplate]] = ([], [])
 
-        def score_chunk() -> None:
-            stack = match.Gallery(references)
-            scores = np.max([match.compare_many(probe, stack) for probe in probes], axis=0)
-            for subject, score in zip(subjects, scores.tolist(), strict=True):
+        def keep(subjects: list[str], scores: list[float], is_dual: bool, hit: float) -> None:
+            for subject, score in zip(subjects, scores, strict=True):
                 if score >= hit:
-                    best[subject] = max(score, best.get(subject, 0.0))
+                    best[subject] = max((is_dual, score), best.get(subject, (False, 0.0)))
             subjects.clear()
+
+        def score_raw() -> None:
+            subjects, references = raw_chunk
+            stack = match.Gallery(references)
+            scores = np.max([match.compare_many(p.raw, stack) for p in sets], axis=0)
+            keep(subjects, scores.tolist(), False, policy.watchlist_hit)
+            references.clear()
+
+        def score_dual() -> None:
+            subjects, references = dual_chunk
+            if dual_hit is None:  # never: dual references are gathered only with a hit point
+                raise AssertionError("gerbang_dual de-duplication without its hit point")
+            stack = dual.Gallery(references)
+            # decided at the hit: the flow is compared only where it can reach it, and
+            # every score at or above the hit is exact (dual.compare_many)
+            scores = np.max([dual.compare_many(p, stack, decide_at=dual_hit) for p in both], 0)
+            keep(subjects, scores.tolist(), True, dual_hit)
             references.clear()
 
         for _, stored in store.fingerprint_templates.iter_format(record.FORMAT):
-            reference = record.comparable(stored)
-            if reference is None or not stored.subject_id:
+            if not stored.subject_id:
                 continue
-            subjects.append(stored.subject_id)
-            references.append(reference)
-            if len(references) == self.finger_chunk:
-                score_chunk()
-        if references:
-            score_chunk()
+            if both:
+                found = record.finger_sets(stored)
+                if found is not None and found.dual is not None:
+                    dual_chunk[0].append(stored.subject_id)
+                    dual_chunk[1].append(found.dual)
+                    if len(dual_chunk[1]) == self.finger_chunk:
+                        score_dual()
+                    continue
+                reference = None if found is None else found.raw
+            else:
+                reference = record.comparable(stored)
+            if reference is None:
+                continue
+            raw_chunk[0].append(stored.subject_id)
+            raw_chunk[1].append(reference)
+            if len(raw_chunk[1]) == self.finger_chunk:
+                score_raw()
+        if raw_chunk[1]:
+            score_raw()
+        if dual_chunk[1]:
+            score_dual()
         return [
             DuplicateCandidate(
                 subject,
                 "watchlist" if store.watchlist.exists(subject) else "travellers",
                 "fingerprint",
                 round(score, 4),
+                dual.DUAL_MATCHER if is_dual else dual.RAW_MATCHER,
             )
-            for subject, score in sorted(best.items(), key=lambda kv: -kv[1])
+            for subject, (is_dual, score) in sorted(best.items(), key=lambda kv: -kv[1][1])
         ]

@@ -69,6 +69,9 @@ class DuplicateCandidate:
     gallery: str  # "travellers" or "watchlist"
     modality: str  # "face" or "fingerprint"
     score: float
+    # a fingerprint score's matcher, "gerbang" or "gerbang_dual" (each has its own scale and
+    # hit point); None for a face
+    matcher: str | None = None
 
 
 class Deduplicator(Protocol):

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 def _review(
     ctx: click.Context, as_user: str | None, secret_stdin: bool
 ) -> Iterator[tuple[DuplicateReview, Principal]]:
+    from biometrics.fingerprint.verify import policy_from_settings
     from enrollment.gallery import FaceGallery, GalleryDeduplicator
     from enrollment.review import DuplicateReview
 
@@ -31,8 +32,13 @@ def _review(
         audit = AuditLog(store, keys.signing_key())
         actor = principal(store, audit, as_user, secret_stdin, role=Role.SUPERVISOR)
         gallery = FaceGallery.open(store, index_dir(settings), index_key(settings))
+        # the counter's calibrated fingerprint points, as the officer app uses them
+        policy = policy_from_settings(settings.calibration.fingerprint)
         review = DuplicateReview(
-            store, audit, GalleryDeduplicator(gallery), index_update=gallery.add_rows
+            store,
+            audit,
+            GalleryDeduplicator(gallery, finger_policy=policy),
+            index_update=gallery.add_rows,
         )
         yield review, actor
     finally:
@@ -89,6 +95,7 @@ def show(
                 "gallery": c.gallery,
                 "modality": c.modality,
                 "score": c.score,
+                "matcher": c.matcher,
                 "has_face_image": image is not None,
             }
             for c, image in case.candidates

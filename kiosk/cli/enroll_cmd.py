@@ -103,6 +103,7 @@ def enroll(
     Exit 0 when enrolled or held for a supervisor (possible duplicates), 5 when
     refused (the reasons are printed; nothing is stored).
     """
+    from biometrics.fingerprint.verify import policy_from_settings
     from enrollment.faces import DlibFaceEngine
     from enrollment.fromfiles import FileEnrollment, FileEnrollmentRunner
     from enrollment.gallery import FaceGallery, GalleryDeduplicator
@@ -132,7 +133,10 @@ def enroll(
             store,
             audit,
             DlibFaceEngine(),
-            GalleryDeduplicator(gallery),
+            # the counter's calibrated fingerprint points, as the officer app uses them
+            GalleryDeduplicator(
+                gallery, finger_policy=policy_from_settings(settings.calibration.fingerprint)
+            ),
             index_update=gallery.add_rows,
             office_id=settings.kiosk.office_id,
             kiosk_id=settings.kiosk.id,

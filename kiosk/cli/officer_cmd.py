@@ -97,7 +97,7 @@ def officer(ctx: click.Context, exit_after: float) -> None:
             office_id=settings.kiosk.office_id,
             kiosk_id=settings.kiosk.id,
             devices=counter_devices(settings, base_dir, store, faces),
-            finger_threshold=policy_from_settings(settings.calibration.fingerprint).watchlist_hit,
+            finger_policy=policy_from_settings(settings.calibration.fingerprint),
         )
         window.show()
         if exit_after:

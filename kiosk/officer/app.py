@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from enrollment.accounts import Accounts
 from enrollment.counter import CounterEnrollment, FingerEngine
@@ -20,6 +21,9 @@ from kiosk.officer.window import OfficerWindow
 from models.audit import AuditLog
 from models.roles import Principal
 from models.store import Store
+
+if TYPE_CHECKING:
+    from biometrics.fingerprint.verify import FingerPolicy
 
 
 @dataclass
@@ -49,7 +53,7 @@ def build_officer_app(
     choose_file: Chooser = file_dialog,
     choose_files: FilesChooser = files_dialog,
     devices: CounterDevices | None = None,
-    finger_threshold: float | None = None,
+    finger_policy: FingerPolicy | None = None,
 ) -> OfficerApp:
     officer = OfficerController(window, accounts, ReferralReview(store, audit))
 
@@ -58,7 +62,7 @@ def build_officer_app(
             store,
             audit,
             faces,
-            GalleryDeduplicator(gallery, finger_threshold=finger_threshold),
+            GalleryDeduplicator(gallery, finger_policy=finger_policy),
             principal,
             fingers=fingers,
             index_update=gallery.add_rows,
@@ -90,7 +94,7 @@ def build_officer_app(
     review = DuplicateReview(
         store,
         audit,
-        GalleryDeduplicator(gallery, finger_threshold=finger_threshold),
+        GalleryDeduplicator(gallery, finger_policy=finger_policy),
         index_update=gallery.add_rows,
     )
     duplicates = DuplicatesController(window.duplicates, review, lambda: officer.principal)

@@ -15,7 +15,7 @@ from biometrics.fingerprint import record
 from biometrics.fingerprint.dual import FingerSets
 from biometrics.fingerprint.gallery import FingerGallery
 from biometrics.fingerprint.params import DUAL_VERIFICATION, INDEX, VERIFICATION
-from biometrics.fingerprint.verify import FingerPolicy, policy_from_settings
+from biometrics.fingerprint.verify import SHIPPED, FingerPolicy, policy_from_settings
 from devices.virtual.fingerprint import VirtualFingerprintScanner
 from enrollment.technician import savefile
 from kiosk.traveller.finger_step import LOW_QUALITY, Enrolled, FingerStep
@@ -259,10 +259,64 @@ def test_counter_deduplication_finds_an_enrolled_finger(enrolled_store: Store, d
     other = _template(db1, "108_1", RIGHT, "new-person")  # nobody stored
     assert dedup.candidates(None, [other]) == []
     # the counter's calibrated hit point applies: one above this pair's score finds nothing
+    assert found.matcher == "gerbang"  # stored without the enhanced set: the raw sets
     strict = GalleryDeduplicator(
-        FaceGallery.in_memory(enrolled_store), finger_threshold=found.score + 0.01
+        FaceGallery.in_memory(enrolled_store),
+        finger_policy=dataclasses.replace(SHIPPED, watchlist_hit=found.score + 0.01),
     )
     assert [c.subject_id for c in strict.candidates(None, [same])] == []
+
+
+def test_counter_deduplication_uses_gerbang_dual_where_both_sides_hold_it(
+    store: Store, db1: Path
+) -> None:
+    """A stored finger with both sets and the flow is compared by gerbang_dual at its own
+    hit point when the captured fingers hold them too; one without them by the raw sets."""
+    from biometrics.fingerprint import dual
+    from enrollment.gallery import FaceGallery, GalleryDeduplicator
+
+    _enrol(store, _template(db1, "101_1", RIGHT, "t-1", enhanced=True))
+    factories.watch_fingers(store, "wl-1", [_template(db1, "105_1", RIGHT, "wl-1")])
+    gallery = FaceGallery.in_memory(store)
+    same = _template(db1, "101_4", RIGHT, "new-person", enhanced=True)
+    watched = _template(db1, "105_2", RIGHT, "new-person", enhanced=True)
+    other = _template(db1, "108_1", RIGHT, "new-person", enhanced=True)
+    runs = [
+        GalleryDeduplicator(gallery, finger_chunk=chunk).candidates(None, [same, watched])
+        for chunk in (1, 1000)
+    ]
+    assert runs[0] == runs[1]
+    found = {c.subject_id: c for c in runs[0]}
+    assert set(found) == {"t-1", "wl-1"}
+    assert (found["t-1"].matcher, found["wl-1"].matcher) == ("gerbang_dual", "gerbang")
+    probe, stored = record.finger_sets(same), record.finger_sets(_stored_finger(store, "t-1"))
+    assert probe is not None and stored is not None and probe.dual and stored.dual
+    assert found["t-1"].score == round(dual.compare(probe.dual, stored.dual), 4)
+    assert found["t-1"].score >= DUAL_VERIFICATION.accept
+    dedup = GalleryDeduplicator(gallery)
+    assert dedup.candidates(None, [other]) == []
+    # decided at gerbang_dual's own point: above this pair's score nothing is found, and
+    # the raw sets do not step in for a pair both of whose sides hold gerbang_dual's
+    strict = dataclasses.replace(SHIPPED, dual_watchlist_hit=found["t-1"].score + 0.005)
+    assert GalleryDeduplicator(gallery, finger_policy=strict).candidates(None, [same]) == []
+    # a probe without the enhanced set, or a policy without gerbang_dual: the raw sets
+    raw_probe = _template(db1, "101_4", RIGHT, "new-person")
+    no_dual = dataclasses.replace(SHIPPED, dual_watchlist_hit=None)
+    for candidates in (
+        dedup.candidates(None, [raw_probe]),
+        GalleryDeduplicator(gallery, finger_policy=no_dual).candidates(None, [same]),
+    ):
+        assert [(c.subject_id, c.matcher) for c in candidates] == [("t-1", "gerbang")]
+
+
+def _stored_finger(store: Store, subject: str) -> FingerprintTemplate:
+    """The one stored finger template of ``subject``."""
+    (row,) = [
+        t
+        for _, t in store.fingerprint_templates.iter_format(record.FORMAT)
+        if t.subject_id == subject
+    ]
+    return row
 
 
 def test_counter_deduplication_in_chunks_gives_the_pairwise_scores(
@@ -278,9 +332,9 @@ def test_counter_deduplication_in_chunks_gives_the_pairwise_scores(
         _template(db1, "105_2", RIGHT, "new-person"),
     ]
     gallery = FaceGallery.in_memory(enrolled_store)
-    loose = 0.0  # every stored finger a candidate: all the scores are compared
+    loose = dataclasses.replace(SHIPPED, watchlist_hit=0.0)  # every stored finger a candidate
     runs = [
-        GalleryDeduplicator(gallery, finger_threshold=loose, finger_chunk=chunk).candidates(
+        GalleryDeduplicator(gallery, finger_policy=loose, finger_chunk=chunk).candidates(
             None, probes
         )
         for chunk in (1, 2, 1000)
