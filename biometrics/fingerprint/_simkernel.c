@@ -37,9 +37,16 @@
  *   by the alignment), averaged over the blocks both cover; an alignment covering fewer
  *   than min_overlap blocks counts for nothing, and with none left the result is 0.
  *   Double precision throughout: equal to the NumPy path within ~1e-12.
+ *   An alignment is left as soon as its blocks show that it cannot beat the best so far
+ *   (which leaves the best exact), nor reach at_least when that is above -1: every block
+ *   left could add at most 1 (the kernel's maximum), so once the blocks' shortfall from 1
+ *   exceeds (1 - target) times the blocks counted plus those left, its mean stays below
+ *   the target. The result is exact when it is at least at_least, and below at_least
+ *   otherwise (not necessarily the agreement: gerbang_dual needs only the agreement above
+ *   its floor).
  *
  *   agreement(a, rows_a, cols_a, b, rows_b, cols_b, block, alignments, count, harmonics,
- *             weights, min_overlap)
+ *             weights, min_overlap, at_least)
  *     a, b         rows x cols uint8: directions in degrees 0..179, 255 off the print
  *     alignments   count x 3 float64: (psi, tx, ty), a point p of b lies at R(psi) p + t in a
  *     weights      harmonics float64: the kernel's weights (flow.kernel_weights)
@@ -329,7 +336,7 @@ static PyObject *relax(PyObject *self, PyObject *args) {
 static double agreement_loop(const uint8_t *a, Py_ssize_t rows_a, Py_ssize_t cols_a,
                              const uint8_t *b, Py_ssize_t rows_b, Py_ssize_t cols_b, int block,
                              const double *alignments, Py_ssize_t count, const double *weights,
-                             int harmonics, Py_ssize_t min_overlap) {
+                             int harmonics, Py_ssize_t min_overlap, double at_least) {
     const double degree = 3.14159265358979323846 / 180.0;
     double cos2[180], sin2[180], table[180];
     for (int k = 0; k < 180; k++) {
@@ -379,7 +386,21 @@ static double agreement_loop(const uint8_t *a, Py_ssize_t rows_a, Py_ssize_t col
         }
         double total = 0.0;
         Py_ssize_t overlap = 0;
+        /* the mean this alignment must reach to matter (below -1: none yet) */
+        const double target = found && best > at_least ? best : at_least;
+        const double slack = 1.0 - target;
+        int left = 0;
         for (Py_ssize_t i = 0; i < listed; i++) {
+            /* every 64 blocks: can it still reach the target? (a margin of 1e-9 a block
+               for the rounding of the sums) */
+            if (target > -1.0 && (i & 63) == 0 && i > 0) {
+                const double shortfall = (double)overlap - total;
+                const double most = (double)(overlap + (listed - i));
+                if (shortfall > slack * most + 1e-9 * (double)listed) {
+                    left = 1;
+                    break;
+                }
+            }
             const double px = centre[2 * i] - tx, py = centre[2 * i + 1] - ty;
             const double qx = (c * px + s * py) * scale;
             const double qy = (c * py - s * px) * scale;
@@ -392,7 +413,7 @@ static double agreement_loop(const uint8_t *a, Py_ssize_t rows_a, Py_ssize_t col
             total += table[k];
             overlap++;
         }
-        if (overlap >= min_overlap && overlap > 0) {
+        if (!left && overlap >= min_overlap && overlap > 0) {
             const double mean = total / (double)overlap;
             if (!found || mean > best) best = mean;
             found = 1;
@@ -408,10 +429,11 @@ static PyObject *agreement(PyObject *self, PyObject *args) {
     Py_buffer views[4];
     Py_ssize_t rows_a, cols_a, rows_b, cols_b, count, min_overlap;
     int block, harmonics;
+    double at_least;
     (void)self;
-    if (!PyArg_ParseTuple(args, "OnnOnniOniOn", &objects[0], &rows_a, &cols_a, &objects[1],
+    if (!PyArg_ParseTuple(args, "OnnOnniOniOnd", &objects[0], &rows_a, &cols_a, &objects[1],
                           &rows_b, &cols_b, &block, &objects[2], &count, &harmonics, &objects[3],
-                          &min_overlap))
+                          &min_overlap, &at_least))
         return NULL;
     if (rows_a < 0 || cols_a < 0 || rows_b < 0 || cols_b < 0 || rows_a > MAX_GRID ||
         cols_a > MAX_GRID || rows_b > MAX_GRID || cols_b > MAX_GRID || block < 1 ||
@@ -434,7 +456,8 @@ static PyObject *agreement(PyObject *self, PyObject *args) {
         double best;
         Py_BEGIN_ALLOW_THREADS
         best = agreement_loop(views[0].buf, rows_a, cols_a, views[1].buf, rows_b, cols_b, block,
-                              views[2].buf, count, views[3].buf, harmonics, min_overlap);
+                              views[2].buf, count, views[3].buf, harmonics, min_overlap,
+                              at_least);
         Py_END_ALLOW_THREADS
         result = best < -1.5 ? PyErr_NoMemory() : PyFloat_FromDouble(best);
     }
@@ -460,4 +483,15 @@ static struct PyModuleDef module = {
     .m_methods = methods,
 };
 
-PyMODINIT_FUNC PyInit__simkernel(void) { return PyModule_Create(&module); }
+/* Raised whenever a function's arguments change, so that match.py can tell an older build
+   (2: agreement takes at_least) */
+#define KERNEL_ABI 2
+
+PyMODINIT_FUNC PyInit__simkernel(void) {
+    PyObject *m = PyModule_Create(&module);
+    if (m != NULL && PyModule_AddIntConstant(m, "ABI", KERNEL_ABI) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

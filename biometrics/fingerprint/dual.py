@@ -120,7 +120,10 @@ def compare_many(
     """``compare`` of the probe against each reference, batched per minutiae set.
 
     The flows are aligned by the two comparisons' best minutia pairs
-    (``FlowParams.hypotheses`` of each set, :func:`flow.agreement`).
+    (``FlowParams.hypotheses`` of each set, :func:`flow.agreement`). Only an agreement
+    at or above ``FlowParams.floor`` changes a score, so the flow is asked for no more
+    (``at_least``): alignments that cannot reach the floor are left early, and every
+    score is the one of the exact agreement.
 
     With ``decide_at`` (a threshold the caller decides at, e.g. the watchlist hit)
     the flow is compared only for
@@ -153,7 +156,9 @@ def compare_many(
         turns = flow.alignments(both[held])
         ends = np.cumsum(held.sum(axis=1)).tolist()
         for k, start, end in zip(wanted.tolist(), [0, *ends[:-1]], ends, strict=True):
-            agreement[k] = flow.agreement(probe.flow, gallery.flows[k], turns[start:end])
+            agreement[k] = flow.agreement(
+                probe.flow, gallery.flows[k], turns[start:end], at_least=FLOW.floor
+            )
     return np.array(
         [combine(m, f) for m, f in zip(minutiae.tolist(), agreement.tolist(), strict=True)]
     )

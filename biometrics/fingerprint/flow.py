@@ -199,7 +199,12 @@ def alignments(pairs: npt.ArrayLike) -> F64:
 
 
 def agreement(
-    probe: RidgeFlow, reference: RidgeFlow, aligned: npt.ArrayLike, params: FlowParams = FLOW
+    probe: RidgeFlow,
+    reference: RidgeFlow,
+    aligned: npt.ArrayLike,
+    params: FlowParams = FLOW,
+    *,
+    at_least: float | None = None,
 ) -> float:
     """The best mean agreement (-1..1) of the two fields over the given alignments
     (:func:`alignments`); 0 when none makes them cover ``min_overlap`` blocks together.
@@ -207,9 +212,17 @@ def agreement(
     At one alignment, each probe block on the print is compared with the reference
     block under its centre (nearest block, no interpolation); the reference's direction
     turns with the alignment. In C when the extension is built (equal within ~1e-12).
+
+    ``at_least`` (0 < at_least <= 1): only an agreement that reaches it is needed (as
+    ``gerbang_dual``'s floor): the result is exact when it is at least ``at_least`` and
+    some value below it otherwise. The C loop then leaves an alignment as soon as its
+    blocks show it cannot reach that (or the best so far): most alignments of strangers'
+    prints are left after a fraction of their blocks. Without it the result is exact.
     """
     if reference.block != probe.block:
         raise ValueError("ridge flows of different block sizes cannot be compared")
+    if at_least is not None and not 0.0 < at_least <= 1.0:
+        raise ValueError("at_least must be in (0, 1]")
     turns = np.ascontiguousarray(np.asarray(aligned, np.float64).reshape(-1, 3))
     weights = kernel_weights(params)
     if not turns.shape[0]:
@@ -221,7 +234,9 @@ def agreement(
         return kernel.agreement(
             a, rows_a, cols_a, b, rows_b, cols_b, probe.block,
             turns, turns.shape[0], weights.size, weights, params.min_overlap,
+            -2.0 if at_least is None else at_least,
         )  # fmt: skip
+    # NumPy: always the exact agreement (which the contract above allows)
     return _agreement_numpy(probe, reference, turns, weights, params.min_overlap)
 
 

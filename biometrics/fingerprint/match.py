@@ -106,8 +106,13 @@ class _Kernel(Protocol):
         harmonics: int,
         weights: F64,
         min_overlap: int,
+        at_least: float,
         /,
     ) -> float: ...
+
+
+# _simkernel.c's KERNEL_ABI: the argument lists this module calls (2: agreement's at_least)
+KERNEL_ABI = 2
 
 
 def _load_kernel() -> _Kernel | None:
@@ -127,6 +132,13 @@ def _load_kernel() -> _Kernel | None:
         warnings.warn(
             f"fingerprint matcher: C kernel lacks {', '.join(missing)} (an older build), "
             "NumPy used",
+            stacklevel=2,
+        )
+        return None
+    if getattr(module, "ABI", 1) != KERNEL_ABI:  # same names, other arguments
+        warnings.warn(
+            f"fingerprint matcher: C kernel of ABI {getattr(module, 'ABI', 1)}, this code "
+            f"needs {KERNEL_ABI} (an older build), NumPy used",
             stacklevel=2,
         )
         return None

@@ -106,9 +106,11 @@ def test_deciding_at_a_threshold_compares_only_the_flows_that_can_change_the_dec
     compared: list[int] = []
     original = flow.agreement
 
-    def counting(p: RidgeFlow, reference: RidgeFlow, aligned: npt.ArrayLike) -> float:
+    def counting(
+        p: RidgeFlow, reference: RidgeFlow, aligned: npt.ArrayLike, *, at_least: float | None
+    ) -> float:
         compared.append(1)
-        return original(p, reference, aligned)
+        return original(p, reference, aligned, at_least=at_least)
 
     monkeypatch.setattr(flow, "agreement", counting)
     # at the mate's own score: it is at the threshold only with its flow's bonus

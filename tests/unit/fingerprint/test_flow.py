@@ -100,6 +100,35 @@ def test_c_and_numpy_agree(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(set(np.round(expected, 6).tolist())) > 3  # not all alike (e.g. all 0)
 
 
+def test_an_agreement_needed_only_from_a_level_is_exact_there_and_below_it_elsewhere() -> None:
+    """``at_least`` (gerbang_dual's floor): the C loop leaves alignments that cannot reach
+    the level; what reaches it is exact, the rest is reported below it."""
+    assert match.native()  # the NumPy path always returns the exact agreement
+    rng = np.random.default_rng(8)
+    fields = [flow_of(arch(), 10.0), flow_of(arch(bend=0.01), -6.0), flow_of(ridges())]
+    above = below = left = 0
+    for a in fields:
+        for b in fields:
+            for _ in range(4):
+                aligned = np.stack(
+                    [rng.uniform(-0.3, 0.3, 6), rng.uniform(-40, 40, 6), rng.uniform(-40, 40, 6)],
+                    axis=1,
+                )
+                exact = flow.agreement(a, b, aligned)
+                for level in (0.3, 0.6, 0.9, 0.97, max(exact, 0.01)):
+                    got = flow.agreement(a, b, aligned, at_least=level)
+                    if exact >= level:
+                        assert got == exact
+                        above += 1
+                    else:
+                        assert got < level
+                        below += 1
+                        left += got != exact  # an alignment was left before its end
+    assert above > 10 and below > 10 and left > 0
+    with pytest.raises(ValueError, match="at_least"):
+        flow.agreement(fields[0], fields[1], [turn(0.0)], at_least=0.0)
+
+
 def test_the_agreement_kernel_is_one_at_zero_and_narrows_with_harmonics() -> None:
     assert flow.kernel_weights(replace(FLOW, harmonics=1)).tolist() == [1.0]
     weights = flow.kernel_weights()

@@ -144,9 +144,11 @@ def test_a_large_dual_gallery_votes_with_both_sets_and_finds_the_same_best_hit(
     compared: list[int] = []
     original = flow.agreement
 
-    def counting(probe: RidgeFlow, reference: RidgeFlow, aligned: npt.ArrayLike) -> float:
+    def counting(
+        probe: RidgeFlow, reference: RidgeFlow, aligned: npt.ArrayLike, *, at_least: float | None
+    ) -> float:
         compared.append(1)
-        return original(probe, reference, aligned)
+        return original(probe, reference, aligned, at_least=at_least)
 
     for mate in (0, 31, 59):
         probe = fingers[mate][1]

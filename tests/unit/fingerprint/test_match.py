@@ -267,6 +267,15 @@ def test_an_older_kernel_build_without_a_function_falls_back_to_numpy(
     monkeypatch.setattr(importlib, "import_module", stale)
     with pytest.warns(UserWarning, match="lacks agreement"):
         assert match._load_kernel() is None
+    # all three names, but the arguments of an older version (no ABI constant: 1)
+    older.__dict__["agreement"] = lambda *a: 0.0
+    with pytest.warns(UserWarning, match="ABI 1, this code needs 2"):
+        assert match._load_kernel() is None
+
+
+def test_the_built_kernel_is_the_version_this_code_calls() -> None:
+    kernel = match.kernel()
+    assert kernel is not None and getattr(kernel, "ABI", None) == match.KERNEL_ABI
 
 
 def test_the_best_pairs_say_where_the_reference_lies() -> None:
