@@ -241,6 +241,11 @@ class FingerprintOperatingPoint(_Section):
     # change of 2026-11-26); points of the searched flow before it are on another scale
     # and are kept but not used, like those without the flow.
     dual_flow_aligned: bool = False
+    # True when every point here (raw and dual) was measured on the bit cylinders of the
+    # matcher since the third change of 2026-11-26 (biometrics.fingerprint.match). Points
+    # measured on the float cylinders before are on another scale: the whole calibration
+    # is kept in the file but not used (the shipped points hold).
+    bit_cylinders: bool = False
 
     @model_validator(mode="after")
     def _order(self) -> FingerprintOperatingPoint:

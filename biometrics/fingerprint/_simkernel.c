@@ -1,19 +1,36 @@
 /*
- * Three inner loops of our fingerprint matcher, in C: two of the MCC matcher
+ * Inner loops of our fingerprint matcher, in C: three of the MCC matcher
  * (biometrics.fingerprint.match) and the ridge-flow agreement (flow.py).
  *
- * similarity(): the local similarities from the matrix products, in one pass.
- *   NumPy computes the same arithmetic as ~15 element-wise passes over the
- *   (gallery rows x probe cylinders) matrix; this loop does it in one, with
- *   the same float32 operations in the same order (IEEE sqrt and division:
- *   the scores are equal).
+ * similarity_bits(): the local similarities of bit cylinders (bit-based MCC, template.py
+ *   pack_bits), by popcount: for probe cylinder a and gallery row b, with V the validity
+ *   words repeated over the direction bins, na = |a & Vb|, nb = |b & Va|, both = |a & b|:
+ *   |a xor b| on the cells valid in both is na + nb - 2 both, and the similarity is
+ *   1 - sqrt(na + nb - 2 both) / (sqrt(na) + sqrt(nb)) (0 where both norms are 0), kept
+ *   where at least min_common spatial cells are valid in both and the directions' cosine
+ *   is at least min_cos. Integer counts, then the same float32 operations as the NumPy
+ *   path (match._similarity_bits_numpy): the results are equal. The common layout (5
+ *   value words, 1 spatial word) has a loop the compiler vectorises, built for AVX-512
+ *   with VPOPCNTDQ, AVX2 and the baseline and picked at run time; other layouts a plain
+ *   loop.
  *
- *   similarity(difference, both, b2, b_direction, a_direction, rows, n, min_common, min_cos)
- *     difference   rows x n float32, writable: -2 b.a on entry, the similarity on return
- *     both         rows x 2n float32: a2 (masked squared norm of a) | common valid cells
- *     b2           rows x n float32: masked squared norm of b
- *     b_direction  rows x 2 float32: cos, sin of each gallery row's direction
- *     a_direction  2 x n float32: cos, sin of each probe cylinder's direction
+ *   similarity_bits(a, a_direction, n, g, g_direction, rows, value_words, spatial_words,
+ *                   min_common, min_cos, out)
+ *     a            n x (2 W + S) uint64: the probe's cylinders, row by row
+ *     a_direction  n x 2 float32: cos, sin of each probe cylinder's direction
+ *     g            (2 W + S) x rows uint64: the gallery's words, one word of every row
+ *                  after another
+ *     g_direction  2 x rows float32: cos of every row, then sin
+ *     out          rows x n float32, writable: the similarities
+ *
+ * best(): the local similarity sort's selection: per row of a chunk's similarities,
+ *   the positions of the k highest, best first, ties to the lower position (as a stable
+ *   sort of the row, descending, would give; so the pairs chosen never depend on the
+ *   padding or the neighbours of a reference in a gallery: bit similarities tie often).
+ *
+ *   best(gamma, batch, length, k, out)
+ *     gamma        batch x length float32, every value >= 0
+ *     out          batch x k int64, writable: positions in the row, k <= length
  *
  * relax(): LSS-R after the local similarity sort, for a chunk of references:
  *   the compatibility rho of every two of the m active pairs (three sigmoids of
@@ -59,6 +76,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* glibc's libmvec (2.22 expf, 2.35 atan2f) has SIMD versions; declaring them lets gcc
    vectorise the compatibility loop with IEEE semantics otherwise kept. x86-64 only, with
@@ -78,27 +96,98 @@ __attribute__((simd("notinbranch"))) float atan2f(float, float);
    (ISO/IEC 19794-2 allows 255), and small enough for int indices and k * k buffers */
 #define MAX_SIDE 4096
 
-static void similarity_loop(float *diff, const float *both, const float *b2m, const float *bdir,
-                            const float *adir, Py_ssize_t rows, Py_ssize_t n, float min_common,
-                            float min_cos) {
-    const float *ac = adir, *as = adir + n;
-    for (Py_ssize_t r = 0; r < rows; r++) {
-        float *d = diff + r * n;
-        const float *a2 = both + r * 2 * n;
-        const float *common = a2 + n;
-        const float *b2 = b2m + r * n;
-        const float bc = bdir[2 * r], bs = bdir[2 * r + 1];
-        for (Py_ssize_t c = 0; c < n; c++) {
-            /* |a - b|^2 = -2ab + a2 + b2, floored at 1e-36: where both norms are 0 the
-               ratio is 1 (similarity 0), as in match._similarity_t */
-            float x = d[c] + a2[c];
-            x = x + b2[c];
-            x = x > 1e-36f ? x : 1e-36f;
-            float s = 1.0f - sqrtf(x) / (sqrtf(a2[c]) + sqrtf(b2[c]) + 1e-18f);
-            s = s > 0.0f ? s : 0.0f;
-            float cosine = bc * ac[c] + bs * as[c];
-            int ok = (common[c] >= min_common) & (cosine >= min_cos);
-            d[c] = ok ? s : 0.0f;
+/* The similarity of one probe cylinder and one gallery row from their counts (see above). */
+#define BIT_SIMILARITY(out_value, both, xa, xb, common, cosine)                                \
+    do {                                                                                        \
+        const float diff_ = (float)((xa) + (xb) - 2 * (both));                                  \
+        const float den_ = sqrtf((float)(xa)) + sqrtf((float)(xb));                             \
+        const float s_ = den_ > 0.0f ? 1.0f - sqrtf(diff_) / den_ : 0.0f;                       \
+        (out_value) = ((common) >= min_common && (cosine) >= min_cos && s_ > 0.0f) ? s_ : 0.0f; \
+    } while (0)
+
+/* gallery rows in tiles of this many: a tile's words (88 bytes a row) stay in the L2 cache
+   while every probe cylinder passes over them */
+#define BIT_TILE 2048
+
+/* 5 value words and 1 spatial word (ns 8, nd 6: 312 value bits, 52 spatial cells) */
+#define SIMILARITY_BITS_5(NAME, ATTRIBUTES)                                                     \
+    ATTRIBUTES static void NAME(const uint64_t *a, const float *adir, Py_ssize_t n,            \
+                                const uint64_t *g, const float *gdir, Py_ssize_t rows,          \
+                                float min_common, float min_cos, float *out) {                  \
+        const uint64_t *b0 = g, *b1 = g + rows, *b2 = g + 2 * rows, *b3 = g + 3 * rows;         \
+        const uint64_t *b4 = g + 4 * rows, *v0 = g + 5 * rows, *v1 = g + 6 * rows;              \
+        const uint64_t *v2 = g + 7 * rows, *v3 = g + 8 * rows, *v4 = g + 9 * rows;              \
+        const uint64_t *sp = g + 10 * rows;                                                     \
+        const float *gc = gdir, *gs = gdir + rows;                                              \
+        for (Py_ssize_t j0 = 0; j0 < rows; j0 += BIT_TILE) {                                    \
+            const Py_ssize_t end = rows - j0 < BIT_TILE ? rows : j0 + BIT_TILE;                 \
+            for (Py_ssize_t i = 0; i < n; i++) {                                                \
+                const uint64_t *ai = a + i * 11;                                                \
+                const uint64_t a0 = ai[0], a1 = ai[1], a2 = ai[2], a3 = ai[3], a4 = ai[4];      \
+                const uint64_t w0 = ai[5], w1 = ai[6], w2 = ai[7], w3 = ai[8], w4 = ai[9];      \
+                const uint64_t as = ai[10];                                                     \
+                const float ci = adir[2 * i], si = adir[2 * i + 1];                             \
+                for (Py_ssize_t j = j0; j < end; j++) {                                         \
+                    const uint64_t both = POPCOUNT(a0 & b0[j]) + POPCOUNT(a1 & b1[j]) +         \
+                                          POPCOUNT(a2 & b2[j]) + POPCOUNT(a3 & b3[j]) +         \
+                                          POPCOUNT(a4 & b4[j]);                                 \
+                    const uint64_t xa = POPCOUNT(a0 & v0[j]) + POPCOUNT(a1 & v1[j]) +           \
+                                        POPCOUNT(a2 & v2[j]) + POPCOUNT(a3 & v3[j]) +           \
+                                        POPCOUNT(a4 & v4[j]);                                   \
+                    const uint64_t xb = POPCOUNT(b0[j] & w0) + POPCOUNT(b1[j] & w1) +           \
+                                        POPCOUNT(b2[j] & w2) + POPCOUNT(b3[j] & w3) +           \
+                                        POPCOUNT(b4[j] & w4);                                   \
+                    const float common = (float)POPCOUNT(as & sp[j]);                           \
+                    const float cosine = gc[j] * ci + gs[j] * si;                               \
+                    BIT_SIMILARITY(out[j * n + i], both, xa, xb, common, cosine);               \
+                }                                                                               \
+            }                                                                                   \
+        }                                                                                       \
+    }
+
+#define POPCOUNT(x) ((uint64_t)__builtin_popcountll(x))
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+/* gcc 12's target_clones cannot pick by VPOPCNTDQ: three builds, chosen at the call */
+SIMILARITY_BITS_5(similarity_bits_5_vpopcnt,
+                  __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx512vpopcntdq,"
+                                        "popcnt"))))
+SIMILARITY_BITS_5(similarity_bits_5_avx2, __attribute__((target("avx2,popcnt"))))
+SIMILARITY_BITS_5(similarity_bits_5_base, )
+static void similarity_bits_5(const uint64_t *a, const float *adir, Py_ssize_t n,
+                              const uint64_t *g, const float *gdir, Py_ssize_t rows,
+                              float min_common, float min_cos, float *out) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512vpopcntdq") && __builtin_cpu_supports("avx512vl"))
+        similarity_bits_5_vpopcnt(a, adir, n, g, gdir, rows, min_common, min_cos, out);
+    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt"))
+        similarity_bits_5_avx2(a, adir, n, g, gdir, rows, min_common, min_cos, out);
+    else
+        similarity_bits_5_base(a, adir, n, g, gdir, rows, min_common, min_cos, out);
+}
+#else
+SIMILARITY_BITS_5(similarity_bits_5, )
+#endif
+
+/* any other layout: W value words, S spatial words */
+static void similarity_bits_any(const uint64_t *a, const float *adir, Py_ssize_t n,
+                                const uint64_t *g, const float *gdir, Py_ssize_t rows, int W,
+                                int S, float min_common, float min_cos, float *out) {
+    const int stride = 2 * W + S;
+    for (Py_ssize_t j = 0; j < rows; j++) {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            const uint64_t *ai = a + i * stride;
+            uint64_t both = 0, xa = 0, xb = 0, count = 0;
+            for (int w = 0; w < W; w++) {
+                const uint64_t bw = g[(Py_ssize_t)w * rows + j];
+                const uint64_t vw = g[(Py_ssize_t)(W + w) * rows + j];
+                both += POPCOUNT(ai[w] & bw);
+                xa += POPCOUNT(ai[w] & vw);
+                xb += POPCOUNT(bw & ai[W + w]);
+            }
+            for (int w = 0; w < S; w++) count += POPCOUNT(ai[2 * W + w] & g[(Py_ssize_t)(2 * W + w) * rows + j]);
+            const float common = (float)count;
+            const float cosine = gdir[j] * adir[2 * i] + gdir[rows + j] * adir[2 * i + 1];
+            BIT_SIMILARITY(out[j * n + i], both, xa, xb, common, cosine);
         }
     }
 }
@@ -114,10 +203,13 @@ static int get_buffer(PyObject *obj, Py_buffer *view, char type, int writable, P
     if (*format == '@' || *format == '=' || (PY_LITTLE_ENDIAN && *format == '<')) format++;
     const Py_ssize_t size = type == 'f' ? 4 : type == 'B' ? 1 : 8;
     const int type_ok = view->itemsize == size && format[0] != '\0' && format[1] == '\0' &&
-                        (type == 'q' ? (format[0] == 'q' || format[0] == 'l') : format[0] == type);
+                        (type == 'q'   ? (format[0] == 'q' || format[0] == 'l')
+                         : type == 'Q' ? (format[0] == 'Q' || format[0] == 'L')
+                                       : format[0] == type);
     const char *type_name = type == 'f'   ? "float32"
                             : type == 'd' ? "float64"
                             : type == 'B' ? "uint8"
+                            : type == 'Q' ? "uint64"
                                           : "int64";
     Py_ssize_t items;
     if (!type_ok) {
@@ -133,34 +225,184 @@ static int get_buffer(PyObject *obj, Py_buffer *view, char type, int writable, P
     return 0;
 }
 
-static PyObject *similarity(PyObject *self, PyObject *args) {
-    PyObject *objects[5];
+/* value words of a row at most: far above a cylinder of ns 16 and nd 8 (2,048 bits) */
+#define MAX_WORDS 64
+
+static PyObject *similarity_bits(PyObject *self, PyObject *args) {
+    PyObject *objects[5]; /* a a_direction g g_direction out */
     Py_buffer views[5];
-    Py_ssize_t rows, n;
+    Py_ssize_t n, rows;
+    int value_words, spatial_words;
     float min_common, min_cos;
     (void)self;
-    if (!PyArg_ParseTuple(args, "OOOOOnnff", &objects[0], &objects[1], &objects[2], &objects[3],
-                          &objects[4], &rows, &n, &min_common, &min_cos))
+    if (!PyArg_ParseTuple(args, "OOnOOniiffO", &objects[0], &objects[1], &n, &objects[2],
+                          &objects[3], &rows, &value_words, &spatial_words, &min_common,
+                          &min_cos, &objects[4]))
         return NULL;
-    if (rows < 0 || n < 0 || n > MAX_SIDE) {
-        PyErr_Format(PyExc_ValueError, "rows must not be negative and n within 0..%d", MAX_SIDE);
+    if (rows < 0 || n < 0 || n > MAX_SIDE || value_words < 1 || value_words > MAX_WORDS ||
+        spatial_words < 1 || spatial_words > MAX_WORDS) {
+        PyErr_Format(PyExc_ValueError,
+                     "rows must not be negative, n within 0..%d and 1..%d words of each kind",
+                     MAX_SIDE, MAX_WORDS);
         return NULL;
     }
-    /* difference (writable), both, b2, b_direction, a_direction */
-    const Py_ssize_t shape[5][2] = {{rows, n}, {rows, 2 * n}, {rows, n}, {rows, 2}, {2, n}};
-    static const char *names[5] = {"difference", "both", "b2", "b_direction", "a_direction"};
+    const Py_ssize_t stride = 2 * (Py_ssize_t)value_words + spatial_words;
+    const Py_ssize_t shape[5][2] = {{n, stride}, {n, 2}, {stride, rows}, {2, rows}, {rows, n}};
+    static const char types[5] = {'Q', 'f', 'Q', 'f', 'f'};
+    static const char *names[5] = {"a", "a_direction", "g", "g_direction", "out"};
     int held = 0;
-    while (held < 5 && get_buffer(objects[held], &views[held], 'f', held == 0, shape[held][0],
-                                  shape[held][1], names[held]))
+    while (held < 5 && get_buffer(objects[held], &views[held], types[held], held == 4,
+                                  shape[held][0], shape[held][1], names[held]))
         held++;
     PyObject *result = NULL;
     if (held == 5) {
         Py_BEGIN_ALLOW_THREADS
-        similarity_loop((float *)views[0].buf, (const float *)views[1].buf,
-                        (const float *)views[2].buf, (const float *)views[3].buf,
-                        (const float *)views[4].buf, rows, n, min_common, min_cos);
+        if (value_words == 5 && spatial_words == 1)
+            similarity_bits_5(views[0].buf, views[1].buf, n, views[2].buf, views[3].buf, rows,
+                              min_common, min_cos, views[4].buf);
+        else
+            similarity_bits_any(views[0].buf, views[1].buf, n, views[2].buf, views[3].buf, rows,
+                                value_words, spatial_words, min_common, min_cos, views[4].buf);
         Py_END_ALLOW_THREADS
         result = Py_NewRef(Py_None);
+    }
+    while (held > 0) PyBuffer_Release(&views[--held]);
+    return result;
+}
+
+/* the k best of each row (see the header). Each value is a key: its float bits (values
+   are >= 0, so they order as integers) above the position's complement, so that a higher
+   key ranks first and equal values rank by position. Positive values are gathered in
+   buffers of 4k keys; when one fills, a selection keeps the k highest and their lowest
+   becomes the bar a later key must pass. At the end the k highest are sorted, highest
+   first, and zeros fill what is left. */
+static inline uint64_t rank_key(float value, Py_ssize_t position) {
+    uint32_t bits;
+    memcpy(&bits, &value, sizeof bits);
+    return ((uint64_t)bits << 32) | (uint64_t)(UINT32_MAX - (uint32_t)position);
+}
+
+/* reorders c[0..n) so that its k highest keys come first (quickselect, median of three) */
+static void select_highest(uint64_t *c, Py_ssize_t n, Py_ssize_t k) {
+    Py_ssize_t lo = 0, hi = n - 1;
+    while (hi > lo) {
+        const Py_ssize_t mid = lo + (hi - lo) / 2;
+        uint64_t t;
+        if (c[mid] > c[lo]) { t = c[mid]; c[mid] = c[lo]; c[lo] = t; }
+        if (c[hi] > c[lo]) { t = c[hi]; c[hi] = c[lo]; c[lo] = t; }
+        if (c[hi] > c[mid]) { t = c[hi]; c[hi] = c[mid]; c[mid] = t; }
+        const uint64_t pivot = c[mid];
+        Py_ssize_t i = lo, j = hi;
+        while (i <= j) {
+            while (c[i] > pivot) i++;
+            while (pivot > c[j]) j--;
+            if (i <= j) { t = c[i]; c[i] = c[j]; c[j] = t; i++; j--; }
+        }
+        if (k - 1 <= j) hi = j;
+        else if (k - 1 >= i) lo = i;
+        else return;
+    }
+}
+
+static void sort_highest_first(uint64_t *c, Py_ssize_t n) { /* insertion sort: n is k */
+    for (Py_ssize_t i = 1; i < n; i++) {
+        const uint64_t x = c[i];
+        Py_ssize_t j = i - 1;
+        while (j >= 0 && c[j] < x) {
+            c[j + 1] = c[j];
+            j--;
+        }
+        c[j + 1] = x;
+    }
+}
+
+/* the k highest of the keys gathered (held of them at c), c[0..k) on return; the bar a
+   later key must pass: the lowest of them */
+static uint64_t keep_highest(uint64_t *c, Py_ssize_t held, Py_ssize_t k) {
+    select_highest(c, held, k);
+    uint64_t bar = c[0];
+    for (Py_ssize_t t = 1; t < k; t++) bar = c[t] < bar ? c[t] : bar;
+    return bar;
+}
+
+/* returns 0, or -1 when out of memory */
+static int best_loop(const float *gamma, Py_ssize_t batch, Py_ssize_t length, Py_ssize_t k,
+                     int64_t *out) {
+    const Py_ssize_t room = 4 * k > 64 ? 4 * k : 64;
+    /* two halves of the row gathered side by side (two chains of dependent writes instead
+       of one): the first into c[0..), the second into d[0..room]; + 1 each for the last
+       write, and room for d to join c */
+    uint64_t *c = malloc(sizeof(uint64_t) * (size_t)(3 * room + 2));
+    if (c == NULL) return -1;
+    uint64_t *d = c + 2 * room + 1;
+    for (Py_ssize_t b = 0; b < batch && k > 0; b++) {
+        const float *row = gamma + b * length;
+        const Py_ssize_t half = length / 2;
+        Py_ssize_t held_c = 0, held_d = 0;
+        /* a zero's key is at most UINT32_MAX: only positive values enter, until the first
+           selection raises the bar. Branch-free: each key is written and kept only if it
+           passes (about half the similarities are 0, in no order a branch could predict) */
+        uint64_t bar = UINT32_MAX;
+        for (Py_ssize_t j = 0; j < half; j++) {
+            const uint64_t key_c = rank_key(row[j], j), key_d = rank_key(row[half + j], half + j);
+            c[held_c] = key_c;
+            held_c += key_c > bar;
+            d[held_d] = key_d;
+            held_d += key_d > bar;
+            if (held_c == room || held_d == room) {
+                memcpy(c + held_c, d, sizeof(uint64_t) * (size_t)held_d);
+                held_c += held_d;
+                held_d = 0;
+                bar = keep_highest(c, held_c, k);
+                held_c = k;
+            }
+        }
+        if (length % 2) { /* the last one, when the halves are uneven */
+            const uint64_t key = rank_key(row[length - 1], length - 1);
+            d[held_d] = key;
+            held_d += key > bar;
+        }
+        memcpy(c + held_c, d, sizeof(uint64_t) * (size_t)held_d);
+        Py_ssize_t held = held_c + held_d;
+        if (held > k) {
+            keep_highest(c, held, k);
+            held = k;
+        }
+        sort_highest_first(c, held);
+        for (Py_ssize_t j = 0; j < held; j++)
+            out[b * k + j] = (int64_t)(UINT32_MAX - (uint32_t)(c[j] & UINT32_MAX));
+        /* fewer than k positive values: the zeros follow, lowest positions first (every
+           value not taken is 0, as none is negative) */
+        Py_ssize_t filled = held;
+        for (Py_ssize_t j = 0; j < length && filled < k; j++)
+            if (!(row[j] > 0.0f)) out[b * k + filled++] = j;
+    }
+    free(c);
+    return 0;
+}
+
+static PyObject *best(PyObject *self, PyObject *args) {
+    PyObject *objects[2]; /* gamma out */
+    Py_buffer views[2];
+    Py_ssize_t batch, length, k;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OnnnO", &objects[0], &batch, &length, &k, &objects[1]))
+        return NULL;
+    if (batch < 0 || length < 0 || length > INT32_MAX || k < 0 || k > length) {
+        PyErr_SetString(PyExc_ValueError,
+                        "batch, length (< 2^31) and k must not be negative, k <= length");
+        return NULL;
+    }
+    int held = 0;
+    if (get_buffer(objects[0], &views[0], 'f', 0, batch, length, "gamma")) held++;
+    if (held == 1 && get_buffer(objects[1], &views[1], 'q', 1, batch, k, "out")) held++;
+    PyObject *result = NULL;
+    if (held == 2) {
+        int status;
+        Py_BEGIN_ALLOW_THREADS
+        status = best_loop(views[0].buf, batch, length, k, views[1].buf);
+        Py_END_ALLOW_THREADS
+        result = status != 0 ? PyErr_NoMemory() : Py_NewRef(Py_None);
     }
     while (held > 0) PyBuffer_Release(&views[--held]);
     return result;
@@ -254,14 +496,23 @@ static int relax_loop(const float *xa, const float *ya, const float *ta, const f
             compatibility_column(xa + at, ya + at, xb + at, yb + at, delta, j, m, weight[b], mu,
                                  tau, cap, rho_t + (size_t)j * m);
         relaxation_rounds(rho_t, lam0 + at, lam, support, m, rounds, keep);
+        /* the take pairs of highest efficiency, in order (ties to the lower index, as a
+           stable sort of all m would give): insertion into a short sorted list, take being
+           nP (at most tens) */
+        const int take = n_p[b] < m ? (int)n_p[b] : m;
+        int kept = 0;
         for (int i = 0; i < m; i++) {
-            ranked[i].efficiency = lam[i] / lam0[at + i];
-            ranked[i].index = i;
+            const ranked_pair x = {lam[i] / lam0[at + i], i};
+            if (kept == take && by_efficiency(&x, &ranked[kept - 1]) >= 0) continue;
+            int t = kept < take ? kept++ : take - 1;
+            while (t > 0 && by_efficiency(&x, &ranked[t - 1]) < 0) {
+                ranked[t] = ranked[t - 1];
+                t--;
+            }
+            ranked[t] = x;
         }
-        qsort(ranked, (size_t)m, sizeof(ranked_pair), by_efficiency);
-        const int64_t take = n_p[b] < m ? n_p[b] : m;
         double total = 0.0;
-        for (int64_t t = 0; t < take; t++) total += lam[ranked[t].index];
+        for (int t = 0; t < take; t++) total += lam[ranked[t].index];
         out[b] = total / (double)n_p[b];
     }
     free(rho_t);
@@ -466,8 +717,10 @@ static PyObject *agreement(PyObject *self, PyObject *args) {
 }
 
 static PyMethodDef methods[] = {
-    {"similarity", similarity, METH_VARARGS,
-     "MCC local similarities from the products, in place (see the module source)."},
+    {"similarity_bits", similarity_bits, METH_VARARGS,
+     "MCC local similarities of bit cylinders, by popcount (see the module source)."},
+    {"best", best, METH_VARARGS,
+     "Positions of each row's k highest values, best first, ties to the lower position."},
     {"relax", relax, METH_VARARGS,
      "LSS-R compatibility, relaxation and nP mean for a chunk (see the module source)."},
     {"agreement", agreement, METH_VARARGS,
@@ -484,8 +737,8 @@ static struct PyModuleDef module = {
 };
 
 /* Raised whenever a function's arguments change, so that match.py can tell an older build
-   (2: agreement takes at_least) */
-#define KERNEL_ABI 2
+   (2: agreement takes at_least; 3: similarity_bits replaces the float similarity) */
+#define KERNEL_ABI 3
 
 PyMODINIT_FUNC PyInit__simkernel(void) {
     PyObject *m = PyModule_Create(&module);

@@ -1,18 +1,18 @@
-"""Compact encoded templates for large galleries: what re-ranking needs, ~13 KB a finger.
+"""Compact encoded templates for large galleries: what re-ranking needs, ~5 KB a finger.
 
 An encoded :class:`~biometrics.fingerprint.template.MinutiaeTemplate` holds its
-cylinders' cells and validity as float32 (tens of KB a finger, several GB for
-100,000 fingers). A :class:`CompactTemplate`
-keeps, per kept cylinder, the cell values quantised to uint8 (they are sigmoid
-outputs in 0..1; step 1/255), the spatial validity packed into bits, and the
-position and direction of its minutia; :meth:`CompactTemplate.restore` rebuilds
-the :class:`~biometrics.fingerprint.template.Cylinders` (with the minutiae's
-positions and directions, from which the matcher computes the geometry of the
-pairs it relaxes), so the matcher scores a restored template as it scores the original up to the
-quantisation (within 0.01 on FVC2002, a unit test).
+cylinders' float cells (for the 1:N index's descriptors) besides their bits (tens
+of KB a finger, several GB for 100,000 fingers). A :class:`CompactTemplate` keeps,
+per kept cylinder, only what the matcher compares: the packed bits
+(:func:`~biometrics.fingerprint.template.pack_bits`, 88 bytes with the default
+cylinder) and the position and direction of its minutia.
+:meth:`CompactTemplate.restore` rebuilds the
+:class:`~biometrics.fingerprint.template.Cylinders` from them, so the matcher scores a
+restored template exactly as the original (a unit test).
 
 The restored template holds only the minutiae that have a cylinder (kind and
-reliability are not kept): it is for the matcher, not for export.
+reliability are not kept) and no float cells: it is for the matcher, not for export
+nor for the index's descriptors.
 """
 
 from __future__ import annotations
@@ -24,17 +24,14 @@ import numpy.typing as npt
 
 from biometrics.fingerprint.template import Cylinders, MinutiaeTemplate
 
-LEVELS = 255
-
 
 @dataclass(frozen=True, slots=True)
 class CompactTemplate:
     width: int
     height: int
     points: npt.NDArray[np.float32]  # 3 x n: x, y, angle of the minutiae with a cylinder
-    values: npt.NDArray[np.uint8]  # n x (cells * nd), round(value * 255)
-    valid: npt.NDArray[np.uint8]  # n x ceil(cells / 8), packed spatial validity
-    cells: int
+    words: npt.NDArray[np.uint64]  # n x (2 W + S): the cylinders' bits (template.pack_bits)
+    spatial: int  # spatial cells per cylinder
 
     @classmethod
     def of(cls, template: MinutiaeTemplate) -> CompactTemplate:
@@ -43,36 +40,28 @@ class CompactTemplate:
             raise ValueError("template has no cylinders: pass it through mcc.encode first")
         index = cylinders.index
         points = np.stack([template.x[index], template.y[index], template.angle[index]])
-        quantised = np.rint(np.clip(cylinders.values, 0.0, 1.0) * LEVELS).astype(np.uint8)
-        valid = np.packbits(cylinders.valid > 0.5, axis=1)
         return cls(
             template.width,
             template.height,
             np.ascontiguousarray(points, np.float32),
-            quantised,
-            valid,
-            int(cylinders.valid.shape[1]),
+            np.ascontiguousarray(cylinders.words),
+            cylinders.spatial,
         )
 
     @property
     def count(self) -> int:
-        return int(self.values.shape[0])
+        return int(self.words.shape[0])
 
     @property
     def nbytes(self) -> int:
-        return int(self.points.nbytes + self.values.nbytes + self.valid.nbytes)
+        return int(self.points.nbytes + self.words.nbytes)
 
     def restore(self) -> MinutiaeTemplate:
         """A template with cylinders the matcher can score (see the module docstring)."""
         n = self.count
-        valid = np.unpackbits(self.valid, axis=1, count=self.cells).astype(np.float32)
-        values = self.values.astype(np.float32) * np.float32(1.0 / LEVELS)
-        directions = values.shape[1] // max(self.cells, 1) if n else 0
-        squared = (values.reshape(n, self.cells, directions) ** 2).sum(axis=2, dtype=np.float32)
-        cylinders = Cylinders.of(
-            values=values,
-            valid=valid,
-            squared=squared,
+        cylinders = Cylinders.of_words(
+            self.words,
+            self.spatial,
             index=np.arange(n, dtype=np.intp),
             angle=self.points[2],
             x=self.points[0],

@@ -120,7 +120,7 @@ def compare_many(
     """``compare`` of the probe against each reference, batched per minutiae set.
 
     The flows are aligned by the two comparisons' best minutia pairs
-    (``FlowParams.hypotheses`` of each set, :func:`flow.agreement`). Only an agreement
+    (``FlowParams.hypotheses`` of each set, :func:`flow.agreement_many`). Only an agreement
     at or above ``FlowParams.floor`` changes a score, so the flow is asked for no more
     (``at_least``): alignments that cannot reach the floor are left early, and every
     score is the one of the exact agreement.
@@ -154,11 +154,11 @@ def compare_many(
         )
         both = np.concatenate([raw_pairs.pairs[wanted], enhanced_pairs.pairs[wanted]], axis=1)
         turns = flow.alignments(both[held])
-        ends = np.cumsum(held.sum(axis=1)).tolist()
-        for k, start, end in zip(wanted.tolist(), [0, *ends[:-1]], ends, strict=True):
-            agreement[k] = flow.agreement(
-                probe.flow, gallery.flows[k], turns[start:end], at_least=FLOW.floor
-            )
+        bounds = [0, *np.cumsum(held.sum(axis=1)).tolist()]
+        flows = [gallery.flows[k] for k in wanted.tolist()]
+        agreement[wanted] = flow.agreement_many(
+            probe.flow, flows, turns, bounds, at_least=FLOW.floor
+        )
     return np.array(
         [combine(m, f) for m, f in zip(minutiae.tolist(), agreement.tolist(), strict=True)]
     )

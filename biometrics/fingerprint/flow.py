@@ -35,6 +35,7 @@ from __future__ import annotations
 import functools
 import math
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -219,25 +220,53 @@ def agreement(
     blocks show it cannot reach that (or the best so far): most alignments of strangers'
     prints are left after a fraction of their blocks. Without it the result is exact.
     """
-    if reference.block != probe.block:
+    turns = np.asarray(aligned, np.float64).reshape(-1, 3)
+    found = agreement_many(
+        probe, [reference], turns, [0, turns.shape[0]], params, at_least=at_least
+    )
+    return float(found[0])
+
+
+def agreement_many(
+    probe: RidgeFlow,
+    references: Sequence[RidgeFlow],
+    aligned: npt.ArrayLike,
+    bounds: Sequence[int],
+    params: FlowParams = FLOW,
+    *,
+    at_least: float | None = None,
+) -> F64:
+    """:func:`agreement` of the probe with each reference, reference ``k`` over the
+    alignments ``aligned[bounds[k]:bounds[k + 1]]`` (what the probe's side costs is paid
+    once: ``gerbang_dual`` compares one probe with many references)."""
+    if any(r.block != probe.block for r in references):
         raise ValueError("ridge flows of different block sizes cannot be compared")
     if at_least is not None and not 0.0 < at_least <= 1.0:
         raise ValueError("at_least must be in (0, 1]")
+    if len(bounds) != len(references) + 1:
+        raise ValueError("bounds must hold one more entry than references")
     turns = np.ascontiguousarray(np.asarray(aligned, np.float64).reshape(-1, 3))
     weights = kernel_weights(params)
-    if not turns.shape[0]:
-        return 0.0
+    found = np.zeros(len(references))
     kernel = match.kernel()
-    if kernel is not None:
-        a, b = np.ascontiguousarray(probe.degrees), np.ascontiguousarray(reference.degrees)
-        (rows_a, cols_a), (rows_b, cols_b) = a.shape, b.shape
-        return kernel.agreement(
-            a, rows_a, cols_a, b, rows_b, cols_b, probe.block,
-            turns, turns.shape[0], weights.size, weights, params.min_overlap,
-            -2.0 if at_least is None else at_least,
-        )  # fmt: skip
-    # NumPy: always the exact agreement (which the contract above allows)
-    return _agreement_numpy(probe, reference, turns, weights, params.min_overlap)
+    a = np.ascontiguousarray(probe.degrees)
+    rows_a, cols_a = a.shape
+    level = -2.0 if at_least is None else at_least
+    for k, reference in enumerate(references):
+        start, end = int(bounds[k]), int(bounds[k + 1])
+        if end <= start:
+            continue  # no alignment: 0
+        if kernel is not None:
+            b = np.ascontiguousarray(reference.degrees)
+            found[k] = kernel.agreement(
+                a, rows_a, cols_a, b, b.shape[0], b.shape[1], probe.block,
+                turns[start:end], end - start, weights.size, weights, params.min_overlap, level,
+            )  # fmt: skip
+        else:  # NumPy: always the exact agreement (which the contract above allows)
+            found[k] = _agreement_numpy(
+                probe, reference, turns[start:end], weights, params.min_overlap
+            )
+    return found
 
 
 def _agreement_numpy(

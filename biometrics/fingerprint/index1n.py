@@ -14,8 +14,8 @@ query's list (``voting="rank"``, the default) or its similarity
 (``voting="similarity"``, the first version): rank votes put the mate higher
 (docs/fingerprint.md, measured on probes not reported). The ``shortlist`` fingers with the most votes are
 re-ranked by the full matcher (:func:`~biometrics.fingerprint.match.compare_many`)
-on their :class:`~biometrics.fingerprint.compact.CompactTemplate` (uint8
-cylinders, ~13 KB a finger), the only per-finger data kept besides the codes.
+on their :class:`~biometrics.fingerprint.compact.CompactTemplate` (the
+cylinders' bits, ~5 KB a finger), the only per-finger data kept besides the codes.
 
 :class:`DualIndex` does the same for fingers held as ``gerbang_dual`` templates
 (both minutiae sets and the ridge flow): one :class:`MinutiaIndex` per set, a
@@ -62,6 +62,8 @@ def descriptors(template: MinutiaeTemplate) -> npt.NDArray[np.float32]:
     cylinders = template.cylinders
     if cylinders is None:
         raise ValueError("template has no cylinders: pass it through mcc.encode first")
+    if cylinders.count and not cylinders.has_cells:
+        raise ValueError("template holds its cylinders' bits only (restored compact form)")
     values = cylinders.values.astype(np.float32)
     norms = np.linalg.norm(values, axis=1, keepdims=True)
     result: npt.NDArray[np.float32] = np.ascontiguousarray(values / np.maximum(norms, 1e-6))

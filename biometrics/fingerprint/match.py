@@ -1,9 +1,10 @@
-"""Our matcher: MCC local similarities, then LSS-R (Cappelli et al. 2010, section 5).
+"""Our matcher: bit-based MCC local similarities, then LSS-R (Cappelli et al. 2010).
 
-1. Local similarity of every cylinder pair (normalised Euclidean similarity on
-   the cells valid in both), from four matrix products of precomputed arrays;
-   pairs with too few common cells or directions more than ``delta_theta``
-   apart score 0.
+1. Local similarity of every cylinder pair, on the cylinders' bits (a cell is set
+   where its value reaches ``template.BIT_LEVEL``; the paper's bit-based MCC,
+   section 4.3): one minus the distance of the two bit vectors on the cells valid
+   in both, over the sum of their norms there, by popcount. Pairs with too few
+   common cells or directions more than ``delta_theta`` apart score 0.
 2. The ``min(nA, nB)`` best pairs are taken (local similarity sort) and their
    similarities relaxed: each pair is supported by the pairs whose distances,
    direction differences and radial angles agree with it.
@@ -11,19 +12,22 @@
    are averaged into the global score, 0..1.
 
 :func:`compare_many` scores one probe against many references (a
-:class:`Gallery`, stacked once): the local similarities of all of them from the
-same products, then LSS-R on chunks of references of similar size. The
-relaxation's pairwise geometry is computed from the relaxed pairs' minutiae
-(positions, directions) rather than gathered from precomputed n x n tables:
-measured, a random gather of k x k x 3 values costs about as much as the ~45
-element-wise passes that recompute them, and templates no longer carry the
-tables. :func:`compare` is ``compare_many`` with a one-reference gallery, so
-both give the same scores.
+:class:`Gallery`, stacked once): the local similarities of all of them in one
+pass, then LSS-R on chunks of references of similar size. The relaxation's
+pairwise geometry is computed from the relaxed pairs' minutiae (positions,
+directions) rather than gathered from precomputed n x n tables. :func:`compare`
+is ``compare_many`` with a one-reference gallery, so both give the same scores.
 
-Two inner loops run in C when the extension ``_simkernel`` was built (the
-local similarity's element-wise work, LSS-R's compatibility and relaxation);
-the NumPy code here is the fallback and the reference the tests compare it
-with (scores within float32 rounding, docs/fingerprint.md).
+Bits, not the float values (until 2026-11-26): the same EER goal is met
+(docs/fingerprint.md, "Bit cylinders"), the local similarities cost about a fifth of
+the float products on a CPU with AVX-512 VPOPCNTDQ, and a gallery row is 88 bytes
+instead of 1,664.
+
+Three inner loops run in C when the extension ``_simkernel`` was built (the
+local similarity, LSS-R's compatibility and relaxation, the ridge flow's
+agreement); the NumPy code here is the fallback and the reference the tests
+compare it with (equal local similarities; scores within float32 rounding,
+docs/fingerprint.md).
 """
 
 from __future__ import annotations
@@ -46,24 +50,29 @@ F32 = npt.NDArray[np.float32]
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
+U64 = npt.NDArray[np.uint64]
 
 
 class _Kernel(Protocol):
     """The C module's functions (``_simkernel.c``), so that their calls are type-checked."""
 
-    def similarity(
+    def similarity_bits(
         self,
-        difference: F32,
-        both: F32,
-        b2: F32,
-        b_direction: F32,
+        a: U64,
         a_direction: F32,
-        rows: int,
         n: int,
+        g: U64,
+        g_direction: F32,
+        rows: int,
+        value_words: int,
+        spatial_words: int,
         min_common: float,
         min_cos: float,
+        out: F32,
         /,
     ) -> None: ...
+
+    def best(self, gamma: F32, batch: int, length: int, k: int, out: I64, /) -> None: ...
 
     def relax(
         self,
@@ -111,15 +120,16 @@ class _Kernel(Protocol):
     ) -> float: ...
 
 
-# _simkernel.c's KERNEL_ABI: the argument lists this module calls (2: agreement's at_least)
-KERNEL_ABI = 2
+# _simkernel.c's KERNEL_ABI: the argument lists this module calls (2: agreement's at_least;
+# 3: similarity_bits)
+KERNEL_ABI = 3
 
 
 def _load_kernel() -> _Kernel | None:
     """The C versions of three inner loops (``_simkernel.c``, built by setup.py): the local
-    similarity's element-wise work, LSS-R's compatibility and relaxation, and the ridge
-    flow's agreement. None when it was not compiled, or is an older build without one of
-    them: then the NumPy code, same scores within float32 rounding."""
+    similarity of bit cylinders, LSS-R's compatibility and relaxation, and the ridge
+    flow's agreement. None when it was not compiled, or is an older build: then the
+    NumPy code, same scores within float32 rounding."""
     try:
         module = importlib.import_module("biometrics.fingerprint._simkernel")
     except ModuleNotFoundError:  # not built (no C compiler at install)
@@ -127,7 +137,8 @@ def _load_kernel() -> _Kernel | None:
     except ImportError as exc:  # built but cannot load (e.g. a missing libmvec symbol)
         warnings.warn(f"fingerprint matcher: C kernel not loaded, NumPy used ({exc})", stacklevel=2)
         return None
-    missing = [f for f in ("similarity", "relax", "agreement") if not hasattr(module, f)]
+    names = ("similarity_bits", "best", "relax", "agreement")
+    missing = [f for f in names if not hasattr(module, f)]
     if missing:  # built from an older _simkernel.c (pip install -e . rebuilds it)
         warnings.warn(
             f"fingerprint matcher: C kernel lacks {', '.join(missing)} (an older build), "
@@ -168,76 +179,78 @@ def _sigmoid(v: npt.ArrayLike, mu: float, tau: float) -> npt.NDArray[np.floating
     return result
 
 
-def local_similarity(
-    a: Cylinders,
-    b_values: F32,
-    b_valid: F32,
-    b_squared: F32,
-    b_angle: F32,
-    params: CylinderParams = CYLINDER,
-) -> F32:
-    """nA x nB similarities of a's cylinders against the (stacked) cylinders of b."""
-    direction = np.stack([np.cos(b_angle), np.sin(b_angle)], axis=1, dtype=np.float32)
-    b_values, b_valid, b_squared = (
-        np.asarray(v, np.float32) for v in (b_values, b_valid, b_squared)
-    )
-    transposed = _similarity_t(a, b_values, b_valid, b_squared, direction, params)
-    return np.ascontiguousarray(transposed.T)
+def local_similarity(a: Cylinders, b: Cylinders, params: CylinderParams = CYLINDER) -> F32:
+    """nA x nB similarities of a's cylinders against b's."""
+    words = np.ascontiguousarray(b.words.T)
+    direction = np.ascontiguousarray(b.direction.T)
+    return np.ascontiguousarray(_similarity_t(a, words, direction, params).T)
 
 
-def _similarity_t(
-    a: Cylinders,
-    b_values: F32,
-    b_valid: F32,
-    b_squared: F32,
-    b_direction: F32,
-    params: CylinderParams,
-) -> F32:
-    """nB x nA: :func:`local_similarity` transposed, b's direction (cos, sin) rows given.
-
-    The stacked side comes first in the products (faster BLAS shapes for a
-    small nA) and the arithmetic is in place.
-    """
-    n_a = a.count
-    # |a - b|² = a2 + b2 - 2 ab on the cells valid in both: -2 ab from the first product
-    difference = b_values @ (np.float32(-2.0) * a.values).T
-    both = b_valid @ np.concatenate([a.squared, a.valid]).T  # a2 and common in one product
-    b2 = b_squared @ a.valid.T
-    cells = a.valid.shape[1]
-    min_common = np.float32(params.min_matchable_cells * cells)
+def _similarity_t(a: Cylinders, g_words: U64, g_direction: F32, params: CylinderParams) -> F32:
+    """rows x nA: the local similarities of a gallery's rows (``g_words``: one word of
+    every row after another, ``g_direction``: cos of every row, then sin) against a's
+    cylinders; rows without a valid cell (padding) score 0."""
+    n_a, rows = a.count, g_words.shape[1] if g_words.ndim == 2 else 0
+    out = np.empty((rows, n_a), np.float32)
+    if not rows or not n_a:
+        return np.zeros((rows, n_a), np.float32)
+    value_words, spatial_words = a.layout
+    if g_words.shape[0] != a.words.shape[1]:
+        raise ValueError("probe and gallery cylinders of different layouts")
+    min_common = np.float32(params.min_matchable_cells * a.spatial)
     min_cos = np.float32(np.cos(params.delta_theta) - 1e-6)
+    a_direction = np.ascontiguousarray(a.direction, np.float32)
     if _KERNEL is not None:
-        rows = difference.shape[0]
-        a_direction = np.ascontiguousarray(a.direction.T)
-        b_dir = np.ascontiguousarray(b_direction, np.float32)  # the gallery's already is
         # the float32 thresholds as Python floats: exact, and read back as float32 in C
-        _KERNEL.similarity(
-            difference, both, b2, b_dir, a_direction, rows, n_a, float(min_common), float(min_cos)
-        )
-        return difference
-    a2, common = both[:, :n_a], both[:, n_a:]
-    difference += a2
-    difference += b2
-    # floored at 1e-36 (not 0), and 1e-18 added to the denominator: where both norms
-    # are 0 the ratio is 1 (similarity 0, no 0/0); anywhere else neither changes the
-    # float32 result
-    np.maximum(difference, np.float32(1e-36), out=difference)
-    np.sqrt(difference, out=difference)
-    np.sqrt(a2, out=a2)
-    np.sqrt(b2, out=b2)
-    denominator = np.add(a2, b2, out=a2)
-    denominator += np.float32(1e-18)
-    np.divide(difference, denominator, out=difference)
-    np.subtract(np.float32(1.0), difference, out=difference)
-    # no negative values (rounding): LSS-R ranks the float bits as integers
-    np.maximum(difference, np.float32(0.0), out=difference)
-    # |angle difference| <= delta_theta, as cos(difference) >= cos(delta_theta): one product
-    cosine = b_direction @ a.direction.T
-    allowed = common >= min_common
-    allowed &= cosine >= min_cos
-    # (>= +0.0) x (0 or 1): never -0.0
-    result: F32 = np.multiply(difference, allowed, out=difference)
-    return result
+        _KERNEL.similarity_bits(
+            np.ascontiguousarray(a.words), a_direction, n_a, g_words, g_direction, rows,
+            value_words, spatial_words, float(min_common), float(min_cos), out,
+        )  # fmt: skip
+        return out
+    return _similarity_bits_numpy(
+        a.words, a_direction, g_words, g_direction, value_words, min_common, min_cos
+    )
+
+
+_NUMPY_ROWS = 2048  # gallery rows at a time in the NumPy path (rows x nA x words bytes)
+
+
+def _similarity_bits_numpy(
+    a_words: U64,
+    a_direction: F32,
+    g_words: U64,
+    g_direction: F32,
+    value_words: int,
+    min_common: np.float32,
+    min_cos: np.float32,
+) -> F32:
+    """:func:`_similarity_t` without the C extension: the same counts and float32 steps."""
+    rows, w = g_words.shape[1], value_words
+    out = np.empty((rows, a_words.shape[0]), np.float32)
+    a_values, a_valid, a_spatial = a_words[:, :w], a_words[:, w : 2 * w], a_words[:, 2 * w :]
+    for start in range(0, rows, _NUMPY_ROWS):
+        g = g_words[:, start : start + _NUMPY_ROWS].T[:, None, :]  # rows x 1 x words
+        values, valid, spatial = g[:, :, :w], g[:, :, w : 2 * w], g[:, :, 2 * w :]
+
+        def count(x: U64) -> npt.NDArray[np.int64]:
+            counted: npt.NDArray[np.int64] = np.bitwise_count(x).sum(axis=2, dtype=np.int64)
+            return counted
+
+        both = count(values & a_values)
+        xa = count(valid & a_values)  # a's bits on b's valid cells
+        xb = count(values & a_valid)
+        common = count(spatial & a_spatial).astype(np.float32)
+        diff = (xa + xb - 2 * both).astype(np.float32)
+        den = np.sqrt(xa.astype(np.float32)) + np.sqrt(xb.astype(np.float32))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            similarity = np.where(
+                den > 0, np.float32(1.0) - np.sqrt(diff) / den, np.float32(0.0)
+            ).astype(np.float32)
+        part = g_direction[:, start : start + _NUMPY_ROWS]
+        cosine = part[0][:, None] * a_direction[:, 0] + part[1][:, None] * a_direction[:, 1]
+        keep = (common >= min_common) & (cosine >= min_cos) & (similarity > 0)
+        out[start : start + _NUMPY_ROWS] = np.where(keep, similarity, np.float32(0.0))
+    return out
 
 
 def compare(
@@ -286,22 +299,20 @@ class Gallery:
         pad = max((n for c, n in layout if c is None), default=0)
         first = next((c for c in self.cylinders if c.count), None)
         if first is None:  # no cylinders anywhere: compare_many returns zeros
-            cells, points = np.zeros((0, 0), np.float32), np.zeros((0, 5), np.float32)
+            words, points = np.zeros((0, 0), np.uint64), np.zeros((0, 5), np.float32)
         else:
-            zero_cells = np.zeros((pad, first.cells.shape[1]), np.float32)
+            zero_words = np.zeros((pad, first.words.shape[1]), np.uint64)
             zero_points = np.zeros((pad, 5), np.float32)
-            cells = np.concatenate(
-                [c.cells if c is not None else zero_cells[:n] for c, n in layout]
+            words = np.concatenate(
+                [c.words if c is not None else zero_words[:n] for c, n in layout]
             )
             points = np.concatenate(
                 [c.points if c is not None else zero_points[:n] for c, n in layout]
             )
-        # the stack in the templates' own layout, one row per cylinder or padding
-        row_index = np.arange(cells.shape[0])
-        stacked = Cylinders(cells, points, row_index, first.spatial if first is not None else 0)
-        self.values, self.valid, self.squared = stacked.values, stacked.valid, stacked.squared
-        self.angle, self.x, self.y = stacked.angle, stacked.x, stacked.y
-        self.direction = np.ascontiguousarray(stacked.direction)  # contiguous for the kernel
+        # one word of every row after another (the kernel's layout), and the rows' cos, sin
+        self.words: U64 = np.ascontiguousarray(words.T)
+        self.direction: F32 = np.ascontiguousarray(points[:, 3:5].T)
+        self.angle, self.x, self.y = points[:, 0], points[:, 1], points[:, 2]
 
     def __len__(self) -> int:
         return len(self.cylinders)
@@ -350,9 +361,7 @@ def compare_many_paired(
     found = TopPairs(np.zeros((len(gallery), top, 6), np.float32), np.zeros(len(gallery), np.intp))
     if a.count < 2 or not gallery.chunks:
         return scores, found
-    gamma = _similarity_t(
-        a, gallery.values, gallery.valid, gallery.squared, gallery.direction, cylinder
-    )
+    gamma = _similarity_t(a, gallery.words, gallery.direction, cylinder)
     for members, side, first in gallery.chunks:
         block = gamma[first : first + members.size * side].reshape(members.size, side * a.count)
         scores[members] = _lss_r_batch(block, side, first, a, gallery, members, params, found)
@@ -383,14 +392,11 @@ def _lss_r_batch(
     k_max = int(min(n_a, side))
     if k_max < 2:
         return np.zeros(batch)
-    # the min(nA, nB) best pairs: similarities are >= +0.0, so their float bits order
-    # as int32 (a faster partition than float; negated: numpy's introselect is ~2x
-    # faster towards the low end with this many zeros)
-    top = np.argpartition(-gamma.view(np.int32), k_max - 1, axis=1)[:, :k_max]
-    values = np.take_along_axis(gamma, top, axis=1)
-    order = np.argsort(-values, axis=1, kind="stable")
-    top = np.take_along_axis(top, order, axis=1)
-    lam0 = np.take_along_axis(values, order, axis=1)
+    # the min(nA, nB) best pairs, best first, ties to the lower position in the row: bit
+    # similarities tie often, and this way the pairs never depend on the padding or on
+    # the reference's neighbours in the gallery (a 1:1 score is its 1:N score)
+    top = _best(gamma, k_max)
+    lam0 = np.take_along_axis(gamma, top, axis=1)
     active = (np.arange(k_max)[None, :] < n_r[:, None]) & (lam0 > 0)
     lam0 *= active
     slot, r = np.divmod(top, n_a)
@@ -440,6 +446,18 @@ def _lss_r_batch(
     picked = totals[np.arange(batch), np.maximum(n_p - 1, 0)]
     result: npt.NDArray[np.float64] = np.where(usable, picked / np.maximum(n_p, 1), 0.0)
     return result
+
+
+def _best(gamma: F32, k: int) -> I64:
+    """Per row, the positions of the ``k`` highest values, best first, ties to the lower
+    position (a stable descending sort's first ``k``)."""
+    if _KERNEL is not None:
+        out = np.empty((gamma.shape[0], k), np.int64)
+        _KERNEL.best(gamma, gamma.shape[0], gamma.shape[1], k, out)
+        return out
+    # similarities are >= +0.0: their float bits order as int32, negated for descending
+    order: I64 = np.argsort(-gamma.view(np.int32), axis=1, kind="stable")[:, :k]
+    return order.astype(np.int64)
 
 
 def _n_p(n_r: npt.NDArray[np.intp] | int, params: MatchParams) -> npt.NDArray[np.intp]:

@@ -141,17 +141,19 @@ class VerificationPolicy:
     FVC2002 B sets pooled (1,120 genuine, 11,520 impostor comparisons, default
     ppi; docs/fingerprint.md), never tuned by hand:
 
-    - ``accept`` 0.0324: FMR 0.01% (1 impostor of 11,520 at or above it), FNMR 13.2%
+    - ``accept`` 0.0299: FMR 0.01% (1 impostor of 11,520 at or above it), FNMR 15.8%
       pooled (DB3's capacitive prints carry most of it); the EES asks FMR 0.05%.
-    - ``reject`` 0.0248: FMR 1%, FNMR 6.6%. Between the two: refer to an officer.
+    - ``reject`` 0.0212: FMR 1%, FNMR 8.1%. Between the two: refer to an officer.
 
-    Re-measured after the matcher's second speed pass (scores moved by at most
-    1.4e-3): pooled thresholds 0.032378 and 0.024755, the same values here.
-    Re-measure on the kiosk's own sensor before relying on them.
+    Measured on the bit cylinders (2026-11-26, third change; pooled thresholds 0.029812
+    and 0.021103, rounded up; docs/fingerprint-eval/all_pairs_bits.json). The float
+    cylinders before had 0.0324 / 0.0248 (FNMR 13.2% / 6.6%): a saved calibration from
+    then is not used (``verify.policy_from_settings``). Re-measure on the kiosk's own
+    sensor before relying on them.
     """
 
-    accept: float = 0.0324
-    reject: float = 0.0248
+    accept: float = 0.0299
+    reject: float = 0.0212
     accept_fmr: float = 0.0001
     reject_fmr: float = 0.01
 
@@ -164,22 +166,22 @@ class FusionPolicy:
     B set, 560 genuine and 2,560 impostor fused comparisons pooled; see
     ``evalfinger.FUSION_NOTE``):
 
-    - sum: ``sum_accept`` 0.0518 is above every impostor sum (FMR 0 of 2,560, so
-      below 0.04%), FNMR 0.9%; ``sum_reject`` 0.0450 is FMR 1%, FNMR 0.5%.
-    - max: ``max_accept`` 0.0309 (FMR 0 of 2,560), FNMR 0.9%; ``max_reject`` 0.0260
-      (FMR 1%), FNMR 0.5%.
+    - sum: ``sum_accept`` 0.0465 is above every impostor sum (FMR 0 of 2,560, so
+      below 0.04%), FNMR 1.6%; ``sum_reject`` 0.0386 is FMR 1%, FNMR 0.4%.
+    - max: ``max_accept`` 0.0270 (FMR 0 of 2,560), FNMR 1.3%; ``max_reject`` 0.0225
+      (FMR 1%), FNMR 0.7%.
 
     Fingers of one real person are not independent as chimeric ones are: expect
-    somewhat worse rates on real pairs of index fingers. Re-measured after the
-    matcher's second speed pass: sum 0.051799 / 0.044977, max 0.030822 / 0.026017
-    (FMR 0.01% / 1%), the same values here.
+    somewhat worse rates on real pairs of index fingers. Measured on the bit cylinders
+    (pooled thresholds: sum 0.046499 / 0.038572, max 0.026914 / 0.022419, rounded up);
+    the float cylinders before had sum 0.0518 / 0.0450, max 0.0309 / 0.0260.
     """
 
     fingers: int = 2
-    sum_accept: float = 0.0518
-    sum_reject: float = 0.0450
-    max_accept: float = 0.0309
-    max_reject: float = 0.0260
+    sum_accept: float = 0.0465
+    sum_reject: float = 0.0386
+    max_accept: float = 0.0270
+    max_reject: float = 0.0225
     accept_fmr: float = 0.0004  # measured 0 of 2,560: the set's resolution
     reject_fmr: float = 0.01
 
@@ -187,14 +189,15 @@ class FusionPolicy:
 # ``gerbang_dual`` (both minutiae sets of each finger and the ridge flow, :mod:`dual`; the
 # kiosk's 1:1 comparison when the enrolled record holds all three), measured like the
 # points above by ``gerbang eval fingerprint --protocol all-pairs`` on the four FVC2002 B
-# sets pooled (docs/fingerprint-eval/all_pairs_aligned.json, "pooled"; the flow aligned by
-# the minutiae, 2026-11-26), thresholds rounded up: one finger: FMR 0.01% at 0.02991
-# (FNMR 4.2%), FMR 1% at 0.024463 (FNMR 2.1%); two fingers summed: above every one of the
-# 2,560 chimeric impostor sums at 0.050209 (FNMR 0.18%), FMR 1% at 0.04525 (FNMR 0.18%);
-# max: 0.02991 / 0.025457.
-DUAL_VERIFICATION = VerificationPolicy(accept=0.0300, reject=0.0245)
+# sets pooled (docs/fingerprint-eval/all_pairs_bits.json, "pooled"; bit cylinders, the flow
+# aligned by the minutiae, 2026-11-26), thresholds rounded up: one finger: FMR 0.01% at
+# 0.02579 (FNMR 5.3%), FMR 1% at 0.020923 (FNMR 2.5%); two fingers summed: above every one
+# of the 2,560 chimeric impostor sums at 0.042925 (FNMR 0.18%), FMR 1% at 0.03893 (FNMR 0%);
+# max: 0.025227 / 0.021991. (Float cylinders before: 0.0300 / 0.0245, sum 0.0503 / 0.0453,
+# max 0.0300 / 0.0255.)
+DUAL_VERIFICATION = VerificationPolicy(accept=0.0258, reject=0.0210)
 DUAL_FUSION = FusionPolicy(
-    sum_accept=0.0503, sum_reject=0.0453, max_accept=0.0300, max_reject=0.0255
+    sum_accept=0.0430, sum_reject=0.0390, max_accept=0.0253, max_reject=0.0220
 )
 
 

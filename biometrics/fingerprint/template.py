@@ -18,28 +18,70 @@ import numpy.typing as npt
 F32 = npt.NDArray[np.float32]
 
 
+# A cell's bit is set where its value (the sigmoid Psi of MCC) is at least this: where the
+# contributions' sum reaches mu_psi, the step function of the bit-based MCC (Cappelli et
+# al. 2010, section 4.3).
+BIT_LEVEL = 0.5
+WORD = 64  # bits a word
+
+
+def words_per_row(spatial: int, directional: int) -> tuple[int, int]:
+    """(value words, spatial words) of a cylinder's packed row: ``spatial * directional``
+    value bits and ``spatial`` validity bits, 64 to a word."""
+    return -(-spatial * directional // WORD), -(-spatial // WORD)
+
+
+def pack_bits(values: npt.ArrayLike, valid: npt.ArrayLike) -> npt.NDArray[np.uint64]:
+    """The cylinders' bit rows: W value words (cell value >= ``BIT_LEVEL`` on a valid cell),
+    W words of the validity repeated over the direction bins (the same layout), S words of
+    the spatial validity; bit k of a field is bit k % 64 of its word k // 64."""
+    valid_ = np.asarray(valid) > 0.5
+    values_ = np.asarray(values, np.float32)
+    n, spatial = valid_.shape
+    directional = values_.shape[1] // spatial if spatial else 0
+    value_words, spatial_words = words_per_row(spatial, directional)
+    repeated = np.repeat(valid_, directional, axis=1)
+    fields = (
+        (values_ >= BIT_LEVEL) & repeated,
+        repeated,
+        valid_,
+    )
+    sizes = (value_words, value_words, spatial_words)
+    packed = []
+    for bits, words in zip(fields, sizes, strict=True):
+        padded = np.zeros((n, words * WORD), bool)
+        padded[:, : bits.shape[1]] = bits
+        packed.append(np.packbits(padded, axis=1, bitorder="little").view("<u8").astype(np.uint64))
+    return np.ascontiguousarray(
+        np.concatenate(packed, axis=1).reshape(n, 2 * value_words + spatial_words)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Cylinders:
     """MCC cylinders of the valid minutiae (rows), in-circle cells only.
 
-    ``values`` (cells x direction bins, cell-major) are zero where a cell is
-    invalid; ``valid`` is 1/0 per spatial cell; ``squared`` is the sum of the
-    squared values of each spatial cell over its direction bins (validity is
-    spatial, so the masked norms of the similarity need only these);
-    ``index`` maps rows to minutiae of the template; ``x``, ``y`` and
-    ``angle`` are those minutiae's position and direction (LSS-R's relaxation
-    computes the pairwise geometry of the pairs it relaxes from them).
+    The matcher compares their bits (``words``, :func:`pack_bits`: a cell is set where its
+    value reaches ``BIT_LEVEL``; bit-based MCC, popcounts instead of float products).
+    ``cells`` keeps the float values for the 1:N index's descriptors
+    (:mod:`index1n`): ``values`` (cells x direction bins, cell-major) are zero where a
+    cell is invalid; ``valid`` is 1/0 per spatial cell; ``squared`` is the sum of the
+    squared values of each spatial cell over its direction bins. A template restored
+    from its compact form (:mod:`compact`) has the words only (``cells`` 0 wide).
+    ``index`` maps rows to minutiae of the template; ``x``, ``y`` and ``angle`` are
+    those minutiae's position and direction (LSS-R's relaxation computes the pairwise
+    geometry of the pairs it relaxes from them).
 
-    Stored as two row-major blocks, ``cells`` (values | valid | squared per row)
-    and ``points`` (angle, x, y, cos, sin per row), so that a gallery stacks a
-    template with two copies instead of six (the all-pairs evaluation builds a
-    gallery per probe); the named arrays are views of them. Build with :meth:`of`.
+    Stored as row-major blocks, ``cells`` (values | valid | squared per row), ``words``
+    and ``points`` (angle, x, y, cos, sin per row); the named arrays are views of them.
+    Build with :meth:`of` (or :meth:`of_words`).
     """
 
     cells: F32
     points: F32
     index: npt.NDArray[np.intp]
     spatial: int  # spatial cells per cylinder
+    words: npt.NDArray[np.uint64]  # rows x (2 W + S), see pack_bits
 
     @classmethod
     def of(
@@ -54,16 +96,34 @@ class Cylinders:
     ) -> Cylinders:
         valid_ = np.asarray(valid, np.float32)
         spatial = valid_.shape[1]
-        cells = np.concatenate(
-            [np.asarray(values, np.float32), valid_, np.asarray(squared, np.float32)], axis=1
-        )
-        angle_ = np.asarray(angle, np.float32)
-        points = np.stack([angle_, x, y, np.cos(angle_), np.sin(angle_)], axis=1)
+        values_ = np.asarray(values, np.float32)
+        cells = np.concatenate([values_, valid_, np.asarray(squared, np.float32)], axis=1)
         return cls(
             np.ascontiguousarray(cells, np.float32),
-            np.ascontiguousarray(points, np.float32),
+            _points(angle, x, y),
             np.asarray(index, np.intp),
             int(spatial),
+            pack_bits(values_, valid_),
+        )
+
+    @classmethod
+    def of_words(
+        cls,
+        words: npt.ArrayLike,
+        spatial: int,
+        index: npt.ArrayLike,
+        angle: npt.ArrayLike,
+        x: npt.ArrayLike,
+        y: npt.ArrayLike,
+    ) -> Cylinders:
+        """Cylinders that hold their bits only (what the matcher compares)."""
+        packed = np.ascontiguousarray(np.asarray(words, np.uint64))
+        return cls(
+            np.zeros((packed.shape[0], 0), np.float32),
+            _points(angle, x, y),
+            np.asarray(index, np.intp),
+            int(spatial),
+            packed,
         )
 
     @property
@@ -71,17 +131,28 @@ class Cylinders:
         return int(self.index.size)
 
     @property
+    def layout(self) -> tuple[int, int]:
+        """(value words, spatial words) of a row of ``words`` (:func:`pack_bits`)."""
+        spatial_words = -(-self.spatial // WORD)
+        return (self.words.shape[1] - spatial_words) // 2, spatial_words
+
+    @property
+    def has_cells(self) -> bool:
+        """Whether the float cell values are held (not for a restored compact template)."""
+        return bool(self.cells.shape[1] > 0)
+
+    @property
     def values(self) -> F32:
-        return self.cells[:, : self.cells.shape[1] - 2 * self.spatial]
+        return self.cells[:, : max(self.cells.shape[1] - 2 * self.spatial, 0)]
 
     @property
     def valid(self) -> F32:
         end = self.cells.shape[1] - self.spatial
-        return self.cells[:, end - self.spatial : end]
+        return self.cells[:, max(end - self.spatial, 0) : max(end, 0)]
 
     @property
     def squared(self) -> F32:
-        return self.cells[:, self.cells.shape[1] - self.spatial :]
+        return self.cells[:, max(self.cells.shape[1] - self.spatial, 0) :]
 
     @property
     def angle(self) -> F32:
@@ -99,6 +170,12 @@ class Cylinders:
     def direction(self) -> F32:
         """(cos, sin) of each row's angle, rows x 2."""
         return self.points[:, 3:5]
+
+
+def _points(angle: npt.ArrayLike, x: npt.ArrayLike, y: npt.ArrayLike) -> F32:
+    angle_ = np.asarray(angle, np.float32)
+    points = np.stack([angle_, x, y, np.cos(angle_), np.sin(angle_)], axis=1)
+    return np.ascontiguousarray(points, np.float32)
 
 
 @dataclass(frozen=True, slots=True)

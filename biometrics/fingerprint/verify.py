@@ -113,7 +113,9 @@ def policy_from_settings(
     point: FingerprintOperatingPoint | None, default: FingerPolicy = SHIPPED
 ) -> FingerPolicy:
     """The calibrated points when the settings hold them (``[calibration.fingerprint]``,
-    written by ``gerbang calibrate thresholds --modality fingerprint``), else ``default``.
+    written by ``gerbang calibrate thresholds --modality fingerprint``), else ``default``;
+    also ``default`` for a calibration measured before the matcher compared bit cylinders
+    (``bit_cylinders`` false: every point of it is on the float cylinders' scale).
 
     The calibration measures the sum fusion only; ``max`` keeps the default's points.
     ``gerbang_dual``'s points come from the same calibration; one saved without them
@@ -127,7 +129,9 @@ def policy_from_settings(
     compared with every watchlist finger — so then the stricter of the two holds.
     ``gerbang_dual``'s watchlist hit follows the same rule with its own points.
     """
-    if point is None:
+    if point is None or not point.bit_cylinders:
+        # none saved, or measured on the float cylinders before the bit matcher: its
+        # scores are on another scale, so the shipped points hold
         return default
     verification = replace(
         default.verification,

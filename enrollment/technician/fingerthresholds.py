@@ -351,6 +351,7 @@ def calibrate_fingerprint(
         dual_fused_reject_fmr=result["dual"]["fused"]["reject"]["fmr"],
         dual_with_flow=True,
         dual_flow_aligned=True,
+        bit_cylinders=True,
     )
     return FingerCalibration(result, point, genuine, impostor, fused_genuine, fused_impostor)
 

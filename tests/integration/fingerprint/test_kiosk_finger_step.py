@@ -367,6 +367,7 @@ def _saved_policy(tmp_path: Path, **points: float) -> FingerPolicy:
         "fused_accept_fmr": 0.001,
         "fused_reject_fmr": 0.01,
         "target_fmr": 0.001,
+        "bit_cylinders": True,
         **points,
     }
     path = tmp_path / "gerbang.toml"

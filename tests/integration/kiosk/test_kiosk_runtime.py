@@ -140,6 +140,7 @@ def test_the_finger_step_decides_with_the_calibrated_operating_points(tmp_path: 
         fused_accept_fmr=0.0,
         fused_reject_fmr=0.009,
         target_fmr=0.001,
+        bit_cylinders=True,
     )
     savefile.save(path, CalibrationSettings(fingerprint=point))  # `calibrate thresholds --save`
     runtime = build_runtime(_load(path), path.parent, policy=NO_LIVENESS)

@@ -4,7 +4,9 @@ sets and the ridge flow."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
+import numpy as np
 import numpy.typing as npt
 import pytest
 
@@ -104,15 +106,20 @@ def test_deciding_at_a_threshold_compares_only_the_flows_that_can_change_the_dec
         for r in references
     ]
     compared: list[int] = []
-    original = flow.agreement
+    original = flow.agreement_many
 
     def counting(
-        p: RidgeFlow, reference: RidgeFlow, aligned: npt.ArrayLike, *, at_least: float | None
-    ) -> float:
-        compared.append(1)
-        return original(p, reference, aligned, at_least=at_least)
+        p: RidgeFlow,
+        references: Sequence[RidgeFlow],
+        aligned: npt.ArrayLike,
+        bounds: Sequence[int],
+        *,
+        at_least: float | None,
+    ) -> npt.NDArray[np.float64]:
+        compared.extend([1] * len(references))
+        return original(p, references, aligned, bounds, at_least=at_least)
 
-    monkeypatch.setattr(flow, "agreement", counting)
+    monkeypatch.setattr(flow, "agreement_many", counting)
     # at the mate's own score: it is at the threshold only with its flow's bonus
     threshold = float(full[0])
     assert dual.combine(minutiae[0], 0.0) < threshold

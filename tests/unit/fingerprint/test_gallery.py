@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -142,13 +143,18 @@ def test_a_large_dual_gallery_votes_with_both_sets_and_finds_the_same_best_hit(
     assert (indexed.method, exhaustive.method) == ("index", "exhaustive") and indexed.dual
     index = DualIndex([e.dual for e in enrolled if e.dual is not None], PARAMS)
     compared: list[int] = []
-    original = flow.agreement
+    original = flow.agreement_many
 
     def counting(
-        probe: RidgeFlow, reference: RidgeFlow, aligned: npt.ArrayLike, *, at_least: float | None
-    ) -> float:
-        compared.append(1)
-        return original(probe, reference, aligned, at_least=at_least)
+        probe: RidgeFlow,
+        references: Sequence[RidgeFlow],
+        aligned: npt.ArrayLike,
+        bounds: Sequence[int],
+        *,
+        at_least: float | None,
+    ) -> npt.NDArray[np.float64]:
+        compared.extend([1] * len(references))
+        return original(probe, references, aligned, bounds, at_least=at_least)
 
     for mate in (0, 31, 59):
         probe = fingers[mate][1]
@@ -164,7 +170,7 @@ def test_a_large_dual_gallery_votes_with_both_sets_and_finds_the_same_best_hit(
         threshold = 0.5 * (by_index[0].score + by_index[1].score)
         compared.clear()
         with monkeypatch.context() as patch:
-            patch.setattr(flow, "agreement", counting)
+            patch.setattr(flow, "agreement_many", counting)
             decided = indexed.search(probe, decide_at=threshold)
         assert decided[0] == by_index[0] and all(h.score < threshold for h in decided[1:])
         assert compared == [1] and len(decided) == PARAMS.shortlist

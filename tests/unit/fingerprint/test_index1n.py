@@ -140,11 +140,10 @@ def test_stored_descriptors_are_one_byte_a_dimension_and_templates_are_compact()
     assert index.description == "PCA32,SQ8"
     assert index.index.sa_code_size() == SMALL.dims  # SQ8: one byte per PCA dimension
     for finger in index.fingers:
-        assert finger.values.dtype == np.uint8 and finger.valid.dtype == np.uint8
-        assert finger.points.dtype == np.float32
+        assert finger.words.dtype == np.uint64 and finger.points.dtype == np.float32
     sizes = index.nbytes()
     full = sum(t.cylinders.values.nbytes for t in gallery if t.cylinders is not None)
-    assert sizes["templates"] < full / 3  # float32 cylinder values alone are 4x the uint8 ones
+    assert sizes["templates"] < full / 10  # a cylinder's bits: 88 bytes, its floats 1,248
     before = index.vectors
     index.add(gallery)
     grown = index.nbytes()["faiss"] - sizes["faiss"]
@@ -185,11 +184,14 @@ def test_a_restored_compact_template_scores_like_the_original() -> None:
     restored = match.compare_many(
         probe, match.Gallery([CompactTemplate.of(t).restore() for t in gallery])
     )
-    assert np.max(np.abs(original - restored)) < 0.01
+    assert np.array_equal(original, restored)  # the bits are kept whole: the same scores
     assert int(np.argmax(restored)) == 3
     again = CompactTemplate.of(gallery[3]).restore()
     assert again.cylinders is not None and gallery[3].cylinders is not None
-    assert np.array_equal(again.cylinders.valid, gallery[3].cylinders.valid)
+    assert np.array_equal(again.cylinders.words, gallery[3].cylinders.words)
+    assert not again.cylinders.has_cells  # no float cells: not for the index's descriptors
+    with pytest.raises(ValueError, match="bits only"):
+        descriptors(again)
     assert np.allclose(again.cylinders.x, gallery[3].cylinders.x, atol=1e-4)
     assert np.allclose(again.cylinders.y, gallery[3].cylinders.y, atol=1e-4)
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import importlib
 import math
 import types
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from biometrics.fingerprint import flow, match, mcc
-from biometrics.fingerprint.params import CYLINDER
-from biometrics.fingerprint.template import Cylinders, MinutiaeTemplate
+from biometrics.fingerprint.params import CYLINDER, CylinderParams
+from biometrics.fingerprint.template import BIT_LEVEL, Cylinders, MinutiaeTemplate
 from tests.unit.fingerprint.synthetic import moved, random_template
 
 
@@ -115,65 +116,133 @@ def test_c_kernel_is_built() -> None:
     assert match.native(), "biometrics/fingerprint/_simkernel.c was not compiled (pip install -e .)"
 
 
-@pytest.mark.parametrize("probe_size", [45, 8, 150])
-def test_c_kernel_gives_the_numpy_scores(monkeypatch: pytest.MonkeyPatch, probe_size: int) -> None:
-    """Both loops (local similarity, LSS-R) against NumPy; 150 minutiae: more than any
-    template we extract (80), as an imported one may have."""
-    probe = encoded(random_template(probe_size, seed=7, size=200 if probe_size < 20 else 600))
-    references = [encoded(random_template(n, seed=60 + n, size=600)) for n in (40, 2, 160, 0, 30)]
-    references.append(encoded(moved(probe, rotation=-0.4, shift=(8, -6), jitter=1.5)))
+@pytest.mark.parametrize(
+    ("probe_size", "cylinder"),
+    [(45, CYLINDER), (8, CYLINDER), (150, CYLINDER), (45, replace(CYLINDER, ns=6, nd=4))],
+)
+def test_c_kernel_gives_the_numpy_scores(
+    monkeypatch: pytest.MonkeyPatch, probe_size: int, cylinder: CylinderParams
+) -> None:
+    """The loops (local similarity, the best pairs, LSS-R) against NumPy; 150 minutiae:
+    more than any template we extract (80), as an imported one may have. ns 6, nd 4: a
+    cylinder of 2 value words, the C kernel's general loop (the default has its own)."""
+    size = 200 if probe_size < 20 else 600
+    probe = mcc.encode(random_template(probe_size, seed=7, size=size), cylinder)
+    references = [
+        mcc.encode(random_template(n, seed=60 + n, size=600), cylinder) for n in (40, 2, 160, 0, 30)
+    ]
+    references.append(mcc.encode(moved(probe, rotation=-0.4, shift=(8, -6), jitter=1.5), cylinder))
     gallery = match.Gallery(references, chunk=2)
     a, g = probe.cylinders, gallery
-    assert a is not None
+    assert a is not None and a.layout == (2 if cylinder.nd == 4 else 5, 1)
     assert match.native()  # else this compares NumPy with NumPy
-    native_gamma = match.local_similarity(a, g.values, g.valid, g.squared, g.angle)
-    native_scores = match.compare_many(probe, gallery)
+    native_gamma = match._similarity_t(a, g.words, g.direction, cylinder)
+    native_scores = match.compare_many(probe, gallery, cylinder)
     monkeypatch.setattr(match, "_KERNEL", None)
     assert not match.native()
-    numpy_gamma = match.local_similarity(a, g.values, g.valid, g.squared, g.angle)
-    numpy_scores = match.compare_many(probe, gallery)
-    assert numpy_gamma.shape == native_gamma.shape == (a.count, g.values.shape[0])
+    numpy_gamma = match._similarity_t(a, g.words, g.direction, cylinder)
+    numpy_scores = match.compare_many(probe, gallery, cylinder)
+    assert numpy_gamma.shape == native_gamma.shape == (g.words.shape[1], a.count)
     assert np.count_nonzero(numpy_gamma) > 0  # the comparison covers real similarities
-    assert np.array_equal(native_gamma, numpy_gamma)  # same float32 operations, same order
+    assert np.array_equal(native_gamma, numpy_gamma)  # same counts, same float32 steps
     assert np.allclose(native_scores, numpy_scores, rtol=0, atol=1e-6)
     assert numpy_scores[1] == numpy_scores[3] == 0.0
     if probe_size > 8:
         assert int(np.argmax(numpy_scores)) == 5 and numpy_scores[5] > 0.1
 
 
+def test_bit_similarity_is_the_float_formula_on_the_bits() -> None:
+    """A cell's bit: its value reaches BIT_LEVEL. The similarity of two bit cylinders is
+    the float similarity of their 0/1 values on the cells valid in both."""
+    a = encoded(random_template(30, seed=3)).cylinders
+    b = encoded(
+        moved(random_template(30, seed=3), rotation=0.2, shift=(4, 4), jitter=1.0)
+    ).cylinders
+    assert a is not None and b is not None
+    gamma = match.local_similarity(a, b)
+    nd = CYLINDER.nd
+    for i, j in [(0, 0), (3, 5), (7, 7), (12, 2)]:
+        both = np.repeat((a.valid[i] > 0) & (b.valid[j] > 0), nd)
+        x = (a.values[i] >= BIT_LEVEL) & both
+        y = (b.values[j] >= BIT_LEVEL) & both
+        norms = np.sqrt(x.sum()) + np.sqrt(y.sum())
+        expected = 1.0 - np.sqrt((x ^ y).sum()) / norms if norms else 0.0
+        angle = abs((a.angle[i] - b.angle[j] + np.pi) % (2 * np.pi) - np.pi)
+        if both.sum() / nd < CYLINDER.min_matchable_cells * a.spatial or angle > np.pi / 2:
+            expected = 0.0
+        assert gamma[i, j] == pytest.approx(max(expected, 0.0), abs=1e-6)
+    assert np.count_nonzero(gamma[[0, 7, 12], [0, 7, 2]]) == 3  # not only gated zeros
+
+
+def test_the_best_pairs_are_a_stable_sorts_first_whatever_the_ties() -> None:
+    """Bit similarities tie often: the pairs taken must not depend on where a row's ties
+    fall (C and NumPy alike: a stable descending sort's first k)."""
+    rng = np.random.default_rng(0)
+    kernel = match.kernel()
+    assert kernel is not None
+    for _ in range(400):
+        batch, length = int(rng.integers(1, 5)), int(rng.integers(1, 400))
+        k = int(rng.integers(0, length + 1))
+        levels = int(rng.integers(1, 12))
+        gamma = (rng.integers(0, levels, (batch, length)) / levels).astype(np.float32)
+        gamma[rng.random((batch, length)) < rng.random()] = 0.0
+        expected = np.argsort(-gamma, axis=1, kind="stable")[:, :k]
+        out = np.empty((batch, k), np.int64)
+        kernel.best(gamma, batch, length, k, out)
+        assert np.array_equal(out, expected)
+
+
+def test_a_score_does_not_depend_on_the_gallery_it_is_found_in() -> None:
+    """The same pair scores the same alone, in chunks of any size, in any company."""
+    probe = encoded(random_template(35, seed=11))
+    references = [encoded(random_template(n, seed=80 + n)) for n in (30, 45, 12, 50, 38, 41)]
+    references.append(encoded(moved(probe, rotation=0.3, shift=(5, 5), jitter=1.0)))
+    alone = [match.compare(probe, r) for r in references]
+    for chunk in (1, 3, 16):
+        assert match.compare_many(probe, match.Gallery(references, chunk=chunk)).tolist() == alone
+    shuffled = [references[k] for k in (6, 2, 0, 5, 1, 3, 4)]
+    again = match.compare_many(probe, match.Gallery(shuffled, chunk=2))
+    assert again.tolist() == [alone[k] for k in (6, 2, 0, 5, 1, 3, 4)]
+
+
 def test_c_kernel_refuses_wrong_sizes() -> None:
     kernel = match._KERNEL
     assert kernel is not None
-    rows, n = 3, 4
-    f32 = np.float32
-    ok = {
-        "difference": np.zeros((rows, n), f32),
-        "both": np.zeros((rows, 2 * n), f32),
-        "b2": np.zeros((rows, n), f32),
-        "b_direction": np.zeros((rows, 2), f32),
-        "a_direction": np.zeros((2, n), f32),
+    rows, n, w, s = 3, 4, 5, 1
+    ok: dict[str, np.ndarray] = {
+        "a": np.zeros((n, 2 * w + s), np.uint64),
+        "a_direction": np.zeros((n, 2), np.float32),
+        "g": np.zeros((2 * w + s, rows), np.uint64),
+        "g_direction": np.zeros((2, rows), np.float32),
+        "out": np.zeros((rows, n), np.float32),
     }
-    kernel.similarity(*ok.values(), rows, n, 1.0, 0.0)
+
+    def call(arrays: dict[str, np.ndarray], rows: int = rows, n: int = n, w: int = w) -> None:
+        a, a_direction, g, g_direction, out = arrays.values()
+        kernel.similarity_bits(a, a_direction, n, g, g_direction, rows, w, s, 1.0, 0.0, out)
+
+    call(ok)
     for name in ok:
-        bad = dict(ok, **{name: np.zeros(1, f32)})
         with pytest.raises(ValueError, match=name):
-            kernel.similarity(*bad.values(), rows, n, 1.0, 0.0)
+            call(dict(ok, **{name: np.zeros(1, ok[name].dtype)}))
     with pytest.raises(ValueError, match="negative"):
-        kernel.similarity(*ok.values(), -1, n, 1.0, 0.0)
-    with pytest.raises(ValueError, match="within"):  # rows * n would overflow
-        kernel.similarity(*ok.values(), rows, 2**62 + 1, 1.0, 0.0)
-    with pytest.raises(ValueError, match="difference: expected float32"):
-        kernel.similarity(
-            *dict(ok, difference=np.zeros((rows, n), np.float64)).values(), rows, n, 1.0, 0.0
-        )
+        call(ok, rows=-1)
+    with pytest.raises(ValueError, match="words"):
+        call(ok, w=0)
+    with pytest.raises(ValueError, match="a: expected uint64"):
+        call(dict(ok, a=np.zeros((n, 2 * w + s), np.int64)))
     with pytest.raises(ValueError, match="contiguous"):  # refused, never read past it
-        kernel.similarity(
-            *dict(ok, both=np.zeros((rows, 4 * n), f32)[:, ::2]).values(), rows, n, 1.0, 0.0
-        )
+        call(dict(ok, g=np.zeros((2 * w + s, 2 * rows), np.uint64)[:, ::2]))
     with pytest.raises(ValueError, match="read-only"):  # the output must be writable
-        readonly = np.zeros((rows, n), f32)
+        readonly = np.zeros((rows, n), np.float32)
         readonly.flags.writeable = False
-        kernel.similarity(readonly, *list(ok.values())[1:], rows, n, 1.0, 0.0)
+        call(dict(ok, out=readonly))
+    gamma, out = np.zeros((2, 5), np.float32), np.zeros((2, 3), np.int64)
+    kernel.best(gamma, 2, 5, 3, out)
+    with pytest.raises(ValueError, match="k <= length"):
+        kernel.best(gamma, 2, 5, 6, np.zeros((2, 6), np.int64))
+    with pytest.raises(ValueError, match="out"):
+        kernel.best(gamma, 2, 5, 3, np.zeros((2, 4), np.int64))
 
 
 def _relax_arguments(batch: int = 2, k: int = 3) -> list[object]:
@@ -265,11 +334,12 @@ def test_an_older_kernel_build_without_a_function_falls_back_to_numpy(
         return real_import(name, package)
 
     monkeypatch.setattr(importlib, "import_module", stale)
-    with pytest.warns(UserWarning, match="lacks agreement"):
+    with pytest.warns(UserWarning, match="lacks similarity_bits, best, agreement"):
         assert match._load_kernel() is None
-    # all three names, but the arguments of an older version (no ABI constant: 1)
-    older.__dict__["agreement"] = lambda *a: 0.0
-    with pytest.warns(UserWarning, match="ABI 1, this code needs 2"):
+    # every name, but the arguments of an older version (no ABI constant: 1)
+    for name in ("similarity_bits", "best", "agreement"):
+        older.__dict__[name] = lambda *a: 0.0
+    with pytest.warns(UserWarning, match="ABI 1, this code needs 3"):
         assert match._load_kernel() is None
 
 

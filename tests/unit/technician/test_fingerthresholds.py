@@ -228,6 +228,7 @@ POINT = FingerprintOperatingPoint(
     dataset="DB1_B",
     genuine_pairs=280,
     impostor_pairs=2880,
+    bit_cylinders=True,
 )
 
 
@@ -282,6 +283,17 @@ def test_dual_points_are_all_or_none_and_only_calibrated_ones_are_used() -> None
     )
     assert searched.dual_accept == 0.045 and not searched.has_dual
     assert not policy_from_settings(searched).dual
+    # measured on the float cylinders, before the bit matcher: none of it is used
+    floats = FingerprintOperatingPoint.model_validate(
+        {**POINT.model_dump(), **DUAL_POINT, "bit_cylinders": False}
+    )
+    assert floats.accept == 0.05 and policy_from_settings(floats) is SHIPPED
+    assert (
+        FingerprintOperatingPoint.model_validate(
+            {k: v for k, v in POINT.model_dump().items() if k != "bit_cylinders"}
+        ).bit_cylinders
+        is False
+    )  # a file written before the marker existed
 
 
 def test_the_saved_point_round_trips_and_decides(tmp_path: Path, data_dir: Path) -> None:
