@@ -1,10 +1,12 @@
 """Build of the one C extension (the rest of the project is in pyproject.toml).
 
-``biometrics.fingerprint._simkernel`` runs two inner loops of the MCC
-matcher: the local similarity's element-wise work in one pass (the same
-float32 results as the NumPy passes it replaces) and LSS-R's compatibility
-and relaxation (on x86-64 with glibc 2.35 or newer vectorised with libmvec's
-SIMD ``expf``/``atan2f``; scores within float32 rounding of NumPy's). It is
+``biometrics.fingerprint._simkernel`` runs the inner loops of the MCC
+matcher: the local similarities of bit cylinders by popcount (AVX-512
+VPOPCNTDQ, AVX2 and baseline builds picked at run time; the same results as
+NumPy's), the best pairs' selection, LSS-R's compatibility and relaxation (on
+x86-64 with glibc 2.35 or newer vectorised with libmvec's SIMD
+``expf``/``atan2f``; scores within float32 rounding of NumPy's), and the ridge
+flow's agreement. It is
 optional: when it cannot be compiled, the install goes on and the matcher
 uses NumPy (``match.native()`` says which; a unit test fails then).
 """

@@ -13,7 +13,9 @@ same templates, first one then the other, then the other way round: both see
 the same machine load. Per run both wall-clock and process CPU time are
 taken; the CPU-time rate is the steadier one on a shared machine (it leaves
 out the time the process waits for the CPU). Each side's scores also give its
-EER, and the largest score difference between the sides is reported.
+EER, and the largest score difference between the sides is reported. Both sides
+load the one C kernel built from the working tree: a ref from before its last
+change of arguments (``match.KERNEL_ABI``) refuses it and runs its NumPy path.
 
 A second figure, ``prepared_gallery``, times the 1:N case: one
 :class:`~biometrics.fingerprint.match.Gallery` of every template of the set is

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
+import numpy.typing as npt
+import pytest
 from PIL import Image
 
 from biometrics.fingerprint import enhance, flow, match
@@ -114,3 +117,24 @@ def aligned_agreement(a: DualTemplate, b: DualTemplate) -> float:
         for p, r in ((a.raw, b.raw), (a.enhanced, b.enhanced))
     ]
     return flow.agreement(a.flow, b.flow, flow.alignments(np.concatenate(pairs)))
+
+
+def count_flow_comparisons(patch: pytest.MonkeyPatch) -> list[int]:
+    """Patches ``flow.agreement_many`` to note a 1 for each reference whose flow is
+    compared; the list it fills."""
+    compared: list[int] = []
+    original = flow.agreement_many
+
+    def counting(
+        probe: RidgeFlow,
+        references: Sequence[RidgeFlow],
+        aligned: npt.ArrayLike,
+        bounds: Sequence[int],
+        *,
+        at_least: float | None,
+    ) -> npt.NDArray[np.float64]:
+        compared.extend([1] * len(references))
+        return original(probe, references, aligned, bounds, at_least=at_least)
+
+    patch.setattr(flow, "agreement_many", counting)
+    return compared

@@ -4,13 +4,10 @@ sets and the ridge flow."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
-import numpy as np
-import numpy.typing as npt
 import pytest
 
-from biometrics.fingerprint import dual, flow, match, mcc
+from biometrics.fingerprint import dual, match, mcc
 from biometrics.fingerprint.dual import FingerSets, score_pairs
 from biometrics.fingerprint.flow import RidgeFlow
 from biometrics.fingerprint.params import FLOW
@@ -18,6 +15,7 @@ from biometrics.fingerprint.template import MinutiaeTemplate
 from tests.unit.fingerprint.synthetic import (
     aligned_agreement,
     arch,
+    count_flow_comparisons,
     flow_of,
     moved,
     random_template,
@@ -105,21 +103,8 @@ def test_deciding_at_a_threshold_compares_only_the_flows_that_can_change_the_dec
         0.5 * (match.compare(probe.raw, r.raw) + match.compare(probe.enhanced, r.enhanced))
         for r in references
     ]
-    compared: list[int] = []
-    original = flow.agreement_many
 
-    def counting(
-        p: RidgeFlow,
-        references: Sequence[RidgeFlow],
-        aligned: npt.ArrayLike,
-        bounds: Sequence[int],
-        *,
-        at_least: float | None,
-    ) -> npt.NDArray[np.float64]:
-        compared.extend([1] * len(references))
-        return original(p, references, aligned, bounds, at_least=at_least)
-
-    monkeypatch.setattr(flow, "agreement_many", counting)
+    compared = count_flow_comparisons(monkeypatch)
     # at the mate's own score: it is at the threshold only with its flow's bonus
     threshold = float(full[0])
     assert dual.combine(minutiae[0], 0.0) < threshold
