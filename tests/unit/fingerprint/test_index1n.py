@@ -1,5 +1,5 @@
 """1:N retrieval on synthetic templates: the moved mate is voted up and ranked first; the
-index is built in chunks as at once, from compact codes and uint8 cylinders."""
+index is built in chunks as at once, from compact codes and the cylinders' bits."""
 
 from __future__ import annotations
 
