@@ -95,7 +95,8 @@ class GalleryDeduplicator:
     own matcher's watchlist-hit point (``FingerPolicy.watchlist_hit`` or
     ``dual_watchlist_hit``: the shipped one-finger accept, FMR 0.01%, unless the counter's
     settings hold a calibration made at that rate or stricter); a candidate reports the
-    matcher of its score, ``gerbang_dual``'s when both found the person."""
+    matcher of its score, ``gerbang_dual``'s when both found the person, and
+    ``gerbang_dual``'s candidates come first (the two score on their own scales)."""
 
     def __init__(
         self,
@@ -104,7 +105,9 @@ class GalleryDeduplicator:
         threshold: float = DEDUP_THRESHOLD,
         k: int = 5,
         finger_policy: FingerPolicy | None = None,  # None: the shipped points
-        finger_chunk: int = 1000,  # stored templates per stack: ~75 MB of cylinders at most
+        # stored templates per stack (a raw and a dual stack may both be filling: their
+        # decoded templates, ~80-130 KB a finger, are what memory holds at most)
+        finger_chunk: int = 1000,
     ) -> None:
         if finger_chunk < 1:
             raise ValueError("finger_chunk must be at least 1")
@@ -204,5 +207,8 @@ class GalleryDeduplicator:
                 round(score, 4),
                 dual.DUAL_MATCHER if is_dual else dual.RAW_MATCHER,
             )
-            for subject, (is_dual, score) in sorted(best.items(), key=lambda kv: -kv[1][1])
+            # gerbang_dual's candidates first, then the raw sets' (two score scales)
+            for subject, (is_dual, score) in sorted(
+                best.items(), key=lambda kv: kv[1], reverse=True
+            )
         ]

@@ -157,7 +157,9 @@ static void similarity_bits_5(const uint64_t *a, const float *adir, Py_ssize_t n
                               const uint64_t *g, const float *gdir, Py_ssize_t rows,
                               float min_common, float min_cos, float *out) {
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512vpopcntdq") && __builtin_cpu_supports("avx512vl"))
+    if (__builtin_cpu_supports("avx512vpopcntdq") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512dq"))
         similarity_bits_5_vpopcnt(a, adir, n, g, gdir, rows, min_common, min_cos, out);
     else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt"))
         similarity_bits_5_avx2(a, adir, n, g, gdir, rows, min_common, min_cos, out);
@@ -485,7 +487,9 @@ static int relax_loop(const float *xa, const float *ya, const float *ta, const f
            written to the array since */
         const int64_t m_b = m_count[b];
         const int m = m_b < 0 ? 0 : m_b > k ? (int)k : (int)m_b;
-        if (n_p[b] <= 0 || m <= 0) continue;
+        /* read once: another thread could write to the array while the GIL is released */
+        const int64_t np_b = n_p[b];
+        if (np_b <= 0 || m <= 0) continue;
         const Py_ssize_t at = b * k;
         for (int i = 0; i < m; i++) { /* direction difference of each pair, in [-pi, pi] */
             float d = fmodf(ta[at + i] - tb[at + i] + pi, two_pi);
@@ -499,7 +503,7 @@ static int relax_loop(const float *xa, const float *ya, const float *ta, const f
         /* the take pairs of highest efficiency, in order (ties to the lower index, as a
            stable sort of all m would give): insertion into a short sorted list, take being
            nP (at most tens) */
-        const int take = n_p[b] < m ? (int)n_p[b] : m;
+        const int take = np_b < m ? (int)np_b : m;
         int kept = 0;
         for (int i = 0; i < m; i++) {
             const ranked_pair x = {lam[i] / lam0[at + i], i};
@@ -513,7 +517,7 @@ static int relax_loop(const float *xa, const float *ya, const float *ta, const f
         }
         double total = 0.0;
         for (int t = 0; t < take; t++) total += lam[ranked[t].index];
-        out[b] = total / (double)n_p[b];
+        out[b] = total / (double)np_b;
     }
     free(rho_t);
     free(ranked);
@@ -607,7 +611,8 @@ static double agreement_loop(const uint8_t *a, Py_ssize_t rows_a, Py_ssize_t col
     for (Py_ssize_t r = 0; r < rows_a; r++) {
         for (Py_ssize_t col = 0; col < cols_a; col++) {
             const uint8_t da = a[r * cols_a + col];
-            if (da >= 180) continue;
+            /* at most `on` (the array could change under us, the GIL being released) */
+            if (da >= 180 || listed == on) continue;
             centre[2 * listed] = (col + 0.5) * block;
             centre[2 * listed + 1] = (r + 0.5) * block;
             direction[listed++] = da;

@@ -37,6 +37,7 @@ import math
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import cv2
 import numpy as np
@@ -243,9 +244,12 @@ def agreement_many(
         raise ValueError("ridge flows of different block sizes cannot be compared")
     if at_least is not None and not 0.0 < at_least <= 1.0:
         raise ValueError("at_least must be in (0, 1]")
-    if len(bounds) != len(references) + 1:
-        raise ValueError("bounds must hold one more entry than references")
     turns = np.ascontiguousarray(np.asarray(aligned, np.float64).reshape(-1, 3))
+    edges = [int(b) for b in bounds]
+    if len(edges) != len(references) + 1:
+        raise ValueError("bounds must hold one more entry than references")
+    if edges[0] < 0 or edges[-1] > turns.shape[0] or any(b < a for a, b in pairwise(edges)):
+        raise ValueError("bounds must rise within the alignments")
     weights = kernel_weights(params)
     found = np.zeros(len(references))
     kernel = match.kernel()
@@ -253,7 +257,7 @@ def agreement_many(
     rows_a, cols_a = a.shape
     level = -2.0 if at_least is None else at_least
     for k, reference in enumerate(references):
-        start, end = int(bounds[k]), int(bounds[k + 1])
+        start, end = edges[k], edges[k + 1]
         if end <= start:
             continue  # no alignment: 0
         if kernel is not None:

@@ -326,8 +326,8 @@ def compare_many(
 ) -> npt.NDArray[np.float64]:
     """Scores of ``probe`` against every reference of ``gallery`` (0..1 each).
 
-    Local similarities come from three products against the whole (padded)
-    gallery; LSS-R then runs on one chunk of references at a time.
+    Local similarities come from one pass over the whole (padded) gallery's
+    bits; LSS-R then runs on one chunk of references at a time.
     """
     return compare_many_paired(probe, gallery, 0, cylinder, params)[0]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from biometrics.fingerprint import dual, match, mcc
@@ -75,6 +76,17 @@ def test_one_side_without_the_enhanced_set_or_flow_makes_the_whole_decision_raw(
     assert scored.scores == (match.compare(a.raw, b.raw), match.compare(c.raw, d.raw))
     assert not score_pairs([(a, b)], allow_dual=False).dual  # a policy without dual points
     assert score_pairs([]).scores == () and not score_pairs([]).dual
+
+
+def test_many_references_at_once_score_as_each_alone() -> None:
+    """The batched flow alignments (one pass for all references) give each pair its own."""
+    fingers = [_finger(seed) for seed in range(1, 6)]
+    probe = fingers[0][1].dual
+    references = [r for r in (first.dual for first, _ in fingers) if r is not None]
+    assert probe is not None and len(references) == len(fingers)
+    many = dual.compare_many(probe, references)
+    assert many.tolist() == [dual.compare(probe, r) for r in references]
+    assert int(np.argmax(many)) == 0
 
 
 def test_combine_rescales_to_one_and_ignores_agreement_below_the_floor() -> None:

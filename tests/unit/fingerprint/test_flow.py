@@ -127,6 +127,12 @@ def test_an_agreement_needed_only_from_a_level_is_exact_there_and_below_it_elsew
     assert above > 10 and below > 10 and left > 0
     with pytest.raises(ValueError, match="at_least"):
         flow.agreement(fields[0], fields[1], [turn(0.0)], at_least=0.0)
+    two = [turn(0.0), turn(5.0)]
+    for bounds in ([0, 2, 1], [0, 3, 3], [-1, 1, 2]):  # falling, past the end, negative
+        with pytest.raises(ValueError, match="bounds must rise"):
+            flow.agreement_many(fields[0], fields[1:], two, bounds)
+    with pytest.raises(ValueError, match="one more entry"):
+        flow.agreement_many(fields[0], fields[1:], two, [0, 2])
 
 
 def test_the_agreement_kernel_is_one_at_zero_and_narrows_with_harmonics() -> None:

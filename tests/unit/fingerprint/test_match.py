@@ -174,12 +174,19 @@ def test_bit_similarity_is_the_float_formula_on_the_bits() -> None:
     assert np.count_nonzero(gamma[[0, 7, 12], [0, 7, 2]]) == 3  # not only gated zeros
 
 
-def test_the_best_pairs_are_a_stable_sorts_first_whatever_the_ties() -> None:
+def test_the_best_pairs_are_a_stable_sorts_first_whatever_the_ties(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Bit similarities tie often: the pairs taken must not depend on where a row's ties
     fall (C and NumPy alike: a stable descending sort's first k)."""
     rng = np.random.default_rng(0)
     kernel = match.kernel()
     assert kernel is not None
+    gamma = np.array([[0.5, 0.2, 0.5, 0.0, 0.7, 0.2, 0.5]], np.float32)
+    with monkeypatch.context() as patch:
+        patch.setattr(match, "_KERNEL", None)
+        assert match._best(gamma, 4).tolist() == [[4, 0, 2, 6]]  # the NumPy path
+    assert match._best(gamma, 4).tolist() == [[4, 0, 2, 6]]
     for _ in range(400):
         batch, length = int(rng.integers(1, 5)), int(rng.integers(1, 400))
         k = int(rng.integers(0, length + 1))
