@@ -142,9 +142,8 @@ class GalleryDeduplicator:
         if not sets:
             return []
         dual_hit = policy.dual_watchlist_hit
-        dual_probes = [p.dual for p in sets]
-        both = [p for p in dual_probes if p is not None]
-        if dual_hit is None or len(both) != len(dual_probes):
+        both = [p.dual for p in sets if p.dual is not None]
+        if dual_hit is None or len(both) != len(sets):
             both = []  # the raw sets for every stored finger
         store = self.gallery.store
         best: dict[str, tuple[bool, float]] = {}  # subject: (gerbang_dual's, score)
@@ -164,27 +163,25 @@ class GalleryDeduplicator:
             keep(subjects, scores.tolist(), False, policy.watchlist_hit)
             references.clear()
 
-        def score_dual() -> None:
+        def score_dual(hit: float) -> None:
             subjects, references = dual_chunk
-            if dual_hit is None:  # never: dual references are gathered only with a hit point
-                raise AssertionError("gerbang_dual de-duplication without its hit point")
             stack = dual.Gallery(references)
             # decided at the hit: the flow is compared only where it can reach it, and
             # every score at or above the hit is exact (dual.compare_many)
-            scores = np.max([dual.compare_many(p, stack, decide_at=dual_hit) for p in both], 0)
-            keep(subjects, scores.tolist(), True, dual_hit)
+            scores = np.max([dual.compare_many(p, stack, decide_at=hit) for p in both], axis=0)
+            keep(subjects, scores.tolist(), True, hit)
             references.clear()
 
         for _, stored in store.fingerprint_templates.iter_format(record.FORMAT):
             if not stored.subject_id:
                 continue
-            if both:
+            if both and dual_hit is not None:
                 found = record.finger_sets(stored)
                 if found is not None and found.dual is not None:
                     dual_chunk[0].append(stored.subject_id)
                     dual_chunk[1].append(found.dual)
                     if len(dual_chunk[1]) == self.finger_chunk:
-                        score_dual()
+                        score_dual(dual_hit)
                     continue
                 reference = None if found is None else found.raw
             else:
@@ -197,8 +194,8 @@ class GalleryDeduplicator:
                 score_raw()
         if raw_chunk[1]:
             score_raw()
-        if dual_chunk[1]:
-            score_dual()
+        if dual_chunk[1] and dual_hit is not None:
+            score_dual(dual_hit)
         return [
             DuplicateCandidate(
                 subject,

@@ -191,7 +191,6 @@ def _similarity_t(a: Cylinders, g_words: U64, g_direction: F32, params: Cylinder
     every row after another, ``g_direction``: cos of every row, then sin) against a's
     cylinders; rows without a valid cell (padding) score 0."""
     n_a, rows = a.count, g_words.shape[1] if g_words.ndim == 2 else 0
-    out = np.empty((rows, n_a), np.float32)
     if not rows or not n_a:
         return np.zeros((rows, n_a), np.float32)
     value_words, spatial_words = a.layout
@@ -201,6 +200,7 @@ def _similarity_t(a: Cylinders, g_words: U64, g_direction: F32, params: Cylinder
     min_cos = np.float32(np.cos(params.delta_theta) - 1e-6)
     a_direction = np.ascontiguousarray(a.direction, np.float32)
     if _KERNEL is not None:
+        out = np.empty((rows, n_a), np.float32)
         # the float32 thresholds as Python floats: exact, and read back as float32 in C
         _KERNEL.similarity_bits(
             np.ascontiguousarray(a.words), a_direction, n_a, g_words, g_direction, rows,
@@ -457,7 +457,7 @@ def _best(gamma: F32, k: int) -> I64:
         return out
     # similarities are >= +0.0: their float bits order as int32, negated for descending
     order: I64 = np.argsort(-gamma.view(np.int32), axis=1, kind="stable")[:, :k]
-    return order.astype(np.int64)
+    return order.astype(np.int64, copy=False)
 
 
 def _n_p(n_r: npt.NDArray[np.intp] | int, params: MatchParams) -> npt.NDArray[np.intp]:

@@ -101,12 +101,10 @@ def encode(template: MinutiaeTemplate, params: CylinderParams = CYLINDER) -> Min
     index = np.flatnonzero(keep)
     valid = valid_space[index].astype(np.float32)  # per spatial cell
     flat = (values[index] * valid[:, :, None]).astype(np.float32)  # zero where invalid
-    squared = (flat * flat).sum(axis=2)  # per spatial cell, summed over direction bins
     flat = flat.reshape(index.size, cells * params.nd)
     cylinders = Cylinders.of(
         values=flat,
         valid=valid,
-        squared=squared,
         index=index,
         angle=theta[index].astype(np.float32),
         x=x[index],

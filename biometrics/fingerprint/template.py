@@ -65,14 +65,13 @@ class Cylinders:
     value reaches ``BIT_LEVEL``; bit-based MCC, popcounts instead of float products).
     ``cells`` keeps the float values for the 1:N index's descriptors
     (:mod:`index1n`): ``values`` (cells x direction bins, cell-major) are zero where a
-    cell is invalid; ``valid`` is 1/0 per spatial cell; ``squared`` is the sum of the
-    squared values of each spatial cell over its direction bins. A template restored
-    from its compact form (:mod:`compact`) has the words only (``cells`` 0 wide).
+    cell is invalid; ``valid`` is 1/0 per spatial cell. A template restored from its
+    compact form (:mod:`compact`) has the words only (``cells`` 0 wide).
     ``index`` maps rows to minutiae of the template; ``x``, ``y`` and ``angle`` are
     those minutiae's position and direction (LSS-R's relaxation computes the pairwise
     geometry of the pairs it relaxes from them).
 
-    Stored as row-major blocks, ``cells`` (values | valid | squared per row), ``words``
+    Stored as row-major blocks, ``cells`` (values | valid per row), ``words``
     and ``points`` (angle, x, y, cos, sin per row); the named arrays are views of them.
     Build with :meth:`of` (or :meth:`of_words`).
     """
@@ -88,7 +87,6 @@ class Cylinders:
         cls,
         values: npt.ArrayLike,
         valid: npt.ArrayLike,
-        squared: npt.ArrayLike,
         index: npt.ArrayLike,
         angle: npt.ArrayLike,
         x: npt.ArrayLike,
@@ -97,7 +95,7 @@ class Cylinders:
         valid_ = np.asarray(valid, np.float32)
         spatial = valid_.shape[1]
         values_ = np.asarray(values, np.float32)
-        cells = np.concatenate([values_, valid_, np.asarray(squared, np.float32)], axis=1)
+        cells = np.concatenate([values_, valid_], axis=1)
         return cls(
             np.ascontiguousarray(cells, np.float32),
             _points(angle, x, y),
@@ -143,15 +141,10 @@ class Cylinders:
 
     @property
     def values(self) -> F32:
-        return self.cells[:, : max(self.cells.shape[1] - 2 * self.spatial, 0)]
+        return self.cells[:, : max(self.cells.shape[1] - self.spatial, 0)]
 
     @property
     def valid(self) -> F32:
-        end = self.cells.shape[1] - self.spatial
-        return self.cells[:, max(end - self.spatial, 0) : max(end, 0)]
-
-    @property
-    def squared(self) -> F32:
         return self.cells[:, max(self.cells.shape[1] - self.spatial, 0) :]
 
     @property

@@ -26,12 +26,14 @@ def test_cylinders_have_one_row_per_valid_minutia() -> None:
     assert cylinders is not None
     cells = mcc.cell_offsets(CYLINDER).shape[0]
     assert cylinders.values.shape == (cylinders.count, cells * CYLINDER.nd)
-    assert cylinders.valid.shape == cylinders.squared.shape == (cylinders.count, cells)
+    assert cylinders.valid.shape == (cylinders.count, cells)
     assert 0 < cylinders.count <= 40
     assert np.all((cylinders.values >= 0) & (cylinders.values <= 1))
     per_cell = cylinders.values.reshape(cylinders.count, cells, CYLINDER.nd)
     assert np.all(per_cell[cylinders.valid == 0] == 0)
-    assert np.allclose((per_cell**2).sum(axis=2), cylinders.squared, atol=1e-5)
+    # the last word: the spatial validity, one bit a cell
+    spatial = np.unpackbits(cylinders.words[:, -1:].view(np.uint8), axis=1, bitorder="little")
+    assert np.array_equal(spatial[:, :cells], cylinders.valid > 0) and not spatial[:, cells:].any()
 
 
 def test_cylinders_are_rotation_and_translation_invariant() -> None:
@@ -93,21 +95,24 @@ def test_unencoded_template_is_refused() -> None:
         match.compare(random_template(10), encoded(random_template(10)))
 
 
-def test_cylinders_of_keeps_each_array_as_a_view_of_two_blocks() -> None:
+def test_cylinders_of_keeps_the_arrays_as_views_of_its_blocks() -> None:
     rng = np.random.default_rng(3)
     values = rng.random((4, 12), dtype=np.float32)
     valid = (rng.random((4, 2)) > 0.5).astype(np.float32)
-    squared = rng.random((4, 2), dtype=np.float32)
     angle = rng.uniform(-math.pi, math.pi, 4)
     x, y = rng.random(4) * 300, rng.random(4) * 300
-    c = Cylinders.of(values, valid, squared, [0, 2, 3, 5], angle, x, y)
-    assert c.count == 4 and c.cells.shape == (4, 16) and c.points.shape == (4, 5)
+    c = Cylinders.of(values, valid, [0, 2, 3, 5], angle, x, y)
+    assert c.count == 4 and c.cells.shape == (4, 14) and c.points.shape == (4, 5)
     assert np.array_equal(c.values, values) and np.array_equal(c.valid, valid)
-    assert np.array_equal(c.squared, squared) and c.index.tolist() == [0, 2, 3, 5]
+    assert c.index.tolist() == [0, 2, 3, 5] and c.layout == (1, 1)
+    bits = np.unpackbits(c.words.view(np.uint8), axis=1, bitorder="little").reshape(4, 3, 64)
+    repeated = np.repeat(valid > 0, 6, axis=1)
+    assert np.array_equal(bits[:, 0, :12], (values >= 0.5) & repeated)  # the value word
+    assert np.array_equal(bits[:, 1, :12], repeated) and not bits[:, :2, 12:].any()
     assert np.allclose(c.angle, angle) and np.allclose(c.x, x) and np.allclose(c.y, y)
     assert np.allclose(c.points[:, 3], np.cos(angle), atol=1e-6)
     assert np.allclose(c.points[:, 4], np.sin(angle), atol=1e-6)
-    empty = Cylinders.of(np.zeros((0, 12)), np.zeros((0, 2)), np.zeros((0, 2)), [], [], [], [])
+    empty = Cylinders.of(np.zeros((0, 12)), np.zeros((0, 2)), [], [], [], [])
     assert empty.count == 0 and empty.values.shape == (0, 12) and empty.valid.shape == (0, 2)
 
 
